@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { FargateService } from "./fargate-service";
+import { Volume } from "./volume";
+
+/** One system's figures on the dashboard. */
+export interface DashboardSystem {
+  /** Heading of its row. @example "MCP Gateway" */
+  title: string;
+  service: FargateService;
+  volume?: Volume;
+}
+
+export interface DashboardArgs {
+  clusterName: pulumi.Input<string>;
+  loadBalancerArnSuffix: pulumi.Input<string>;
+  systems: DashboardSystem[];
+}
+
+/** Widget height/width on CloudWatch's 24-column grid. */
+const W = 8;
+const H = 6;
+
+type Widget = Record<string, unknown>;
+
+/**
+ * One CloudWatch dashboard per stack: per system a row with tasks, CPU and memory, target health, 5xx and
+ * latency per endpoint, and its file system's throughput — the figures the alarms watch.
+ */
+export class Dashboard extends pulumi.ComponentResource {
+  public readonly dashboard: aws.cloudwatch.Dashboard;
+  public readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: DashboardArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ai-platform:monitoring:Dashboard", name, {}, opts);
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+
+    const body = pulumi
+      .all([
+        region,
+        args.clusterName,
+        args.loadBalancerArnSuffix,
+        pulumi.all(
+          args.systems.map((s) =>
+            pulumi.all([
+              s.title,
+              s.service.service.name,
+              pulumi.all(s.service.targetGroups.map((tg) => pulumi.all([tg.arnSuffix, tg.port]))),
+              s.volume ? s.volume.fileSystem.id : "",
+            ]),
+          ),
+        ),
+      ])
+      .apply(([regionName, cluster, lb, systems]) => {
+        const widgets: Widget[] = [];
+        let y = 0;
+        const metric = (title: string, metrics: unknown[][], x: number, stat = "Average"): Widget => ({
+          type: "metric",
+          x,
+          y,
+          width: W,
+          height: H,
+          properties: { title, region: regionName, stat, period: 60, view: "timeSeries", metrics },
+        });
+        for (const [title, serviceName, targetGroups, fileSystemId] of systems) {
+          widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: `## ${title}` } });
+          y += 1;
+          const svc = { ClusterName: cluster, ServiceName: serviceName };
+          widgets.push(metric("Running tasks", [["ECS/ContainerInsights", "RunningTaskCount", ...dims(svc)], [".", "DesiredTaskCount", ...dims(svc)]], 0, "Minimum"));
+          widgets.push(metric("CPU and memory (%)", [["AWS/ECS", "CPUUtilization", ...dims(svc)], [".", "MemoryUtilization", ...dims(svc)]], W));
+          if (fileSystemId) {
+            const fsDims = dims({ FileSystemId: fileSystemId });
+            widgets.push(
+              metric("EFS throughput", [["AWS/EFS", "MeteredIOBytes", ...fsDims, { stat: "Sum" }], [".", "PermittedThroughput", ...fsDims], [".", "BurstCreditBalance", ...fsDims, { yAxis: "right" }]], 2 * W),
+            );
+          }
+          y += H;
+          for (const [tgSuffix, port] of targetGroups) {
+            const tg = { TargetGroup: tgSuffix, LoadBalancer: lb };
+            widgets.push(metric(`Port ${port}: target health`, [["AWS/ApplicationELB", "HealthyHostCount", ...dims(tg)], [".", "UnHealthyHostCount", ...dims(tg)]], 0, "Maximum"));
+            widgets.push(metric(`Port ${port}: 5xx and requests`, [["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...dims(tg)], [".", "RequestCount", ...dims(tg)]], W, "Sum"));
+            widgets.push(metric(`Port ${port}: response time (p95, s)`, [["AWS/ApplicationELB", "TargetResponseTime", ...dims(tg)]], 2 * W, "p95"));
+            y += H;
+          }
+        }
+        return JSON.stringify({ widgets });
+      });
+
+    this.dashboard = new aws.cloudwatch.Dashboard(
+      name,
+      { dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`, dashboardBody: body },
+      { parent: this },
+    );
+    this.url = pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${this.dashboard.dashboardName}`;
+    this.registerOutputs({ url: this.url });
+  }
+}
+
+/** CloudWatch's flat `name, value, name, value` form of dimensions. */
+function dims(d: Record<string, string | number>): string[] {
+  return Object.entries(d).flatMap(([k, v]) => [k, String(v)]);
+}

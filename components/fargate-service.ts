@@ -1,0 +1,705 @@
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { Architecture, HealthCheckTiming, TaskSize } from "../config";
+import { Endpoint } from "./platform";
+import { Secret } from "./secret";
+import { Volume } from "./volume";
+
+/** A container's health check, run by ECS inside the container. Limits are ECS's. */
+export interface ContainerHealthCheck {
+  /** `["CMD-SHELL", "..."]` or `["CMD", ...]`; only tools the image has. */
+  command: string[];
+  /** Seconds between checks (5 to 300). @default 15 */
+  intervalSeconds?: number;
+  /** Seconds before a check counts as failed (2 to 60). @default 5 */
+  timeoutSeconds?: number;
+  /** Failures in a row before the container is unhealthy (1 to 10). @default 3 */
+  retries?: number;
+  /** Seconds after start in which failures do not count (0 to 300). @default 60 */
+  startPeriodSeconds?: number;
+}
+
+export interface ContainerMount {
+  /** Name of a volume mount (an access point of one of the service's volumes). */
+  volume: string;
+  /** @example "/app/tenants" */
+  containerPath: string;
+  readOnly?: boolean;
+}
+
+/** An image from our ECR repositories (pull granted by exact ARN) or a public image by name. */
+export type ContainerImage = { ref: pulumi.Input<string>; repositoryArn: pulumi.Input<string> } | { publicName: string };
+
+export interface ContainerSpec {
+  /** @example "gateway" */
+  name: string;
+  image: ContainerImage;
+  /** Overrides the image's CMD. */
+  command?: string[];
+  workingDirectory?: string;
+  /** Ports the container listens on (within the task; exposure is separate). */
+  ports?: number[];
+  /** Plain settings; never secrets. */
+  environment?: Record<string, pulumi.Input<string>>;
+  /** Secrets by environment variable name; injected by ECS from Secrets Manager at task start. */
+  secrets?: Record<string, Secret>;
+  healthCheck: ContainerHealthCheck;
+  /** Containers that must reach a state before this one starts. */
+  dependsOn?: { containerName: string; condition: "START" | "HEALTHY" | "COMPLETE" | "SUCCESS" }[];
+  mounts?: ContainerMount[];
+}
+
+/** A container port published through the shared load balancer. */
+export interface ExposedPort {
+  endpoint: Endpoint;
+  containerName: string;
+  containerPort: number;
+  /** Target-group health check path. @example "/health" */
+  healthCheckPath: string;
+  /** Paths answered 403 unless the caller's address is in `allowCidrs` (for APIs without authentication). */
+  restrictedPaths?: { pathPattern: string; allowCidrs: string[] };
+}
+
+export interface AlarmArgs {
+  /** SNS topic every alarm notifies. */
+  topicArn: pulumi.Input<string>;
+  cpuPercent: number;
+  memoryPercent: number;
+  /** Target 5xx per minute. */
+  target5xxCount: number;
+  evaluationPeriods: number;
+}
+
+export interface FargateServiceArgs {
+  clusterArn: pulumi.Input<string>;
+  clusterName: pulumi.Input<string>;
+  vpcId: pulumi.Input<string>;
+  /** Private subnets the tasks run in (no public IP). */
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  loadBalancer: aws.lb.LoadBalancer;
+  albSecurityGroupId: pulumi.Input<string>;
+  /** Task CPU units and memory (MiB): a Fargate size. */
+  size: TaskSize;
+  architecture: Architecture;
+  containers: ContainerSpec[];
+  exposedPorts: ExposedPort[];
+  volumes?: Volume[];
+  /** Target-group timing shared by the stack. */
+  healthCheck: HealthCheckTiming;
+  /** Seconds ECS ignores failing target health after a task starts. @default 60 */
+  healthCheckGracePeriodSeconds: number;
+  logRetentionDays: number;
+  /**
+   * `singleWriter`: exactly one task; the old task stops before the new starts (state in SQLite/JSON files).
+   * `stateless`: rolling deploys and autoscaling between min and max.
+   */
+  scaling: { mode: "singleWriter" } | { mode: "stateless"; min: number; max: number; cpuTargetPercent?: number; requestsPerTarget?: number };
+  /** Outbound from tasks: `https` (443 only, the default) or `any` TCP (a proxy to arbitrary upstreams). */
+  egress?: "https" | "any";
+  /** Allow `aws ecs execute-command`; grants the task role SSM messages only when on. @default false */
+  enableExecuteCommand?: boolean;
+  alarms?: AlarmArgs;
+}
+
+/** Logical names of target groups must leave room for the 8 characters the provider appends (32 in all). */
+export const MAX_TARGET_GROUP_LOGICAL_NAME = 24;
+
+/** Keys of an ECS container definition we write; anything else would be dropped silently by ECS. */
+export type ContainerDefinition = {
+  name: string;
+  image: string;
+  essential: boolean;
+  command?: string[];
+  workingDirectory?: string;
+  portMappings: { containerPort: number; protocol: "tcp" }[];
+  environment: { name: string; value: string }[];
+  secrets: { name: string; valueFrom: string }[];
+  healthCheck: { command: string[]; interval: number; timeout: number; retries: number; startPeriod: number };
+  dependsOn?: { containerName: string; condition: string }[];
+  mountPoints: { sourceVolume: string; containerPath: string; readOnly: boolean }[];
+  logConfiguration: { logDriver: "awslogs"; options: Record<string, string> };
+  dockerLabels: Record<string, string>;
+  linuxParameters?: { initProcessEnabled: boolean };
+};
+
+/** Seconds a rolling deploy of one stateless target takes at best: healthy checks in a row, then draining. */
+export function rolloutBoundSeconds(t: HealthCheckTiming): number {
+  return t.healthyThreshold * t.intervalSeconds + t.deregistrationDelaySeconds;
+}
+
+/**
+ * The building block every system is made of: a task definition with several containers, its roles, log
+ * group and security group, an ECS service in private subnets, and for each exposed port a target group and
+ * listener rules on the shared load balancer — with health checks, circuit breaker, rollback alarms and
+ * either autoscaling (stateless) or single-writer deploys (stateful).
+ */
+export class FargateService extends pulumi.ComponentResource {
+  public readonly service: aws.ecs.Service;
+  public readonly taskDefinition: aws.ecs.TaskDefinition;
+  public readonly securityGroup: aws.ec2.SecurityGroup;
+  public readonly logGroup: aws.cloudwatch.LogGroup;
+  public readonly executionRole: aws.iam.Role;
+  public readonly taskRole: aws.iam.Role;
+  public readonly targetGroups: aws.lb.TargetGroup[] = [];
+  public readonly alarmNames: pulumi.Output<string>[] = [];
+  public readonly rolloutBoundSeconds: number;
+
+  constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ai-platform:service:FargateService", name, {}, opts);
+    validate(name, args, this);
+    const parent = { parent: this };
+    const volumes = args.volumes ?? [];
+    const mounts = volumes.flatMap((v) => v.mounts);
+    this.rolloutBoundSeconds = rolloutBoundSeconds(args.healthCheck);
+
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      name,
+      { name: `/ecs/${pulumi.getStack()}/${name}`, retentionInDays: args.logRetentionDays },
+      parent,
+    );
+
+    // --- Security group: in only from the ALB on exposed ports; out only where the tasks must go.
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-tasks`,
+      { vpcId: args.vpcId, description: `${name} tasks: in from the load balancer on exposed ports only`, egress: [], tags: { Name: `${name}-tasks` } },
+      parent,
+    );
+    const exposedContainerPorts = [...new Set(args.exposedPorts.map((p) => p.containerPort))];
+    for (const port of exposedContainerPorts) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-in-${port}`,
+        {
+          securityGroupId: this.securityGroup.id,
+          referencedSecurityGroupId: args.albSecurityGroupId,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          description: `Port ${port} from the load balancer`,
+        },
+        parent,
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-alb-out-${port}`,
+        {
+          securityGroupId: args.albSecurityGroupId,
+          referencedSecurityGroupId: this.securityGroup.id,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          description: `Load balancer to ${name} tasks on ${port}`,
+        },
+        parent,
+      );
+    }
+    const anyEgress = args.egress === "any";
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-out-${anyEgress ? "tcp" : "https"}`,
+      {
+        securityGroupId: this.securityGroup.id,
+        cidrIpv4: "0.0.0.0/0",
+        ipProtocol: "tcp",
+        fromPort: anyEgress ? 1 : 443,
+        toPort: anyEgress ? 65535 : 443,
+        description: anyEgress ? "Any TCP: upstream servers on arbitrary ports" : "HTTPS: ECR, Secrets Manager, CloudWatch Logs, third-party APIs",
+      },
+      parent,
+    );
+    for (const [i, volume] of volumes.entries()) {
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-out-nfs-${i}`,
+        {
+          securityGroupId: this.securityGroup.id,
+          referencedSecurityGroupId: volume.securityGroup.id,
+          ipProtocol: "tcp",
+          fromPort: 2049,
+          toPort: 2049,
+          description: "NFS to the service's EFS mount targets",
+        },
+        parent,
+      );
+      volume.allowClient(name, this.securityGroup.id);
+    }
+
+    // --- IAM: the execution role starts the task; the task role is what the application may do.
+    const assumeEcsTasks = aws.iam.assumeRolePolicyForPrincipal({ Service: "ecs-tasks.amazonaws.com" });
+    this.executionRole = new aws.iam.Role(`${name}-execution`, { assumeRolePolicy: JSON.stringify(assumeEcsTasks) }, parent);
+    const secretArns = uniqueOutputs(args.containers.flatMap((c) => Object.values(c.secrets ?? {}).map((s) => s.arn)));
+    const repositoryArns = uniqueOutputs(
+      args.containers.flatMap((c) => ("repositoryArn" in c.image ? [pulumi.output(c.image.repositoryArn)] : [])),
+    );
+    new aws.iam.RolePolicy(
+      `${name}-execution`,
+      {
+        role: this.executionRole.id,
+        policy: pulumi.all([secretArns, repositoryArns, this.logGroup.arn]).apply(([secrets, repos, logGroupArn]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              ...(repos.length
+                ? [
+                    { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                    {
+                      Sid: "EcrPull",
+                      Effect: "Allow",
+                      Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                      Resource: repos,
+                    },
+                  ]
+                : []),
+              { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
+              ...(secrets.length
+                ? [{ Sid: "Secrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secrets }]
+                : []),
+            ],
+          }),
+        ),
+      },
+      parent,
+    );
+
+    this.taskRole = new aws.iam.Role(`${name}-task`, { assumeRolePolicy: JSON.stringify(assumeEcsTasks) }, parent);
+    const taskStatements: pulumi.Output<aws.iam.PolicyStatement>[] = volumes.map((v) => v.clientPolicyStatement());
+    if (args.enableExecuteCommand) {
+      taskStatements.push(
+        pulumi.output({
+          Sid: "EcsExec",
+          Effect: "Allow",
+          Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+          Resource: "*",
+        } as aws.iam.PolicyStatement),
+      );
+    }
+    if (taskStatements.length > 0) {
+      new aws.iam.RolePolicy(
+        `${name}-task`,
+        {
+          role: this.taskRole.id,
+          policy: pulumi.all(taskStatements).apply((Statement) => JSON.stringify({ Version: "2012-10-17", Statement })),
+        },
+        parent,
+      );
+    }
+
+    // --- Task definition
+    const region = aws.getRegionOutput({}, parent).region;
+    const containerDefinitions = pulumi
+      .all([
+        region,
+        this.logGroup.name,
+        pulumi.all(args.containers.map((c) => resolveContainer(c))),
+      ])
+      .apply(([regionName, logGroupName, resolved]) =>
+        JSON.stringify(
+          resolved.map((c): ContainerDefinition => ({
+            name: c.spec.name,
+            image: c.image,
+            essential: true,
+            ...(c.spec.command ? { command: c.spec.command } : {}),
+            ...(c.spec.workingDirectory ? { workingDirectory: c.spec.workingDirectory } : {}),
+            portMappings: (c.spec.ports ?? []).map((containerPort) => ({ containerPort, protocol: "tcp" as const })),
+            environment: Object.entries(c.environment).sort().map(([n, value]) => ({ name: n, value })),
+            secrets: c.secrets.map(([n, valueFrom]) => ({ name: n, valueFrom })),
+            healthCheck: {
+              command: c.spec.healthCheck.command,
+              interval: c.spec.healthCheck.intervalSeconds ?? 15,
+              timeout: c.spec.healthCheck.timeoutSeconds ?? 5,
+              retries: c.spec.healthCheck.retries ?? 3,
+              startPeriod: c.spec.healthCheck.startPeriodSeconds ?? 60,
+            },
+            ...(c.spec.dependsOn ? { dependsOn: c.spec.dependsOn } : {}),
+            mountPoints: (c.spec.mounts ?? []).map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, readOnly: m.readOnly ?? false })),
+            logConfiguration: {
+              logDriver: "awslogs",
+              options: { "awslogs-group": logGroupName, "awslogs-region": regionName, "awslogs-stream-prefix": c.spec.name },
+            },
+            // ECS reads secrets only when a task starts: a new secret version changes this label, hence the
+            // task definition, hence a deployment of exactly the services that use the secret.
+            dockerLabels: c.secretVersions ? { "ai-platform.secret-versions": c.secretVersions } : {},
+            // ECS Exec needs an init process to reap the SSM agent's children.
+            ...(args.enableExecuteCommand ? { linuxParameters: { initProcessEnabled: true } } : {}),
+          })),
+        ),
+      );
+
+    this.taskDefinition = new aws.ecs.TaskDefinition(
+      name,
+      {
+        family: `${pulumi.getStack()}-${name}`,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(args.size.cpu),
+        memory: String(args.size.memory),
+        runtimePlatform: { cpuArchitecture: args.architecture, operatingSystemFamily: "LINUX" },
+        executionRoleArn: this.executionRole.arn,
+        taskRoleArn: this.taskRole.arn,
+        containerDefinitions,
+        volumes: mounts.map((m) => ({
+          name: m.name,
+          efsVolumeConfiguration: {
+            fileSystemId: m.fileSystemId,
+            transitEncryption: "ENABLED",
+            authorizationConfig: { accessPointId: m.accessPointId, iam: "ENABLED" },
+          },
+        })),
+      },
+      parent,
+    );
+
+    // --- Load balancing: a target group per exposed port and its listener rules.
+    const loadBalancers = args.exposedPorts.map((port) => {
+      const tgName = `${name}-${port.containerPort}`;
+      const targetGroup = new aws.lb.TargetGroup(
+        tgName,
+        {
+          vpcId: args.vpcId,
+          targetType: "ip",
+          protocol: "HTTP",
+          port: port.containerPort,
+          deregistrationDelay: args.healthCheck.deregistrationDelaySeconds,
+          healthCheck: {
+            enabled: true,
+            path: port.healthCheckPath,
+            port: String(port.containerPort),
+            protocol: "HTTP",
+            matcher: "200",
+            interval: args.healthCheck.intervalSeconds,
+            timeout: args.healthCheck.timeoutSeconds,
+            healthyThreshold: args.healthCheck.healthyThreshold,
+            unhealthyThreshold: args.healthCheck.unhealthyThreshold,
+          },
+        },
+        { parent: this, deleteBeforeReplace: false },
+      );
+      this.targetGroups.push(targetGroup);
+      this.createListenerRules(tgName, port, targetGroup);
+      if (args.alarms) this.createTargetAlarms(tgName, port, targetGroup, args);
+      return { targetGroupArn: targetGroup.arn, containerName: port.containerName, containerPort: port.containerPort };
+    });
+
+    const singleWriter = args.scaling.mode === "singleWriter";
+    this.service = new aws.ecs.Service(
+      name,
+      {
+        cluster: args.clusterArn,
+        taskDefinition: this.taskDefinition.arn,
+        launchType: "FARGATE",
+        platformVersion: "LATEST",
+        desiredCount: args.scaling.mode === "stateless" ? args.scaling.min : 1,
+        // Single writer: stop the old task before the new one starts, so two never share the files.
+        deploymentMinimumHealthyPercent: singleWriter ? 0 : 100,
+        deploymentMaximumPercent: singleWriter ? 100 : 200,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        alarms: this.alarmNames.length ? { alarmNames: [...this.alarmNames], enable: true, rollback: true } : undefined,
+        healthCheckGracePeriodSeconds: loadBalancers.length ? args.healthCheckGracePeriodSeconds : undefined,
+        loadBalancers,
+        networkConfiguration: { subnets: args.subnetIds, securityGroups: [this.securityGroup.id], assignPublicIp: false },
+        enableExecuteCommand: args.enableExecuteCommand ?? false,
+        propagateTags: "SERVICE",
+        // `pulumi up` fails when the new tasks never become healthy instead of reporting success.
+        waitForSteadyState: true,
+      },
+      {
+        parent: this,
+        // Autoscaling owns the running count of a stateless service after creation.
+        ignoreChanges: args.scaling.mode === "stateless" ? ["desiredCount"] : [],
+      },
+    );
+
+    if (args.scaling.mode === "stateless") this.createAutoscaling(name, args.scaling, args);
+    if (args.alarms) this.createServiceAlarms(name, args, args.alarms);
+
+    this.registerOutputs({ serviceName: this.service.name, logGroupName: this.logGroup.name });
+  }
+
+  private createListenerRules(tgName: string, port: ExposedPort, targetGroup: aws.lb.TargetGroup): void {
+    const endpoint = port.endpoint;
+    const hostCondition = endpoint.host ? [{ hostHeader: { values: [endpoint.host] } }] : [];
+    let priority = endpoint.priority;
+    if (port.restrictedPaths) {
+      const { pathPattern, allowCidrs } = port.restrictedPaths;
+      // A rule holds at most 5 condition values: host and path take two, so three CIDRs fit per rule.
+      for (let i = 0; i < allowCidrs.length; i += 3) {
+        new aws.lb.ListenerRule(
+          `${tgName}-admin-${i / 3}`,
+          {
+            listenerArn: endpoint.listener.arn,
+            priority: priority++,
+            conditions: [...hostCondition, { pathPattern: { values: [pathPattern] } }, { sourceIp: { values: allowCidrs.slice(i, i + 3) } }],
+            actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+          },
+          { parent: this },
+        );
+      }
+      new aws.lb.ListenerRule(
+        `${tgName}-deny`,
+        {
+          listenerArn: endpoint.listener.arn,
+          priority: endpoint.priority + 50,
+          conditions: [...hostCondition, { pathPattern: { values: [pathPattern] } }],
+          actions: [{ type: "fixed-response", fixedResponse: { statusCode: "403", contentType: "text/plain", messageBody: "Forbidden" } }],
+        },
+        { parent: this },
+      );
+    }
+    new aws.lb.ListenerRule(
+      `${tgName}-forward`,
+      {
+        listenerArn: endpoint.listener.arn,
+        priority: endpoint.priority + 90,
+        conditions: endpoint.host ? hostCondition : [{ pathPattern: { values: ["/*"] } }],
+        actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+      },
+      { parent: this },
+    );
+  }
+
+  private createAutoscaling(
+    name: string,
+    scaling: { min: number; max: number; cpuTargetPercent?: number; requestsPerTarget?: number },
+    args: FargateServiceArgs,
+  ): void {
+    const target = new aws.appautoscaling.Target(
+      name,
+      {
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: pulumi.interpolate`service/${args.clusterName}/${this.service.name}`,
+        minCapacity: scaling.min,
+        maxCapacity: scaling.max,
+      },
+      { parent: this },
+    );
+    new aws.appautoscaling.Policy(
+      `${name}-cpu`,
+      {
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: target.serviceNamespace,
+        scalableDimension: target.scalableDimension,
+        resourceId: target.resourceId,
+        targetTrackingScalingPolicyConfiguration: {
+          predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+          targetValue: scaling.cpuTargetPercent ?? 60,
+          scaleInCooldown: 300,
+          scaleOutCooldown: 60,
+        },
+      },
+      { parent: this },
+    );
+    const firstTargetGroup = this.targetGroups[0];
+    if (firstTargetGroup) {
+      new aws.appautoscaling.Policy(
+        `${name}-requests`,
+        {
+          policyType: "TargetTrackingScaling",
+          serviceNamespace: target.serviceNamespace,
+          scalableDimension: target.scalableDimension,
+          resourceId: target.resourceId,
+          targetTrackingScalingPolicyConfiguration: {
+            predefinedMetricSpecification: {
+              predefinedMetricType: "ALBRequestCountPerTarget",
+              resourceLabel: pulumi.interpolate`${args.loadBalancer.arnSuffix}/${firstTargetGroup.arnSuffix}`,
+            },
+            targetValue: scaling.requestsPerTarget ?? 1000,
+            scaleInCooldown: 300,
+            scaleOutCooldown: 60,
+          },
+        },
+        { parent: this },
+      );
+    }
+  }
+
+  /** Target alarms exist before the service, which rolls a deployment back when they fire. */
+  private createTargetAlarms(tgName: string, port: ExposedPort, targetGroup: aws.lb.TargetGroup, args: FargateServiceArgs): void {
+    const alarms = args.alarms!;
+    const dimensions = { TargetGroup: targetGroup.arnSuffix, LoadBalancer: args.loadBalancer.arnSuffix };
+    // A starting task fails target checks until its grace period is over; the alarm must not fire before that.
+    const unhealthyPeriods = Math.max(alarms.evaluationPeriods, Math.ceil(args.healthCheckGracePeriodSeconds / 60));
+    const unhealthy = new aws.cloudwatch.MetricAlarm(
+      `${tgName}-unhealthy`,
+      {
+        name: `${pulumi.getStack()}-${tgName}-unhealthy-targets`,
+        alarmDescription: `${port.endpoint.name}: targets behind port ${port.containerPort} fail ${port.healthCheckPath}`,
+        namespace: "AWS/ApplicationELB",
+        metricName: "UnHealthyHostCount",
+        dimensions,
+        statistic: "Maximum",
+        period: 60,
+        evaluationPeriods: unhealthyPeriods,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [alarms.topicArn],
+        okActions: [alarms.topicArn],
+      },
+      { parent: this },
+    );
+    const errors = new aws.cloudwatch.MetricAlarm(
+      `${tgName}-5xx`,
+      {
+        name: `${pulumi.getStack()}-${tgName}-target-5xx`,
+        alarmDescription: `${port.endpoint.name}: more than ${alarms.target5xxCount} 5xx answers a minute from port ${port.containerPort}`,
+        namespace: "AWS/ApplicationELB",
+        metricName: "HTTPCode_Target_5XX_Count",
+        dimensions,
+        statistic: "Sum",
+        period: 60,
+        evaluationPeriods: alarms.evaluationPeriods,
+        threshold: alarms.target5xxCount,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [alarms.topicArn],
+        okActions: [alarms.topicArn],
+      },
+      { parent: this },
+    );
+    this.alarmNames.push(unhealthy.name, errors.name);
+  }
+
+  private createServiceAlarms(name: string, args: FargateServiceArgs, alarms: AlarmArgs): void {
+    const dimensions = { ClusterName: args.clusterName, ServiceName: this.service.name };
+    const minimumTasks = args.scaling.mode === "stateless" ? args.scaling.min : 1;
+    const common = {
+      period: 60,
+      evaluationPeriods: alarms.evaluationPeriods,
+      alarmActions: [alarms.topicArn],
+      okActions: [alarms.topicArn],
+    };
+    const running = new aws.cloudwatch.MetricAlarm(
+      `${name}-running-tasks`,
+      {
+        ...common,
+        name: `${pulumi.getStack()}-${name}-running-tasks`,
+        alarmDescription: `${name}: fewer than ${minimumTasks} running task(s)`,
+        namespace: "ECS/ContainerInsights",
+        metricName: "RunningTaskCount",
+        dimensions,
+        statistic: "Minimum",
+        threshold: minimumTasks,
+        comparisonOperator: "LessThanThreshold",
+        // No data means no tasks report at all: as bad as none running.
+        treatMissingData: "breaching",
+        // A single-writer deploy stops the old task first; allow the grace period before alarming.
+        evaluationPeriods: Math.max(alarms.evaluationPeriods, Math.ceil(args.healthCheckGracePeriodSeconds / 60)),
+      },
+      { parent: this },
+    );
+    const cpu = new aws.cloudwatch.MetricAlarm(
+      `${name}-cpu`,
+      {
+        ...common,
+        name: `${pulumi.getStack()}-${name}-cpu-high`,
+        alarmDescription: `${name}: CPU above ${alarms.cpuPercent}% of the task's reservation`,
+        namespace: "AWS/ECS",
+        metricName: "CPUUtilization",
+        dimensions,
+        statistic: "Average",
+        threshold: alarms.cpuPercent,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      },
+      { parent: this },
+    );
+    const memory = new aws.cloudwatch.MetricAlarm(
+      `${name}-memory`,
+      {
+        ...common,
+        name: `${pulumi.getStack()}-${name}-memory-high`,
+        alarmDescription: `${name}: memory above ${alarms.memoryPercent}% of the task's reservation`,
+        namespace: "AWS/ECS",
+        metricName: "MemoryUtilization",
+        dimensions,
+        statistic: "Average",
+        threshold: alarms.memoryPercent,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      },
+      { parent: this },
+    );
+    this.alarmNames.push(running.name, cpu.name, memory.name);
+  }
+}
+
+interface ResolvedContainer {
+  spec: ContainerSpec;
+  image: string;
+  environment: Record<string, string>;
+  secrets: [string, string][];
+  secretVersions?: string;
+}
+
+function resolveContainer(spec: ContainerSpec): pulumi.Output<ResolvedContainer> {
+  const secretEntries = Object.entries(spec.secrets ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return pulumi
+    .all([
+      "ref" in spec.image ? pulumi.output(spec.image.ref) : pulumi.output(spec.image.publicName),
+      pulumi.all(spec.environment ?? {}),
+      pulumi.all(secretEntries.map(([n, s]) => pulumi.all([n, s.arn, s.versionId]))),
+    ])
+    .apply(([image, environment, secrets]) => ({
+      spec,
+      image,
+      environment: environment as Record<string, string>,
+      secrets: secrets.map(([n, arn]) => [n, arn] as [string, string]),
+      secretVersions: secrets.length
+        ? crypto.createHash("sha256").update(secrets.map(([n, , v]) => `${n}=${v}`).join("\n")).digest("hex").slice(0, 16)
+        : undefined,
+    }));
+}
+
+function uniqueOutputs(values: pulumi.Input<string>[]): pulumi.Output<string[]> {
+  return pulumi.all(values).apply((v) => [...new Set(v)].sort());
+}
+
+/** Arguments AWS would refuse at `pulumi up`, refused here at preview with the component's name. */
+function validate(name: string, args: FargateServiceArgs, resource: pulumi.Resource): void {
+  const problems: string[] = [];
+  const containerNames = new Set(args.containers.map((c) => c.name));
+  const mountNames = new Set((args.volumes ?? []).flatMap((v) => v.mounts.map((m) => m.name)));
+  if (args.containers.length === 0) problems.push("needs at least one container");
+  if (containerNames.size !== args.containers.length) problems.push("container names must be unique");
+  for (const c of args.containers) {
+    const h = c.healthCheck;
+    const check = (label: string, v: number | undefined, min: number, max: number) => {
+      if (v !== undefined && (v < min || v > max)) problems.push(`container ${c.name}: health check ${label} ${v} is outside ECS's ${min} to ${max}`);
+    };
+    check("interval", h.intervalSeconds, 5, 300);
+    check("timeout", h.timeoutSeconds, 2, 60);
+    check("retries", h.retries, 1, 10);
+    check("startPeriod", h.startPeriodSeconds, 0, 300);
+    if (!["CMD", "CMD-SHELL"].includes(h.command[0])) problems.push(`container ${c.name}: health check command must start with CMD or CMD-SHELL`);
+    for (const d of c.dependsOn ?? []) {
+      if (!containerNames.has(d.containerName)) problems.push(`container ${c.name}: dependsOn unknown container ${d.containerName}`);
+    }
+    for (const m of c.mounts ?? []) {
+      if (!mountNames.has(m.volume)) problems.push(`container ${c.name}: mount of unknown volume ${m.volume}`);
+    }
+    for (const env of Object.keys(c.environment ?? {})) {
+      if (c.secrets && env in c.secrets) problems.push(`container ${c.name}: ${env} is both plain environment and a secret`);
+    }
+  }
+  for (const p of args.exposedPorts) {
+    const container = args.containers.find((c) => c.name === p.containerName);
+    if (!container) problems.push(`exposed port ${p.containerPort}: unknown container ${p.containerName}`);
+    else if (!(container.ports ?? []).includes(p.containerPort)) {
+      problems.push(`exposed port ${p.containerPort}: container ${p.containerName} does not listen on it`);
+    }
+    const tgName = `${name}-${p.containerPort}`;
+    if (tgName.length > MAX_TARGET_GROUP_LOGICAL_NAME) {
+      problems.push(`target group name ${tgName} is longer than ${MAX_TARGET_GROUP_LOGICAL_NAME} characters (AWS allows 32 with the provider's suffix); use a shorter service name`);
+    }
+  }
+  if (args.scaling.mode === "stateless") {
+    const { min, max } = args.scaling;
+    if (min < 1 || max < min) problems.push(`autoscaling needs 1 <= min <= max (got ${min}..${max})`);
+  } else if ((args.volumes ?? []).length === 0) {
+    problems.push("singleWriter mode is for services with volumes; use stateless");
+  }
+  if (args.healthCheckGracePeriodSeconds < 0 || args.healthCheckGracePeriodSeconds > 7200) {
+    problems.push(`health-check grace period ${args.healthCheckGracePeriodSeconds} is outside 0 to 7200 seconds`);
+  }
+  if (problems.length) {
+    throw new pulumi.ResourceError(`service ${name}: ${problems.join("; ")}`, resource, true);
+  }
+}

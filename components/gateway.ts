@@ -1,0 +1,168 @@
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "../config";
+import { AlarmArgs, FargateService } from "./fargate-service";
+import { chromaHealthCheck, gatewayHealthCheck } from "./health-checks";
+import { Image } from "./image";
+import { Network } from "./network";
+import { Platform } from "./platform";
+import { Secret } from "./secret";
+import { Volume } from "./volume";
+
+export const GATEWAY_PORT = 3000;
+export const CHROMA_PORT = 8000;
+/** Where Chroma 1.x keeps its data (`persist_path` of the image's /config.yaml). */
+export const CHROMA_DATA_DIR = "/data";
+/** The container variable the gateway reads its bootstrap admin API key from. */
+export const ADMIN_KEY_VARIABLE = "MCP_GATEWAY_ADMIN_API_KEY";
+/** The key-management API, unauthenticated in the app: reachable only from the admin CIDRs. */
+export const KEY_API_PATH = "/api/keys*";
+
+export interface GatewayArgs {
+  config: StackConfig;
+  network: Network;
+  platform: Platform;
+  /** Private subnet count (mount targets are one per subnet). */
+  subnetCount: number;
+  alarms: AlarmArgs;
+}
+
+/**
+ * The MCP Gateway with ChromaDB as a sidecar in the same task (reached at localhost:8000), its tenants,
+ * workspace and Chroma data on EFS, a single writer, and its key-management API closed to the internet.
+ */
+export class Gateway extends pulumi.ComponentResource {
+  public readonly image: Image;
+  public readonly volume: Volume;
+  public readonly geminiApiKey: Secret;
+  public readonly adminApiKey: Secret;
+  public readonly service: FargateService;
+  public readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ai-platform:system:Gateway", name, {}, opts);
+    const { config, network, platform } = args;
+    const gw = config.gateway;
+    const parent = { parent: this };
+
+    this.image = new Image(
+      "gateway",
+      {
+        dockerfile: "gateway.Dockerfile",
+        contextPath: config.appRepoPath,
+        sourceDirs: ["mcp-gateway"],
+        architecture: config.architecture,
+        keepImages: config.ecrKeepImages,
+        missingContext: config.missingContext,
+        forceDelete: !config.protectState,
+      },
+      parent,
+    );
+
+    this.volume = new Volume(
+      "gateway",
+      {
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
+        subnetCount: args.subnetCount,
+        accessPoints: [
+          { name: "tenants", path: "/gateway/tenants" },
+          { name: "workspace", path: "/gateway/workspace" },
+          ...(gw.intelligenceEnabled ? [{ name: "chroma", path: "/gateway/chroma" }] : []),
+        ],
+        throughputMode: config.efs.throughputMode,
+        provisionedThroughputMibps: config.efs.provisionedThroughputMibps,
+        transitionToIa: config.efs.transitionToIa,
+        protectState: config.protectState,
+        alarmTopicArn: args.alarms.topicArn,
+      },
+      parent,
+    );
+
+    this.geminiApiKey = new Secret(
+      "gateway-gemini-api-key",
+      { description: "MCP Gateway: Gemini API key (GEMINI_API_KEY)", value: gw.geminiApiKey, recoveryWindowDays: config.secretRecoveryWindowDays },
+      parent,
+    );
+    this.adminApiKey = new Secret(
+      "gateway-admin-api-key",
+      {
+        description: "MCP Gateway: bootstrap admin API key (tupl_ + 64 hex)",
+        generate: { prefix: "tupl_", bytes: 32 },
+        recoveryWindowDays: config.secretRecoveryWindowDays,
+      },
+      parent,
+    );
+
+    const chroma = gw.intelligenceEnabled
+      ? [
+          {
+            name: "chromadb",
+            image: { publicName: gw.chromaImage },
+            ports: [CHROMA_PORT],
+            environment: { IS_PERSISTENT: "TRUE", ANONYMIZED_TELEMETRY: "FALSE" },
+            healthCheck: { command: chromaHealthCheck(CHROMA_PORT), startPeriodSeconds: 30 },
+            mounts: [{ volume: "chroma", containerPath: CHROMA_DATA_DIR }],
+          },
+        ]
+      : [];
+
+    this.service = new FargateService(
+      "gateway",
+      {
+        clusterArn: platform.cluster.arn,
+        clusterName: platform.cluster.name,
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
+        loadBalancer: platform.loadBalancer,
+        albSecurityGroupId: platform.albSecurityGroup.id,
+        size: gw,
+        architecture: config.architecture,
+        containers: [
+          ...chroma,
+          {
+            name: "gateway",
+            image: { ref: this.image.imageRef, repositoryArn: this.image.repository.arn },
+            ports: [GATEWAY_PORT],
+            environment: {
+              MCP_GATEWAY_HTTP_PORT: String(GATEWAY_PORT),
+              MCP_GATEWAY_TENANTS_ROOT: "/app/tenants",
+              MCP_GATEWAY_CHROMA_URL: `http://localhost:${CHROMA_PORT}`,
+              MCP_GATEWAY_INTELLIGENCE_ENABLED: String(gw.intelligenceEnabled),
+              MCP_GATEWAY_SUMMARY_THRESHOLD_BYTES: String(gw.summaryThresholdBytes),
+              MCP_GATEWAY_INTELLIGENCE_TTL_HOURS: String(gw.intelligenceTtlHours),
+            },
+            secrets: { GEMINI_API_KEY: this.geminiApiKey, [ADMIN_KEY_VARIABLE]: this.adminApiKey },
+            healthCheck: { command: gatewayHealthCheck(GATEWAY_PORT), startPeriodSeconds: 60 },
+            dependsOn: gw.intelligenceEnabled ? [{ containerName: "chromadb", condition: "HEALTHY" as const }] : undefined,
+            mounts: [
+              { volume: "tenants", containerPath: "/app/tenants" },
+              { volume: "workspace", containerPath: "/app/workspace" },
+            ],
+          },
+        ],
+        exposedPorts: [
+          {
+            endpoint: platform.endpoint("gateway"),
+            containerName: "gateway",
+            containerPort: GATEWAY_PORT,
+            healthCheckPath: "/health",
+            restrictedPaths: { pathPattern: KEY_API_PATH, allowCidrs: gw.adminCidrs },
+          },
+        ],
+        volumes: [this.volume],
+        healthCheck: config.healthCheck,
+        healthCheckGracePeriodSeconds: gw.healthCheckGracePeriodSeconds,
+        logRetentionDays: config.logRetentionDays,
+        scaling: { mode: "singleWriter" },
+        // The gateway proxies to MCP servers on whatever ports they use.
+        egress: "any",
+        enableExecuteCommand: config.ecsExec,
+        alarms: args.alarms,
+      },
+      parent,
+    );
+
+    this.url = platform.endpoint("gateway").url;
+    this.registerOutputs({ url: this.url });
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The health-check commands ECS runs inside our containers (`CMD-SHELL`, i.e. `/bin/sh -c`).
+ *
+ * Each uses only a tool its image ships: `node` in the gateway image (node base image), `curl` in ChromaDB's
+ * image (installed in its Debian runner stage), `python` in the security stack image (python base image),
+ * busybox `wget` in the console's nginx Alpine image. The gateway's and the management plane's `/health`
+ * answer 200 even when unhealthy, so their checks read the body's `status`.
+ */
+
+/** ECS's form of a shell health check. */
+export type HealthCheckCommand = ["CMD-SHELL", string];
+
+const shell = (script: string): HealthCheckCommand => ["CMD-SHELL", script];
+
+/** MCP Gateway: healthy only when the body says so (it reports ChromaDB's state there). */
+export function gatewayHealthCheck(port: number): HealthCheckCommand {
+  return shell(
+    `node -e "fetch('http://127.0.0.1:${port}/health',{signal:AbortSignal.timeout(4000)})` +
+      `.then(r=>r.json()).then(b=>process.exit(b&&b.status==='healthy'?0:1)).catch(()=>process.exit(1))"`,
+  );
+}
+
+/** ChromaDB's heartbeat (API v2 in Chroma 1.x). */
+export function chromaHealthCheck(port: number): HealthCheckCommand {
+  return shell(`curl -fsS --max-time 4 http://127.0.0.1:${port}/api/v2/heartbeat > /dev/null`);
+}
+
+/** Data plane (gRPC): a TCP connect, since the image has no gRPC health client. */
+export function tcpHealthCheck(port: number): HealthCheckCommand {
+  return shell(`python -c "import socket; socket.create_connection(('127.0.0.1', ${port}), 3).close()"`);
+}
+
+/** Management plane: 200 alone proves nothing here; the body's status must be "healthy". */
+export function bodyStatusHealthCheck(port: number, path = "/health"): HealthCheckCommand {
+  return shell(
+    `python -c "import json,sys,urllib.request; ` +
+      `b=json.load(urllib.request.urlopen('http://127.0.0.1:${port}${path}', timeout=4)); ` +
+      `sys.exit(0 if isinstance(b, dict) and b.get('status') == 'healthy' else 1)"`,
+  );
+}
+
+/** Control plane: its /health answers 503 when unhealthy, so the status code is enough (urlopen raises). */
+export function statusCodeHealthCheck(port: number, path = "/health"): HealthCheckCommand {
+  return shell(`python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${port}${path}', timeout=4)"`);
+}
+
+/** The console's nginx `/health` (busybox wget exits non-zero on any non-2xx). */
+export function wgetHealthCheck(port: number, path = "/health"): HealthCheckCommand {
+  return shell(`wget -q -T 4 -O /dev/null http://127.0.0.1:${port}${path}`);
+}

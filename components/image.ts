@@ -1,0 +1,210 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as dockerBuild from "@pulumi/docker-build";
+import { Architecture } from "../config";
+
+/** Directory of our Dockerfiles; also the `infra` named build context (nginx template, scripts). */
+export const DOCKERFILES_DIR = path.resolve(__dirname, "..", "dockerfiles");
+
+/** The tag the registry build cache is kept under; the only mutable tag of the repository. */
+export const CACHE_TAG = "buildcache";
+
+export interface ImageArgs {
+  /** Dockerfile under `dockerfiles/`. @example "gateway.Dockerfile" */
+  dockerfile: string;
+  /** Absolute path of the app repo checkout (the build context). */
+  contextPath: string;
+  /**
+   * Folders of the app repo this image is built from; their content (and the Dockerfile's) decides the tag.
+   * @example ["mcp-gateway"]
+   */
+  sourceDirs: string[];
+  /**
+   * Folders of `dockerfiles/` the build reads through the `infra` named context.
+   * @example ["ui-console"]
+   */
+  infraDirs?: string[];
+  /** Build arguments (e.g. the console's VITE_* URLs); they are part of the tag too. */
+  buildArgs?: Record<string, pulumi.Input<string>>;
+  /** Fargate CPU architecture the image must run on. @default "X86_64" */
+  architecture: Architecture;
+  /** Tagged images the repository keeps; older ones expire. @default 20 */
+  keepImages: number;
+  /**
+   * What a missing checkout means: `error` fails preview (the default, and what `pulumi preview`/`up` do);
+   * `warn` (the offline plan) reports it and plans the rest.
+   */
+  missingContext?: "error" | "warn";
+  /** Delete the repository (and its images) with the stack; off keeps images of a protected stack. */
+  forceDelete: boolean;
+}
+
+/** `linux/amd64` or `linux/arm64`: what buildx calls the Fargate architecture. */
+export function platformOf(architecture: Architecture): dockerBuild.Platform {
+  return architecture === "ARM64" ? dockerBuild.Platform.Linux_arm64 : dockerBuild.Platform.Linux_amd64;
+}
+
+/**
+ * An ECR repository and an image built from one of our Dockerfiles against the app repo, pushed to it.
+ *
+ * The tag is a hash of what goes into the build (Dockerfile, ignore file, source folders, build args), so tags
+ * stay immutable and an unchanged build keeps its tag. Tasks use `imageRef`, which pins the pushed digest: a
+ * changed image rolls out, an unchanged one does not.
+ */
+export class Image extends pulumi.ComponentResource {
+  public readonly repository: aws.ecr.Repository;
+  public readonly image?: dockerBuild.Image;
+  /** `<repo>:<tag>@sha256:<digest>`; what task definitions run. */
+  public readonly imageRef: pulumi.Output<string>;
+  public readonly digest: pulumi.Output<string>;
+  public readonly repositoryUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ai-platform:image:Image", name, {}, opts);
+
+    const dockerfilePath = path.join(DOCKERFILES_DIR, args.dockerfile);
+    if (!fs.existsSync(dockerfilePath)) {
+      throw new pulumi.RunError(`image ${name}: Dockerfile ${dockerfilePath} does not exist; add it under dockerfiles/`);
+    }
+    const missing = [args.contextPath, ...args.sourceDirs.map((d) => path.join(args.contextPath, d))].filter((p) => !fs.existsSync(p));
+
+    this.repository = new aws.ecr.Repository(
+      name,
+      {
+        // Tags are content hashes and never move; only the build-cache tag is rewritten on every build.
+        imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+        imageTagMutabilityExclusionFilters: [{ filter: CACHE_TAG, filterType: "WILDCARD" }],
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "KMS" }],
+        forceDelete: args.forceDelete,
+      },
+      { parent: this },
+    );
+    new aws.ecr.LifecyclePolicy(
+      name,
+      { repository: this.repository.name, policy: JSON.stringify(lifecyclePolicy(args.keepImages)) },
+      { parent: this },
+    );
+    this.repositoryUrl = this.repository.repositoryUrl;
+
+    if (missing.length > 0) {
+      const message =
+        `image ${name}: the app repo checkout is missing ${missing.join(", ")}; ` +
+        `clone the app repo there or set appRepoPath (\`pulumi config set appRepoPath <path>\`)`;
+      if (args.missingContext !== "warn") throw new pulumi.RunError(message);
+      pulumi.log.warn(`${message}. The plan shows the image as not built.`, this);
+      this.digest = pulumi.output("(not built: app repo checkout missing)");
+      this.imageRef = pulumi.interpolate`${this.repository.repositoryUrl}:not-built`;
+      this.registerOutputs({ repositoryUrl: this.repositoryUrl, imageRef: this.imageRef });
+      return;
+    }
+
+    const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, { parent: this });
+    const buildArgs = args.buildArgs ?? {};
+    const tag = pulumi
+      .all(buildArgs)
+      .apply(
+        (resolved) =>
+          `sha-${contentHash({ dockerfilePath, contextPath: args.contextPath, sourceDirs: args.sourceDirs, infraDirs: args.infraDirs ?? [], buildArgs: resolved, architecture: args.architecture })}`,
+      );
+    const cacheRef = pulumi.interpolate`${this.repository.repositoryUrl}:${CACHE_TAG}`;
+
+    this.image = new dockerBuild.Image(
+      name,
+      {
+        context: {
+          location: args.contextPath,
+          named: { infra: { location: DOCKERFILES_DIR } },
+        },
+        dockerfile: { location: dockerfilePath },
+        platforms: [platformOf(args.architecture)],
+        buildArgs,
+        tags: [pulumi.interpolate`${this.repository.repositoryUrl}:${tag}`],
+        push: true,
+        // Building on preview would need Docker on every preview runner and minutes per preview.
+        buildOnPreview: false,
+        registries: [{ address: this.repository.repositoryUrl, username: auth.userName, password: auth.password }],
+        // ECR needs the image-manifest, OCI-typed cache format.
+        cacheFrom: [{ registry: { ref: cacheRef } }],
+        cacheTo: [{ registry: { ref: cacheRef, imageManifest: true, ociMediaTypes: true, mode: dockerBuild.CacheMode.Max } }],
+      },
+      { parent: this },
+    );
+    this.digest = this.image.digest;
+    this.imageRef = this.image.ref;
+
+    this.registerOutputs({ repositoryUrl: this.repositoryUrl, imageRef: this.imageRef, digest: this.digest });
+  }
+}
+
+/** ECR lifecycle: drop untagged layers after a day, keep the newest `keep` content-tagged images. */
+export function lifecyclePolicy(keep: number): object {
+  return {
+    rules: [
+      {
+        rulePriority: 1,
+        description: "Expire untagged images after 1 day",
+        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: `Keep the newest ${keep} built images`,
+        selection: { tagStatus: "tagged", tagPrefixList: ["sha-"], countType: "imageCountMoreThan", countNumber: keep },
+        action: { type: "expire" },
+      },
+    ],
+  };
+}
+
+/** Ignore patterns of a `.dockerignore`: plain names, `dir/`, `*.ext` — enough to skip what the build skips. */
+function ignorePatterns(dockerfilePath: string): RegExp[] {
+  const ignoreFile = `${dockerfilePath}.dockerignore`;
+  if (!fs.existsSync(ignoreFile)) return [];
+  return fs
+    .readFileSync(ignoreFile, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#") && !l.startsWith("!"))
+    .map((p) => p.replace(/^\/+|\/+$/g, ""))
+    .map((p) => p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\/?/g, "\u0000").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]"))
+    .map((p) => new RegExp(`(^|/)${p.replace(/\u0000/g, "(.*/)?")}(/|$)`));
+}
+
+/**
+ * A short hash of everything that decides the image's content. Files are walked in sorted order so the hash
+ * is the same on every machine; `.dockerignore`d paths (node_modules, target, ...) are skipped.
+ */
+export function contentHash(input: {
+  dockerfilePath: string;
+  contextPath: string;
+  sourceDirs: string[];
+  infraDirs: string[];
+  buildArgs: Record<string, string>;
+  architecture: Architecture;
+}): string {
+  const { dockerfilePath, buildArgs, architecture } = input;
+  const hash = crypto.createHash("sha256");
+  hash.update(fs.readFileSync(dockerfilePath));
+  if (fs.existsSync(`${dockerfilePath}.dockerignore`)) hash.update(fs.readFileSync(`${dockerfilePath}.dockerignore`));
+  hash.update(JSON.stringify({ buildArgs: Object.entries(buildArgs).sort(), architecture }));
+  const ignored = ignorePatterns(dockerfilePath);
+  const walk = (root: string, label: string, rel: string): void => {
+    if (ignored.some((re) => re.test(rel))) return;
+    const abs = path.join(root, rel);
+    const stat = fs.statSync(abs);
+    if (stat.isDirectory()) {
+      for (const entry of fs.readdirSync(abs).sort()) walk(root, label, path.posix.join(rel, entry));
+    } else if (stat.isFile()) {
+      hash.update(`${label}:${rel}`);
+      hash.update(fs.readFileSync(abs));
+    }
+  };
+  for (const dir of [...input.sourceDirs].sort()) walk(input.contextPath, "app", dir);
+  // Files the build reads through the named `infra` context (nginx template, scripts) are part of it too.
+  for (const dir of [...input.infraDirs].sort()) walk(DOCKERFILES_DIR, "infra", dir);
+  return hash.digest("hex").slice(0, 16);
+}

@@ -1,0 +1,315 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+/** A public endpoint a system asks the platform for. */
+export interface EndpointSpec {
+  /** Short stable name, used in resource names and outputs. @example "gateway" */
+  name: string;
+  /** Host label under the domain. @example "gateway" → gateway.example.com */
+  subdomain: string;
+  /** Without a domain: the ALB port this endpoint listens on. */
+  listenerPort: number;
+  /** First listener-rule priority of this endpoint; its rules use priority .. priority + 99. */
+  priority: number;
+}
+
+/** What a service needs to attach itself to a public endpoint. */
+export interface Endpoint {
+  name: string;
+  /** The listener whose rules route to the endpoint (shared HTTPS listener, or the endpoint's own port). */
+  listener: aws.lb.Listener;
+  /** Host-header the endpoint's rules match; undefined without a domain (the listener is the endpoint's own). */
+  host?: string;
+  /** First free listener-rule priority of this endpoint. */
+  priority: number;
+  /** Public URL, e.g. https://gateway.example.com or http://<alb-dns>:3000. */
+  url: pulumi.Output<string>;
+}
+
+export interface PlatformArgs {
+  vpcId: pulumi.Input<string>;
+  publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Public endpoints of the enabled systems. */
+  endpoints: EndpointSpec[];
+  /** Route 53 hosted zone name; set: HTTPS with a DNS-validated certificate, one host per endpoint. */
+  domain?: string;
+  /** CIDRs allowed to reach the load balancer. @default ["0.0.0.0/0"] */
+  ingressCidrs: string[];
+  /** ALB access logs to an encrypted S3 bucket. */
+  accessLogs: boolean;
+  deletionProtection: boolean;
+  /** @default 120 */
+  idleTimeoutSeconds: number;
+  /** Keep the access-log bucket (and its objects) on destroy. */
+  protectState: boolean;
+  /** Days access logs are kept. */
+  logRetentionDays: number;
+}
+
+/**
+ * TLS policy of the HTTPS listener: TLS 1.3 with TLS 1.2 fallback, forward secrecy only
+ * (AWS's recommended policy for new listeners since 2023).
+ */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/**
+ * The shared platform: the ECS cluster (Container Insights), one internet-facing ALB with its security group,
+ * its listeners, and — with a domain — the certificate and DNS names. Systems plug into it through `endpoint()`.
+ */
+export class Platform extends pulumi.ComponentResource {
+  public readonly cluster: aws.ecs.Cluster;
+  public readonly loadBalancer: aws.lb.LoadBalancer;
+  public readonly albSecurityGroup: aws.ec2.SecurityGroup;
+  public readonly accessLogBucket?: aws.s3.Bucket;
+  public certificate?: aws.acm.Certificate;
+  private readonly endpoints = new Map<string, Endpoint>();
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ai-platform:platform:Platform", name, {}, opts);
+    const parent = { parent: this };
+
+    this.cluster = new aws.ecs.Cluster(
+      name,
+      { settings: [{ name: "containerInsights", value: "enhanced" }] },
+      parent,
+    );
+
+    const listenerPorts = args.domain ? [80, 443] : args.endpoints.map((e) => e.listenerPort);
+    this.albSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-alb`,
+      {
+        vpcId: args.vpcId,
+        description: "Public load balancer: listener ports from the allowed CIDRs; egress only to task security groups",
+        // Egress rules are added by each service, to its own task security group on its container ports.
+        egress: [],
+        tags: { Name: `${name}-alb` },
+      },
+      parent,
+    );
+    for (const port of listenerPorts) {
+      for (const [i, cidr] of args.ingressCidrs.entries()) {
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-alb-in-${port}-${i}`,
+          {
+            securityGroupId: this.albSecurityGroup.id,
+            ipProtocol: "tcp",
+            fromPort: port,
+            toPort: port,
+            cidrIpv4: cidr,
+            description: `Listener ${port} from ${cidr}`,
+          },
+          parent,
+        );
+      }
+    }
+
+    if (args.accessLogs) this.accessLogBucket = this.createAccessLogBucket(name, args);
+
+    this.loadBalancer = new aws.lb.LoadBalancer(
+      name,
+      {
+        loadBalancerType: "application",
+        internal: false,
+        subnets: args.publicSubnetIds,
+        securityGroups: [this.albSecurityGroup.id],
+        enableDeletionProtection: args.deletionProtection,
+        dropInvalidHeaderFields: true,
+        idleTimeout: args.idleTimeoutSeconds,
+        accessLogs: this.accessLogBucket
+          ? { bucket: this.accessLogBucket.bucket, enabled: true, prefix: "alb" }
+          : undefined,
+      },
+      { parent: this, dependsOn: this.accessLogBucketPolicy ? [this.accessLogBucketPolicy] : [] },
+    );
+
+    if (args.domain) this.createHttpsListeners(name, args, args.domain);
+    else this.createPortListeners(name, args);
+
+    this.registerOutputs({
+      clusterName: this.cluster.name,
+      loadBalancerDnsName: this.loadBalancer.dnsName,
+      albSecurityGroupId: this.albSecurityGroup.id,
+    });
+  }
+
+  private accessLogBucketPolicy?: aws.s3.BucketPolicy;
+
+  /** The endpoint a system attaches its target group to. */
+  endpoint(name: string): Endpoint {
+    const e = this.endpoints.get(name);
+    if (!e) throw new Error(`the platform has no endpoint "${name}"; add it to the platform's endpoints`);
+    return e;
+  }
+
+  /** Public URLs of every endpoint, by name. */
+  urls(): Record<string, pulumi.Output<string>> {
+    return Object.fromEntries([...this.endpoints.values()].map((e) => [e.name, e.url]));
+  }
+
+  private createHttpsListeners(name: string, args: PlatformArgs, domain: string): void {
+    const zone = aws.route53.getZoneOutput({ name: domain, privateZone: false }, { parent: this });
+    const hosts = args.endpoints.map((e) => `${e.subdomain}.${domain}`);
+
+    const certificate = new aws.acm.Certificate(
+      name,
+      {
+        domainName: hosts[0],
+        subjectAlternativeNames: hosts.slice(1),
+        validationMethod: "DNS",
+        keyAlgorithm: "EC_prime256v1",
+      },
+      { parent: this },
+    );
+    this.certificate = certificate;
+    // One validation record per host; ACM may give two names the same record, so records allow overwrite.
+    const validationRecords = hosts.map(
+      (host, i) =>
+        new aws.route53.Record(
+          `${name}-cert-validation-${args.endpoints[i].name}`,
+          {
+            zoneId: zone.zoneId,
+            name: certificate.domainValidationOptions.apply((o) => o.find((v) => v.domainName === host)!.resourceRecordName),
+            type: certificate.domainValidationOptions.apply((o) => o.find((v) => v.domainName === host)!.resourceRecordType),
+            records: [certificate.domainValidationOptions.apply((o) => o.find((v) => v.domainName === host)!.resourceRecordValue)],
+            ttl: 300,
+            allowOverwrite: true,
+          },
+          { parent: this },
+        ),
+    );
+    const validation = new aws.acm.CertificateValidation(
+      name,
+      { certificateArn: certificate.arn, validationRecordFqdns: validationRecords.map((r) => r.fqdn) },
+      { parent: this },
+    );
+
+    const https = new aws.lb.Listener(
+      `${name}-https`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 443,
+        protocol: "HTTPS",
+        sslPolicy: TLS_POLICY,
+        certificateArn: validation.certificateArn,
+        defaultActions: [notFound()],
+      },
+      { parent: this },
+    );
+    new aws.lb.Listener(
+      `${name}-http-redirect`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+      },
+      { parent: this },
+    );
+
+    for (const [i, spec] of args.endpoints.entries()) {
+      const host = hosts[i];
+      new aws.route53.Record(
+        `${name}-${spec.name}`,
+        {
+          zoneId: zone.zoneId,
+          name: host,
+          type: "A",
+          aliases: [{ name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true }],
+        },
+        { parent: this },
+      );
+      this.endpoints.set(spec.name, { name: spec.name, listener: https, host, priority: spec.priority, url: pulumi.output(`https://${host}`) });
+    }
+  }
+
+  private createPortListeners(name: string, args: PlatformArgs): void {
+    for (const spec of args.endpoints) {
+      const listener = new aws.lb.Listener(
+        `${name}-${spec.name}`,
+        {
+          loadBalancerArn: this.loadBalancer.arn,
+          port: spec.listenerPort,
+          protocol: "HTTP",
+          defaultActions: [notFound()],
+        },
+        { parent: this },
+      );
+      const url = spec.listenerPort === 80
+        ? pulumi.interpolate`http://${this.loadBalancer.dnsName}`
+        : pulumi.interpolate`http://${this.loadBalancer.dnsName}:${spec.listenerPort}`;
+      this.endpoints.set(spec.name, { name: spec.name, listener, priority: spec.priority, url });
+    }
+  }
+
+  private createAccessLogBucket(name: string, args: PlatformArgs): aws.s3.Bucket {
+    const parent = { parent: this };
+    const bucket = new aws.s3.Bucket(
+      `${name}-alb-logs`,
+      { forceDestroy: !args.protectState },
+      { parent: this, retainOnDelete: args.protectState },
+    );
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-alb-logs`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      parent,
+    );
+    new aws.s3.BucketOwnershipControls(`${name}-alb-logs`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
+    // ALB access logs support only SSE-S3 (not KMS) on the target bucket.
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-alb-logs`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      parent,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-alb-logs`,
+      {
+        bucket: bucket.id,
+        rules: [{ id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: Math.max(args.logRetentionDays, 1) } }],
+      },
+      parent,
+    );
+    const elbAccount = aws.elb.getServiceAccountOutput({}, parent);
+    const caller = aws.getCallerIdentityOutput({}, parent);
+    this.accessLogBucketPolicy = new aws.s3.BucketPolicy(
+      `${name}-alb-logs`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            // Regions opened before August 2022 deliver as the regional ELB account; newer ones as the service.
+            {
+              Sid: "AlbLogDeliveryAccount",
+              Effect: "Allow",
+              Principal: { AWS: elbAccount.arn },
+              Action: "s3:PutObject",
+              Resource: pulumi.interpolate`${bucket.arn}/alb/AWSLogs/${caller.accountId}/*`,
+            },
+            {
+              Sid: "AlbLogDeliveryService",
+              Effect: "Allow",
+              Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+              Action: "s3:PutObject",
+              Resource: pulumi.interpolate`${bucket.arn}/alb/AWSLogs/${caller.accountId}/*`,
+            },
+            {
+              Sid: "DenyInsecureTransport",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+      },
+      parent,
+    );
+    return bucket;
+  }
+}
+
+/** Default answer of a listener for requests no rule matches. */
+function notFound(): aws.types.input.lb.ListenerDefaultAction {
+  return { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" } };
+}

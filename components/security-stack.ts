@@ -1,0 +1,163 @@
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "../config";
+import { AlarmArgs, FargateService } from "./fargate-service";
+import { bodyStatusHealthCheck, statusCodeHealthCheck, tcpHealthCheck } from "./health-checks";
+import { Image } from "./image";
+import { Network } from "./network";
+import { Platform } from "./platform";
+import { Secret } from "./secret";
+import { Volume } from "./volume";
+
+export const DATA_PLANE_PORT = 50051;
+export const MANAGEMENT_PLANE_PORT = 8000;
+export const CONTROL_PLANE_PORT = 8001;
+/** Hugging Face cache of the image (HF_HOME); the image runs as uid 1000, so not under /root. */
+export const HF_CACHE_DIR = "/app/hf-cache";
+
+export interface SecurityStackArgs {
+  config: StackConfig;
+  network: Network;
+  platform: Platform;
+  subnetCount: number;
+  alarms: AlarmArgs;
+}
+
+/**
+ * The AI Security Stack: one image, three containers in one task where the seed ran supervisord — data plane
+ * (gRPC, task-internal), management plane (after the data plane is healthy) and control plane (after the
+ * management plane is healthy) — with SQLite data and the model cache on EFS and a single writer.
+ */
+export class SecurityStack extends pulumi.ComponentResource {
+  public readonly image: Image;
+  public readonly volume: Volume;
+  public readonly googleApiKey: Secret;
+  public readonly supabaseJwtSecret: Secret;
+  public readonly service: FargateService;
+  public readonly apiUrl: pulumi.Output<string>;
+  public readonly controlUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: SecurityStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ai-platform:system:SecurityStack", name, {}, opts);
+    const { config, network, platform } = args;
+    const ss = config.securityStack;
+    const parent = { parent: this };
+
+    this.image = new Image(
+      "security-stack",
+      {
+        dockerfile: "security-stack.Dockerfile",
+        contextPath: config.appRepoPath,
+        sourceDirs: ["management-plane", "policy_control_plane", "semantic-sandbox", "tupl_data_plane"],
+        architecture: config.architecture,
+        keepImages: config.ecrKeepImages,
+        missingContext: config.missingContext,
+        forceDelete: !config.protectState,
+      },
+      parent,
+    );
+
+    this.volume = new Volume(
+      "security-stack",
+      {
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
+        subnetCount: args.subnetCount,
+        accessPoints: [
+          { name: "data", path: "/security-stack/data" },
+          { name: "hf-cache", path: "/security-stack/hf-cache" },
+        ],
+        throughputMode: config.efs.throughputMode,
+        provisionedThroughputMibps: config.efs.provisionedThroughputMibps,
+        transitionToIa: config.efs.transitionToIa,
+        protectState: config.protectState,
+        alarmTopicArn: args.alarms.topicArn,
+      },
+      parent,
+    );
+
+    this.googleApiKey = new Secret(
+      "security-google-api-key",
+      { description: "AI Security Stack: Google AI key (GOOGLE_API_KEY)", value: ss.googleApiKey, recoveryWindowDays: config.secretRecoveryWindowDays },
+      parent,
+    );
+    this.supabaseJwtSecret = new Secret(
+      "security-supabase-jwt",
+      { description: "AI Security Stack: Supabase JWT secret (SUPABASE_JWT_SECRET)", value: ss.supabaseJwtSecret, recoveryWindowDays: config.secretRecoveryWindowDays },
+      parent,
+    );
+
+    const image = { ref: this.image.imageRef, repositoryArn: this.image.repository.arn };
+    const data = { volume: "data", containerPath: "/app/data" };
+    const models = { volume: "hf-cache", containerPath: HF_CACHE_DIR };
+    const shared = { LD_LIBRARY_PATH: "/app", HF_HOME: HF_CACHE_DIR, SUPABASE_URL: config.supabase.url };
+
+    this.service = new FargateService(
+      "security",
+      {
+        clusterArn: platform.cluster.arn,
+        clusterName: platform.cluster.name,
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
+        loadBalancer: platform.loadBalancer,
+        albSecurityGroupId: platform.albSecurityGroup.id,
+        size: ss,
+        architecture: config.architecture,
+        containers: [
+          {
+            name: "data-plane",
+            image,
+            command: ["/app/bridge-server"],
+            workingDirectory: "/app",
+            // Listens inside the task only: no target group, no security-group rule admits it.
+            ports: [DATA_PLANE_PORT],
+            environment: { ...shared, RUST_LOG: ss.rustLog },
+            healthCheck: { command: tcpHealthCheck(DATA_PLANE_PORT), intervalSeconds: 10, startPeriodSeconds: 30 },
+            mounts: [data, models],
+          },
+          {
+            name: "management-plane",
+            image,
+            command: ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", String(MANAGEMENT_PLANE_PORT)],
+            workingDirectory: "/app/management-plane",
+            ports: [MANAGEMENT_PLANE_PORT],
+            environment: { ...shared, DATA_PLANE_GRPC_URL: `localhost:${DATA_PLANE_PORT}` },
+            secrets: { GOOGLE_API_KEY: this.googleApiKey, SUPABASE_JWT_SECRET: this.supabaseJwtSecret },
+            // First start downloads models: the longest start period and patience ECS allows.
+            healthCheck: { command: bodyStatusHealthCheck(MANAGEMENT_PLANE_PORT), intervalSeconds: 30, retries: 10, startPeriodSeconds: 300 },
+            dependsOn: [{ containerName: "data-plane", condition: "HEALTHY" }],
+            mounts: [data, models],
+          },
+          {
+            name: "control-plane",
+            image,
+            command: ["python", "server.py"],
+            workingDirectory: "/app/policy_control_plane",
+            ports: [CONTROL_PLANE_PORT],
+            environment: { ...shared, MANAGEMENT_PLANE_URL: `http://localhost:${MANAGEMENT_PLANE_PORT}` },
+            secrets: { SUPABASE_JWT_SECRET: this.supabaseJwtSecret },
+            healthCheck: { command: statusCodeHealthCheck(CONTROL_PLANE_PORT), intervalSeconds: 15, startPeriodSeconds: 30 },
+            dependsOn: [{ containerName: "management-plane", condition: "HEALTHY" }],
+            mounts: [data],
+          },
+        ],
+        exposedPorts: [
+          { endpoint: platform.endpoint("api"), containerName: "management-plane", containerPort: MANAGEMENT_PLANE_PORT, healthCheckPath: "/health" },
+          { endpoint: platform.endpoint("control"), containerName: "control-plane", containerPort: CONTROL_PLANE_PORT, healthCheckPath: "/health" },
+        ],
+        volumes: [this.volume],
+        healthCheck: config.healthCheck,
+        healthCheckGracePeriodSeconds: ss.healthCheckGracePeriodSeconds,
+        logRetentionDays: config.logRetentionDays,
+        scaling: { mode: "singleWriter" },
+        egress: "https",
+        enableExecuteCommand: config.ecsExec,
+        alarms: args.alarms,
+      },
+      parent,
+    );
+
+    this.apiUrl = platform.endpoint("api").url;
+    this.controlUrl = platform.endpoint("control").url;
+    this.registerOutputs({ apiUrl: this.apiUrl, controlUrl: this.controlUrl });
+  }
+}

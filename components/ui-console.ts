@@ -1,0 +1,104 @@
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "../config";
+import { AlarmArgs, FargateService } from "./fargate-service";
+import { wgetHealthCheck } from "./health-checks";
+import { Image } from "./image";
+import { Network } from "./network";
+import { Platform } from "./platform";
+
+/** nginx runs unprivileged in the image; Fargate cannot grant the capability to bind port 80. */
+export const CONSOLE_PORT = 8080;
+
+export interface UiConsoleArgs {
+  config: StackConfig;
+  network: Network;
+  platform: Platform;
+  /** The management plane's public URL (VITE_API_BASE_URL), an output of the security stack. */
+  apiUrl: pulumi.Input<string>;
+  /** The gateway's public URL (VITE_GATEWAY_BASE_URL), an output of the gateway. */
+  gatewayUrl: pulumi.Input<string>;
+  alarms: AlarmArgs;
+}
+
+/** The origin (scheme://host[:port]) of a URL, for the Content-Security-Policy. */
+export function originOf(url: string): string {
+  return new URL(url).origin;
+}
+
+/**
+ * The UI Console: a Vite SPA built with the other systems' public URLs baked in, served by unprivileged nginx
+ * whose Content-Security-Policy admits exactly those origins. Stateless, so it autoscales.
+ */
+export class UiConsole extends pulumi.ComponentResource {
+  public readonly image: Image;
+  public readonly service: FargateService;
+  public readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: UiConsoleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ai-platform:system:UiConsole", name, {}, opts);
+    const { config, network, platform } = args;
+    const ui = config.uiConsole;
+    const parent = { parent: this };
+
+    this.image = new Image(
+      "ui-console",
+      {
+        dockerfile: "ui-console.Dockerfile",
+        contextPath: config.appRepoPath,
+        sourceDirs: ["mcp-ui"],
+        infraDirs: ["ui-console"],
+        buildArgs: {
+          VITE_API_BASE_URL: args.apiUrl,
+          VITE_GATEWAY_BASE_URL: args.gatewayUrl,
+          VITE_SUPABASE_URL: config.supabase.url,
+          VITE_SUPABASE_ANON_KEY: config.supabase.anonKey,
+        },
+        architecture: config.architecture,
+        keepImages: config.ecrKeepImages,
+        missingContext: config.missingContext,
+        forceDelete: !config.protectState,
+      },
+      parent,
+    );
+
+    this.service = new FargateService(
+      "console",
+      {
+        clusterArn: platform.cluster.arn,
+        clusterName: platform.cluster.name,
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
+        loadBalancer: platform.loadBalancer,
+        albSecurityGroupId: platform.albSecurityGroup.id,
+        size: ui,
+        architecture: config.architecture,
+        containers: [
+          {
+            name: "console",
+            image: { ref: this.image.imageRef, repositoryArn: this.image.repository.arn },
+            ports: [CONSOLE_PORT],
+            // Rendered into the nginx Content-Security-Policy when the container starts.
+            environment: {
+              API_ORIGIN: pulumi.output(args.apiUrl).apply(originOf),
+              GATEWAY_ORIGIN: pulumi.output(args.gatewayUrl).apply(originOf),
+              SUPABASE_ORIGIN: originOf(config.supabase.url),
+            },
+            healthCheck: { command: wgetHealthCheck(CONSOLE_PORT), intervalSeconds: 15, startPeriodSeconds: 10 },
+          },
+        ],
+        exposedPorts: [{ endpoint: platform.endpoint("console"), containerName: "console", containerPort: CONSOLE_PORT, healthCheckPath: "/health" }],
+        healthCheck: config.healthCheck,
+        healthCheckGracePeriodSeconds: 30,
+        logRetentionDays: config.logRetentionDays,
+        scaling: { mode: "stateless", min: ui.minCount, max: ui.maxCount },
+        egress: "https",
+        enableExecuteCommand: config.ecsExec,
+        alarms: args.alarms,
+      },
+      parent,
+    );
+
+    this.url = platform.endpoint("console").url;
+    this.registerOutputs({ url: this.url });
+  }
+}

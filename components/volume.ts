@@ -1,0 +1,222 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+/** One directory tree of the file system, entered through its own access point. */
+export interface AccessPointSpec {
+  /** Volume name used in the task definition. @example "tenants" */
+  name: string;
+  /** Directory on the file system, created on first use with the owner below. @example "/gateway/tenants" */
+  path: string;
+  /** POSIX user every file operation through this access point runs as. @default 1000 */
+  uid?: number;
+  /** @default 1000 */
+  gid?: number;
+  /** Mode of the directory when EFS creates it. @default "0750" */
+  permissions?: string;
+}
+
+export interface VolumeArgs {
+  vpcId: pulumi.Input<string>;
+  /** A mount target is created in each (the subnets the tasks run in). */
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Number of subnets (known at plan time, so mount targets are plain resources). */
+  subnetCount: number;
+  accessPoints: AccessPointSpec[];
+  /** @default "elastic" */
+  throughputMode: "bursting" | "elastic" | "provisioned";
+  /** With `provisioned`: MiB/s. */
+  provisionedThroughputMibps?: number;
+  /** Lifecycle to Infrequent Access. @default "AFTER_30_DAYS" */
+  transitionToIa: string;
+  /** Keep the file system on `pulumi destroy` and refuse replacement (prod). */
+  protectState: boolean;
+  /** SNS topic of the throughput alarm (burst credits in bursting mode, throughput use otherwise). */
+  alarmTopicArn?: pulumi.Input<string>;
+}
+
+/** Burst credits (bytes) below which a bursting file system alarms: ~17 minutes of 100 MiB/s. */
+export const BURST_CREDIT_ALARM_BYTES = 100 * 1024 ** 3;
+/** Percent of permitted throughput above which an elastic/provisioned file system alarms. */
+export const THROUGHPUT_ALARM_PERCENT = 80;
+
+/** What a task definition's `volumes` entry needs for one access point. */
+export interface VolumeMount {
+  name: string;
+  fileSystemId: pulumi.Output<string>;
+  accessPointId: pulumi.Output<string>;
+  accessPointArn: pulumi.Output<string>;
+}
+
+/**
+ * An encrypted EFS file system with a mount target per private subnet, a security group that admits NFS only
+ * from the task security groups that use it, and one access point per volume (POSIX owner enforced, root
+ * directory created with that owner — no "permission denied" on first start).
+ */
+export class Volume extends pulumi.ComponentResource {
+  public readonly fileSystem: aws.efs.FileSystem;
+  public readonly securityGroup: aws.ec2.SecurityGroup;
+  public readonly mountTargets: aws.efs.MountTarget[];
+  public readonly mounts: VolumeMount[];
+  public throughputAlarm?: aws.cloudwatch.MetricAlarm;
+  private readonly clients: aws.vpc.SecurityGroupIngressRule[] = [];
+
+  constructor(private readonly volumeName: string, args: VolumeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ai-platform:volume:Volume", volumeName, {}, opts);
+    const name = volumeName;
+    const stateful = { parent: this, protect: args.protectState, retainOnDelete: args.protectState };
+
+    this.fileSystem = new aws.efs.FileSystem(
+      name,
+      {
+        encrypted: true,
+        performanceMode: "generalPurpose",
+        throughputMode: args.throughputMode,
+        provisionedThroughputInMibps: args.throughputMode === "provisioned" ? args.provisionedThroughputMibps : undefined,
+        lifecyclePolicies: [{ transitionToIa: args.transitionToIa }, { transitionToPrimaryStorageClass: "AFTER_1_ACCESS" }],
+        tags: { Name: name },
+      },
+      stateful,
+    );
+    new aws.efs.BackupPolicy(name, { fileSystemId: this.fileSystem.id, backupPolicy: { status: "ENABLED" } }, { parent: this });
+    // With any file-system policy in place, EFS grants nothing by default: a client needs an IAM identity
+    // allowed to ClientMount/ClientWrite (the task roles), and this policy refuses it without TLS.
+    new aws.efs.FileSystemPolicy(
+      name,
+      {
+        fileSystemId: this.fileSystem.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "DenyUnencryptedTransport",
+              Effect: "Deny",
+              Principal: { AWS: "*" },
+              Action: "*",
+              Resource: this.fileSystem.arn,
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-efs`,
+      {
+        vpcId: args.vpcId,
+        description: `EFS ${name}: NFS (2049) only from the task security groups that mount it`,
+        egress: [],
+        tags: { Name: `${name}-efs` },
+      },
+      { parent: this },
+    );
+
+    const subnetIds = pulumi.output(args.subnetIds);
+    this.mountTargets = Array.from({ length: args.subnetCount }, (_, i) =>
+      new aws.efs.MountTarget(
+        `${name}-${i}`,
+        { fileSystemId: this.fileSystem.id, subnetId: subnetIds.apply((ids) => ids[i]), securityGroups: [this.securityGroup.id] },
+        { parent: this },
+      ),
+    );
+
+    this.mounts = args.accessPoints.map((spec) => {
+      const uid = spec.uid ?? 1000;
+      const gid = spec.gid ?? 1000;
+      const accessPoint = new aws.efs.AccessPoint(
+        `${name}-${spec.name}`,
+        {
+          fileSystemId: this.fileSystem.id,
+          posixUser: { uid, gid },
+          rootDirectory: {
+            path: spec.path,
+            creationInfo: { ownerUid: uid, ownerGid: gid, permissions: spec.permissions ?? "0750" },
+          },
+          tags: { Name: `${name}-${spec.name}` },
+        },
+        { parent: this },
+      );
+      return { name: spec.name, fileSystemId: this.fileSystem.id, accessPointId: accessPoint.id, accessPointArn: accessPoint.arn };
+    });
+
+    if (args.alarmTopicArn) this.createThroughputAlarm(name, args.throughputMode, args.alarmTopicArn);
+
+    this.registerOutputs({ fileSystemId: this.fileSystem.id });
+  }
+
+  private createThroughputAlarm(name: string, mode: VolumeArgs["throughputMode"], topicArn: pulumi.Input<string>): void {
+    const dimensions = { FileSystemId: this.fileSystem.id };
+    const common = { evaluationPeriods: 5, alarmActions: [topicArn], okActions: [topicArn], treatMissingData: "notBreaching" };
+    if (mode === "bursting") {
+      this.throughputAlarm = new aws.cloudwatch.MetricAlarm(
+        `${name}-burst-credits`,
+        {
+          ...common,
+          name: `${pulumi.getStack()}-${name}-efs-burst-credits-low`,
+          alarmDescription: `EFS ${name}: burst credits low; throughput will drop to the baseline`,
+          namespace: "AWS/EFS",
+          metricName: "BurstCreditBalance",
+          dimensions,
+          statistic: "Minimum",
+          period: 300,
+          threshold: BURST_CREDIT_ALARM_BYTES,
+          comparisonOperator: "LessThanThreshold",
+        },
+        { parent: this },
+      );
+      return;
+    }
+    // Throughput use in percent: metered bytes per second over the permitted throughput (AWS's formula).
+    this.throughputAlarm = new aws.cloudwatch.MetricAlarm(
+      `${name}-throughput`,
+      {
+        ...common,
+        name: `${pulumi.getStack()}-${name}-efs-throughput-high`,
+        alarmDescription: `EFS ${name}: above ${THROUGHPUT_ALARM_PERCENT}% of permitted throughput`,
+        threshold: THROUGHPUT_ALARM_PERCENT,
+        comparisonOperator: "GreaterThanThreshold",
+        metricQueries: [
+          {
+            id: "metered",
+            metric: { namespace: "AWS/EFS", metricName: "MeteredIOBytes", dimensions, stat: "Sum", period: 60 },
+          },
+          {
+            id: "permitted",
+            metric: { namespace: "AWS/EFS", metricName: "PermittedThroughput", dimensions, stat: "Average", period: 60 },
+          },
+          { id: "usage", expression: "(metered / 60) * 100 / permitted", label: "Throughput use (%)", returnData: true },
+        ],
+      },
+      { parent: this },
+    );
+  }
+
+  /** Admits NFS from a task security group; called by the service that mounts the volume. */
+  allowClient(clientName: string, securityGroupId: pulumi.Input<string>): void {
+    this.clients.push(
+      new aws.vpc.SecurityGroupIngressRule(
+        `${this.volumeName}-nfs-from-${clientName}`,
+        {
+          securityGroupId: this.securityGroup.id,
+          referencedSecurityGroupId: securityGroupId,
+          ipProtocol: "tcp",
+          fromPort: 2049,
+          toPort: 2049,
+          description: `NFS from ${clientName} tasks`,
+        },
+        { parent: this },
+      ),
+    );
+  }
+
+  /** IAM statement for a task role: mount and write through exactly these access points. */
+  clientPolicyStatement(): pulumi.Output<aws.iam.PolicyStatement> {
+    return pulumi.all([this.fileSystem.arn, pulumi.all(this.mounts.map((m) => m.accessPointArn))]).apply(([fsArn, arns]) => ({
+      Effect: "Allow",
+      Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+      Resource: fsArn,
+      Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": arns } },
+    }) as aws.iam.PolicyStatement);
+  }
+}

@@ -1,0 +1,39 @@
+# MCP Gateway: the TypeScript HTTP server from mcp-gateway/, run as `node dist/http-server.js` on 3000.
+#
+# Build context: the app repo root. Every COPY source below is relative to it, so nothing reaches
+# outside the context; gateway.Dockerfile.dockerignore (beside this file) limits what is sent.
+
+# One Node for both stages: native addons compiled by `npm ci` must run on the same Node ABI.
+FROM node:24.19.0-bookworm-slim AS node-base
+
+FROM node-base AS build
+WORKDIR /build
+# Sources before `npm ci`: a `prepare` script (common in MCP servers) builds during the install.
+# Only what the compiler needs is copied, so tenants/ (tenants.json holds API keys), .env and
+# workspace/ cannot reach the image even if the ignore file is not applied.
+COPY mcp-gateway/package.json mcp-gateway/package-lock.json mcp-gateway/tsconfig.json ./
+COPY mcp-gateway/src/ ./src/
+# Every dependency, dev ones included: the TypeScript compiler is a devDependency.
+RUN npm ci
+RUN npm run build
+# Drop the dev dependencies only after the build has used them.
+RUN npm prune --omit=dev
+
+FROM node-base AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root and read-only to the server: it needs to write only tenants/ and workspace/.
+COPY --from=build /build/package.json /build/package-lock.json ./
+COPY --from=build /build/node_modules ./node_modules
+COPY --from=build /build/dist ./dist
+# tenants/ and workspace/ are EFS mounts in ECS whose access points own them as uid/gid 1000; the
+# same ownership here keeps the image runnable without a mount (locally, in tests).
+RUN mkdir -p /app/tenants /app/workspace \
+ && chown 1000:1000 /app/tenants /app/workspace
+# uid/gid 1000 is the base image's `node` user and the owner the EFS access points enforce.
+USER 1000:1000
+EXPOSE 3000
+# No HEALTHCHECK and no curl: the ECS task definition's health check is a `node -e` one-liner that
+# GETs http://127.0.0.1:3000/health and reads the body, because the handler can answer 200 while
+# unhealthy.
+CMD ["node", "dist/http-server.js"]

