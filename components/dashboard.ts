@@ -70,8 +70,19 @@ export class Dashboard extends pulumi.ComponentResource {
           widgets.push(metric("CPU and memory (%)", [["AWS/ECS", "CPUUtilization", ...dims(svc)], [".", "MemoryUtilization", ...dims(svc)]], W));
           if (fileSystemId) {
             const fsDims = dims({ FileSystemId: fileSystemId });
+            // MeteredIOBytes is a sum per period, PermittedThroughput a rate in bytes/s: drawn side by side they
+            // differ by the period. Plot what the alarm watches instead, throughput in % of the permitted.
             widgets.push(
-              metric("EFS throughput", [["AWS/EFS", "MeteredIOBytes", ...fsDims, { stat: "Sum" }], [".", "PermittedThroughput", ...fsDims], [".", "BurstCreditBalance", ...fsDims, { yAxis: "right" }]], 2 * W),
+              metric(
+                "EFS throughput use (%) and burst credits",
+                [
+                  [{ id: "usage", expression: "(metered / PERIOD(metered)) * 100 / permitted", label: "Throughput use (%)" }],
+                  ["AWS/EFS", "MeteredIOBytes", ...fsDims, { id: "metered", stat: "Sum", visible: false }],
+                  [".", "PermittedThroughput", ...fsDims, { id: "permitted", visible: false }],
+                  [".", "BurstCreditBalance", ...fsDims, { yAxis: "right" }],
+                ],
+                2 * W,
+              ),
             );
           }
           y += H;

@@ -120,7 +120,7 @@ export type ContainerDefinition = {
   mountPoints: { sourceVolume: string; containerPath: string; readOnly: boolean }[];
   logConfiguration: { logDriver: "awslogs"; options: Record<string, string> };
   dockerLabels: Record<string, string>;
-  linuxParameters?: { initProcessEnabled: boolean };
+  linuxParameters: { initProcessEnabled: boolean };
 };
 
 /** Seconds a rolling deploy of one stateless target takes at best: healthy checks in a row, then draining. */
@@ -316,8 +316,9 @@ export class FargateService extends pulumi.ComponentResource {
             // ECS reads secrets only when a task starts: a new secret version changes this label, hence the
             // task definition, hence a deployment of exactly the services that use the secret.
             dockerLabels: c.secretVersions ? { "ai-platform.secret-versions": c.secretVersions } : {},
-            // ECS Exec needs an init process to reap the SSM agent's children.
-            ...(args.enableExecuteCommand ? { linuxParameters: { initProcessEnabled: true } } : {}),
+            // An init process as PID 1 forwards SIGTERM (node and python ignore it as PID 1, so every stop
+            // would wait out the stop timeout) and reaps ECS Exec's agent processes.
+            linuxParameters: { initProcessEnabled: true },
           })),
         ),
       );

@@ -1,9 +1,9 @@
 /**
  * The health-check commands ECS runs inside our containers (`CMD-SHELL`, i.e. `/bin/sh -c`).
  *
- * Each uses only a tool its image ships: `node` in the gateway image (node base image), `curl` in ChromaDB's
- * image (installed in its Debian runner stage), `python` in the security stack image (python base image),
- * busybox `wget` in the console's nginx Alpine image. The gateway's and the management plane's `/health`
+ * Each uses only a tool its image ships: `node` in the gateway image (node base image), `bash` and `timeout` in
+ * ChromaDB's image (Debian essential packages bash and coreutils), `python` in the security stack image (python
+ * base image), busybox `wget` in the console's nginx Alpine image. The gateway's and the management plane's `/health`
  * answer 200 even when unhealthy, so their checks read the body's `status`.
  */
 
@@ -20,9 +20,18 @@ export function gatewayHealthCheck(port: number): HealthCheckCommand {
   );
 }
 
-/** ChromaDB's heartbeat (API v2 in Chroma 1.x). */
+/**
+ * ChromaDB's heartbeat (API v2 in Chroma 1.x): healthy on a 200 status line. chromadb/chroma 1.x is built on
+ * debian:stable-slim with dumb-init, libssl-dev and ca-certificates only, so it has no curl, wget or python
+ * (the seed's curl check never passes there); bash's /dev/tcp sends the request instead. `/bin/sh` is dash, so
+ * the request runs in bash.
+ */
 export function chromaHealthCheck(port: number): HealthCheckCommand {
-  return shell(`curl -fsS --max-time 4 http://127.0.0.1:${port}/api/v2/heartbeat > /dev/null`);
+  return shell(
+    `timeout 4 bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port} ` +
+      `&& printf "GET /api/v2/heartbeat HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n" >&3 ` +
+      `&& read -r status <&3 && case $status in "HTTP/1."?" 200"[[:space:]]*) exit 0;; esac; exit 1'`,
+  );
 }
 
 /** Data plane (gRPC): a TCP connect, since the image has no gRPC health client. */

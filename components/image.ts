@@ -4,6 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
+import dockerignore from "@balena/dockerignore";
 import { Architecture } from "../config";
 
 /** Directory of our Dockerfiles; also the `infra` named build context (nginx template, scripts). */
@@ -160,18 +161,23 @@ export function lifecyclePolicy(keep: number): object {
   };
 }
 
-/** Ignore patterns of a `.dockerignore`: plain names, `dir/`, `*.ext` — enough to skip what the build skips. */
-function ignorePatterns(dockerfilePath: string): RegExp[] {
+/**
+ * The build's ignore rules (`<Dockerfile>.dockerignore`, Docker's semantics: last match wins, `!` re-includes)
+ * and whether a directory can be skipped whole: only when it is ignored and no `!` rule reaches inside it.
+ */
+function ignoreRules(dockerfilePath: string): { ignores(p: string): boolean; prunable(dir: string): boolean } {
   const ignoreFile = `${dockerfilePath}.dockerignore`;
-  if (!fs.existsSync(ignoreFile)) return [];
-  return fs
-    .readFileSync(ignoreFile, "utf8")
+  const text = fs.existsSync(ignoreFile) ? fs.readFileSync(ignoreFile, "utf8") : "";
+  const rules = dockerignore().add(text);
+  const exceptions = text
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith("#") && !l.startsWith("!"))
-    .map((p) => p.replace(/^\/+|\/+$/g, ""))
-    .map((p) => p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\/?/g, "\u0000").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]"))
-    .map((p) => new RegExp(`(^|/)${p.replace(/\u0000/g, "(.*/)?")}(/|$)`));
+    .filter((l) => l.startsWith("!"))
+    .map((l) => l.slice(1).replace(/^\/+/, ""));
+  return {
+    ignores: (p) => rules.ignores(p),
+    prunable: (dir) => rules.ignores(dir) && !exceptions.some((e) => e.startsWith(`${dir}/`) || /[*?[]/.test(e)),
+  };
 }
 
 /**
@@ -191,14 +197,15 @@ export function contentHash(input: {
   hash.update(fs.readFileSync(dockerfilePath));
   if (fs.existsSync(`${dockerfilePath}.dockerignore`)) hash.update(fs.readFileSync(`${dockerfilePath}.dockerignore`));
   hash.update(JSON.stringify({ buildArgs: Object.entries(buildArgs).sort(), architecture }));
-  const ignored = ignorePatterns(dockerfilePath);
+  const rules = ignoreRules(dockerfilePath);
   const walk = (root: string, label: string, rel: string): void => {
-    if (ignored.some((re) => re.test(rel))) return;
     const abs = path.join(root, rel);
     const stat = fs.statSync(abs);
     if (stat.isDirectory()) {
+      if (label === "app" && rules.prunable(rel)) return;
       for (const entry of fs.readdirSync(abs).sort()) walk(root, label, path.posix.join(rel, entry));
     } else if (stat.isFile()) {
+      if (label === "app" && rules.ignores(rel)) return;
       hash.update(`${label}:${rel}`);
       hash.update(fs.readFileSync(abs));
     }

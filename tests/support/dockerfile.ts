@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "fs";
+import dockerignore from "@balena/dockerignore";
 import * as path from "path";
 import { Copy, DockerfileParser, Env, From, Instruction } from "dockerfile-ast";
 
@@ -264,12 +265,6 @@ export function copySourceProblems(
 // ---------------------------------------------------------------------------------------------
 // .dockerignore
 
-interface IgnorePattern {
-  text: string;
-  exception: boolean;
-  regex: RegExp;
-}
-
 /** Glob syntax of Docker's pattern matcher: `**` any directories, `*` and `?` within a name. */
 function globToRegExpSource(pattern: string): string {
   let source = "";
@@ -294,35 +289,17 @@ function globToRegExpSource(pattern: string): string {
   return source;
 }
 
-function parseIgnoreFile(file: string): IgnorePattern[] {
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"))
-    .map((line) => {
-      const exception = line.startsWith("!");
-      const cleaned = path.posix.normalize(line.slice(exception ? 1 : 0).trim().replace(/^\/+/, "")).replace(/\/+$/, "");
-      return { text: line, exception, regex: new RegExp(`^${globToRegExpSource(cleaned)}$`) };
-    });
-}
-
 /** `<name>.Dockerfile.dockerignore`, which BuildKit reads instead of the context's .dockerignore. */
 export function ignoreFileOf(dockerfilePath: string): string {
   return `${dockerfilePath}.dockerignore`;
 }
 
 /**
- * Whether a context path (relative to the context root) is left out of the build context: the last
- * pattern that matches the path or one of its parent directories decides, `!` patterns re-include.
+ * Whether a context path (relative to the context root) is left out of the build context, by Docker's
+ * rules (the same library components/image.ts hashes the context with).
  */
 export function isIgnored(ignoreFile: string, contextPath: string): boolean {
-  const parts = path.posix.normalize(contextPath).split("/");
-  const candidates = parts.map((_, index) => parts.slice(0, index + 1).join("/"));
-  let ignored = false;
-  for (const pattern of parseIgnoreFile(ignoreFile)) {
-    if (candidates.some((candidate) => pattern.regex.test(candidate))) ignored = !pattern.exception;
-  }
-  return ignored;
+  return dockerignore().add(readFileSync(ignoreFile, "utf8")).ignores(path.posix.normalize(contextPath));
 }
 
 function filesUnder(root: string, relative: string): string[] {
@@ -504,6 +481,17 @@ export interface PathOrigin {
 }
 
 /**
+ * Whether a COPY source is a directory, whose contents Docker copies into the destination. Context
+ * sources are looked up in the fixture; a stage's files are unknown here, so a stage source counts
+ * as a directory only when it is the COPY's single source.
+ */
+function isDirectorySource(copy: CopySource, source: string): boolean {
+  if (copy.from !== undefined) return copy.sources.length === 1;
+  const full = path.join(APP_REPO_FIXTURE, source);
+  return existsSync(full) && statSync(full).isDirectory();
+}
+
+/**
  * Which COPY puts `imagePath` into the stage and where it comes from, or undefined. The last COPY
  * wins; a directory source copies its contents into the destination, as Docker does.
  */
@@ -519,9 +507,7 @@ export function originOf(dockerfile: ParsedDockerfile, stage: Stage, imagePath: 
       if (!imagePath.startsWith(`${destination}/`)) continue;
       const rest = imagePath.slice(destination.length + 1);
       if (intoDirectory && rest === path.posix.basename(source)) return origin(source);
-      if (copy.from === undefined && !existsSync(path.join(APP_REPO_FIXTURE, source))) continue;
-      if (copy.from === undefined && !statSync(path.join(APP_REPO_FIXTURE, source)).isDirectory()) continue;
-      return origin(path.posix.join(source, rest));
+      if (isDirectorySource(copy, source)) return origin(path.posix.join(source, rest));
     }
   }
   return undefined;

@@ -10,6 +10,9 @@ import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../config-schema";
 
+// Internal to @pulumi/pulumi (not re-exported): resolves when every outstanding engine/monitor RPC has finished.
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const FIXTURE_APP_REPO = path.join(ROOT, "tests", "fixtures", "app-repo");
 export const ACCOUNT_ID = "123456789012";
@@ -215,6 +218,38 @@ function forgetProgramModules(): void {
   }
 }
 
+/** Packages the program shares with the harness: one copy each, whatever registry index.ts loads in. */
+const SHARED_PACKAGES = ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/awsx", "@pulumi/docker-build", "@pulumi/random"];
+
+/**
+ * Loads index.ts afresh. Under jest, deleting from `require.cache` does nothing (jest keeps its own module
+ * registry), so a second run in one test file would get the first run's cached module and register no
+ * resources: load it in an isolated registry instead, sharing the Pulumi packages (and their global state).
+ */
+function requireProgram(): any {
+  if (typeof jest === "undefined") {
+    forgetProgramModules();
+    return require(path.join(ROOT, "index.ts"));
+  }
+  for (const name of SHARED_PACKAGES) {
+    const actual = require(name);
+    jest.doMock(name, () => actual);
+  }
+  let program: any;
+  // Pulumi captures an unlimited stack trace for every resource; jest's source-map support maps each frame
+  // and costs about a second a run. Plain, short traces while the program registers its resources.
+  const prepare = Error.prepareStackTrace;
+  Error.prepareStackTrace = (err, frames) => `${err}\n${frames.slice(0, 12).map((f) => `    at ${f}`).join("\n")}`;
+  try {
+    jest.isolateModules(() => {
+      program = require(path.join(ROOT, "index.ts"));
+    });
+  } finally {
+    Error.prepareStackTrace = prepare;
+  }
+  return program;
+}
+
 /** Runs index.ts under mocks; rejects with the program's error (e.g. a ConfigError) when it fails. */
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const { values, secretKeys } = stackConfig(opts);
@@ -266,7 +301,6 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     previousEnv[k] = process.env[k];
     process.env[k] = v;
   }
-  forgetProgramModules();
   let outputs: Record<string, any>;
   // An error thrown while the stack initializes would also surface as an unhandled rejection; catch it
   // inside and rethrow it from here so callers can assert on it.
@@ -274,7 +308,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   try {
     const raw = await pulumi.runtime.runInPulumiStack(async () => {
       try {
-        return require(path.join(ROOT, "index.ts"));
+        return requireProgram();
       } catch (err) {
         programError = err;
         return {};
@@ -283,6 +317,9 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     if (programError) throw programError;
     outputs = await resolveDeep(raw ?? {});
   } finally {
+    // The stack's outputs are registered after its promise resolves; let that RPC reach this run's mock
+    // monitor, or the next run's setMocks makes it an unhandled "unknown resource" that kills the process.
+    await waitForRPCs();
     (pulumi.log as any).warn = engineLog;
     for (const [k, v] of Object.entries(previousEnv)) {
       if (v === undefined) delete process.env[k];

@@ -272,8 +272,6 @@ const SECURITY_HEADERS: ReadonlyArray<readonly [name: string, ok: (value: string
   ["permissions-policy", (value) => value.length > 0, "a policy"],
 ];
 
-export const SECURITY_HEADER_NAMES: readonly string[] = SECURITY_HEADERS.map(([name]) => name);
-
 /** What is wrong with a response's security headers: missing ones, and values that are not as expected. */
 export function securityHeaderProblems(headers: http.IncomingHttpHeaders): string[] {
   return SECURITY_HEADERS.flatMap(([name, ok, expected]) => {

@@ -1,0 +1,427 @@
+/**
+ * The MCP Gateway (components/gateway.ts) as AWS would receive it: the gateway and its ChromaDB sidecar in one
+ * task, their EFS access points, secrets by ARN, single-writer deploys, the target group, and the listener
+ * rules that keep the unauthenticated key-management API (/api/keys*) closed to all but the admin CIDRs.
+ */
+import { Captured, ProgramRun, StackName, containerDefinitions, policyDocument, runProgram } from "./support/harness";
+
+const T = {
+  taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+  service: "aws:ecs/service:Service",
+  targetGroup: "aws:lb/targetGroup:TargetGroup",
+  listener: "aws:lb/listener:Listener",
+  listenerRule: "aws:lb/listenerRule:ListenerRule",
+  accessPoint: "aws:efs/accessPoint:AccessPoint",
+  secret: "aws:secretsmanager/secret:Secret",
+  secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
+  randomId: "random:index/randomId:RandomId",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  repository: "aws:ecr/repository:Repository",
+  scalingTarget: "aws:appautoscaling/target:Target",
+  ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+};
+
+const STAND_IN_GEMINI_KEY = "test-gemini-api-key";
+
+/** The container definitions of the gateway's task, by container name. */
+function containers(run: ProgramRun): Record<string, any> {
+  return Object.fromEntries(containerDefinitions(run.get(T.taskDefinition, "gateway")).map((c) => [c.name, c]));
+}
+
+/** An access point's id: the last part of its ARN (…:access-point/fsap-…). */
+const accessPointId = (ap: Captured): string => ap.inputs.arn.split("/").pop();
+
+function env(container: any): Record<string, string> {
+  return Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+}
+
+/** The key-management rules of the gateway's target group, in evaluation order (lowest priority first). */
+function keyApiRules(run: ProgramRun): Captured[] {
+  return run
+    .ofType(T.listenerRule)
+    .filter((r) => /^gateway-3000-(admin-\d+|deny|forward)$/.test(r.name))
+    .sort((a, b) => a.inputs.priority - b.inputs.priority);
+}
+
+/** Values of every condition of a rule: AWS allows at most 5 per rule, counted across all conditions. */
+function conditionValueCount(rule: Captured): number {
+  return rule.inputs.conditions.reduce(
+    (n: number, c: Record<string, { values: string[] }>) => n + Object.values(c).reduce((m, v) => m + v.values.length, 0),
+    0,
+  );
+}
+
+const pathValues = (rule: Captured): string[] | undefined => rule.inputs.conditions.find((c: any) => c.pathPattern)?.pathPattern.values;
+const hostValues = (rule: Captured): string[] | undefined => rule.inputs.conditions.find((c: any) => c.hostHeader)?.hostHeader.values;
+const sourceIps = (rule: Captured): string[] => rule.inputs.conditions.find((c: any) => c.sourceIp)?.sourceIp.values ?? [];
+
+describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: string }]>([
+  ["staging", { adminCidrs: ["203.0.113.0/24"], listener: "platform-gateway" }],
+  ["prod", { adminCidrs: ["198.51.100.0/24"], listener: "platform-https", host: "gateway.tupl.example.com" }],
+])("the gateway in %s", (stack, expected) => {
+  let run: ProgramRun;
+  let c: Record<string, any>;
+  beforeAll(async () => {
+    run = await runProgram({ stack });
+    c = containers(run);
+  });
+
+  describe("task", () => {
+    it("runs exactly two containers: chromadb (the sidecar) and gateway", () => {
+      expect(Object.keys(c).sort()).toEqual(["chromadb", "gateway"]);
+      expect(c.chromadb.essential).toBe(true);
+      expect(c.gateway.essential).toBe(true);
+    });
+
+    it("runs the gateway from its ECR image pinned by digest, listening on 3000", () => {
+      const repositoryUrl = run.get(T.repository, "gateway").inputs.repositoryUrl;
+      expect(c.gateway.image).toMatch(new RegExp(`^${repositoryUrl}:sha-[0-9a-f]+@sha256:[0-9a-f]{64}$`));
+      expect(c.gateway.portMappings).toEqual([{ containerPort: 3000, protocol: "tcp" }]);
+      expect(env(c.gateway).MCP_GATEWAY_HTTP_PORT).toBe("3000");
+    });
+
+    it("runs ChromaDB from the pinned image of the config, never latest, on 8000", () => {
+      expect(c.chromadb.image).toBe("chromadb/chroma:1.0.15");
+      expect(c.chromadb.image).not.toMatch(/:latest$|^[^:]+$/);
+      expect(c.chromadb.portMappings).toEqual([{ containerPort: 8000, protocol: "tcp" }]);
+    });
+
+    it("gives ChromaDB persistence on and telemetry off", () => {
+      expect(env(c.chromadb)).toEqual({ IS_PERSISTENT: "TRUE", ANONYMIZED_TELEMETRY: "FALSE" });
+    });
+
+    it("checks ChromaDB's v2 heartbeat on its own port", () => {
+      const [kind, script] = c.chromadb.healthCheck.command;
+      expect(kind).toBe("CMD-SHELL");
+      expect(script).toMatch(/127\.0\.0\.1[:/]8000\b/);
+      expect(script).toContain("/api/v2/heartbeat");
+    });
+
+    it("starts the gateway only after ChromaDB is HEALTHY", () => {
+      expect(c.gateway.dependsOn).toEqual([{ containerName: "chromadb", condition: "HEALTHY" }]);
+      expect(c.chromadb.dependsOn).toBeUndefined();
+    });
+
+    it("points the gateway at Chroma on localhost:8000, the port the sidecar listens on (not the seed's 8001)", () => {
+      const chromaUrl = new URL(env(c.gateway).MCP_GATEWAY_CHROMA_URL);
+      expect(chromaUrl.href).toBe("http://localhost:8000/");
+      expect(c.chromadb.portMappings.map((p: any) => p.containerPort)).toContain(Number(chromaUrl.port));
+    });
+
+    it("passes the plain settings with SYSTEMS.md's defaults", () => {
+      expect(env(c.gateway)).toEqual({
+        MCP_GATEWAY_HTTP_PORT: "3000",
+        MCP_GATEWAY_TENANTS_ROOT: "/app/tenants",
+        MCP_GATEWAY_CHROMA_URL: "http://localhost:8000",
+        MCP_GATEWAY_INTELLIGENCE_ENABLED: "true",
+        MCP_GATEWAY_SUMMARY_THRESHOLD_BYTES: "2048",
+        MCP_GATEWAY_INTELLIGENCE_TTL_HOURS: "3",
+      });
+    });
+
+    it("checks the gateway's health by reading the body's status, since /health answers 200 while unhealthy", () => {
+      const [kind, script] = c.gateway.healthCheck.command;
+      expect(kind).toBe("CMD-SHELL");
+      expect(script).toContain("http://127.0.0.1:3000/health");
+      expect(script).toContain("r.json()");
+      expect(script).toContain("b.status==='healthy'");
+    });
+  });
+
+  describe("state on EFS", () => {
+    it("has three access points on the gateway's file system: tenants, workspace and chroma", () => {
+      const fsId = run.outputs.efsFileSystemIds.gateway;
+      const aps = run.ofType(T.accessPoint).filter((a) => a.name.startsWith("gateway-"));
+      expect(aps.map((a) => [a.name, a.inputs.rootDirectory.path]).sort()).toEqual([
+        ["gateway-chroma", "/gateway/chroma"],
+        ["gateway-tenants", "/gateway/tenants"],
+        ["gateway-workspace", "/gateway/workspace"],
+      ]);
+      for (const ap of aps) {
+        expect(ap.inputs.fileSystemId).toBe(fsId);
+        expect(ap.inputs.posixUser).toEqual({ uid: 1000, gid: 1000 });
+      }
+    });
+
+    it("mounts tenants at /app/tenants and workspace at /app/workspace in the gateway, chroma at /data in ChromaDB", () => {
+      expect(c.gateway.mountPoints).toEqual([
+        { sourceVolume: "tenants", containerPath: "/app/tenants", readOnly: false },
+        { sourceVolume: "workspace", containerPath: "/app/workspace", readOnly: false },
+      ]);
+      expect(c.chromadb.mountPoints).toEqual([{ sourceVolume: "chroma", containerPath: "/data", readOnly: false }]);
+      expect(env(c.gateway).MCP_GATEWAY_TENANTS_ROOT).toBe("/app/tenants");
+    });
+
+    it("backs each task volume by its own access point, with transit encryption and IAM authorization", () => {
+      const volumes = run.get(T.taskDefinition, "gateway").inputs.volumes;
+      expect(volumes.map((v: any) => v.name).sort()).toEqual(["chroma", "tenants", "workspace"]);
+      for (const v of volumes) {
+        const ap = run.get(T.accessPoint, `gateway-${v.name}`);
+        expect(v.efsVolumeConfiguration).toEqual({
+          fileSystemId: ap.inputs.fileSystemId,
+          transitEncryption: "ENABLED",
+          authorizationConfig: { accessPointId: accessPointId(ap), iam: "ENABLED" },
+        });
+      }
+    });
+
+    it("lets the task role mount and write through exactly these access points", () => {
+      const [statement] = policyDocument(run.get(T.rolePolicy, "gateway-task")).Statement;
+      const apArns = ["chroma", "tenants", "workspace"].map((n) => run.get(T.accessPoint, `gateway-${n}`).inputs.arn).sort();
+      expect(statement.Action).toEqual(["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]);
+      expect(statement.Condition.StringEquals["elasticfilesystem:AccessPointArn"].slice().sort()).toEqual(apArns);
+    });
+  });
+
+  describe("secrets", () => {
+    it("injects GEMINI_API_KEY and the admin key from Secrets Manager by ARN", () => {
+      const gemini = run.get(T.secret, "gateway-gemini-api-key").inputs.arn;
+      const admin = run.get(T.secret, "gateway-admin-api-key").inputs.arn;
+      expect(gemini).toMatch(/^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:/);
+      expect(c.gateway.secrets).toEqual([
+        { name: "GEMINI_API_KEY", valueFrom: gemini },
+        { name: "MCP_GATEWAY_ADMIN_API_KEY", valueFrom: admin },
+      ]);
+      expect(c.chromadb.secrets).toEqual([]);
+    });
+
+    it("never puts a secret's name or value in the plain environment or anywhere in the task definition", () => {
+      const generated = run.get(T.secretVersion, "gateway-admin-api-key").inputs.secretString;
+      for (const container of Object.values(c)) {
+        expect(Object.keys(env(container))).not.toContain("GEMINI_API_KEY");
+        expect(Object.keys(env(container))).not.toContain("MCP_GATEWAY_ADMIN_API_KEY");
+      }
+      const taskJson = run.get(T.taskDefinition, "gateway").inputs.containerDefinitions;
+      expect(taskJson).not.toContain(STAND_IN_GEMINI_KEY);
+      expect(taskJson).not.toContain(generated);
+    });
+
+    it("stores the Gemini key from the stack secret", () => {
+      const version = run.get(T.secretVersion, "gateway-gemini-api-key");
+      expect(version.inputs.secretId).toBe(run.get(T.secret, "gateway-gemini-api-key").inputs.arn);
+      expect(version.inputs.secretString).toBe(STAND_IN_GEMINI_KEY);
+    });
+
+    it("generates the admin key as tupl_ + 64 hex from a 32-byte RandomId", () => {
+      const id = run.get(T.randomId, "gateway-admin-api-key");
+      const version = run.get(T.secretVersion, "gateway-admin-api-key");
+      expect(id.inputs.byteLength).toBe(32);
+      expect(version.inputs.secretId).toBe(run.get(T.secret, "gateway-admin-api-key").inputs.arn);
+      expect(version.inputs.secretString).toBe(`tupl_${id.state.hex}`);
+      expect(version.inputs.secretString).toMatch(/^tupl_[0-9a-f]{64}$/);
+    });
+
+    it("lets the execution role read exactly the two secrets' ARNs and pull exactly the gateway repository", () => {
+      const statements = policyDocument(run.get(T.rolePolicy, "gateway-execution")).Statement;
+      const secrets = statements.find((s: any) => s.Action === "secretsmanager:GetSecretValue");
+      expect(secrets.Effect).toBe("Allow");
+      expect(secrets.Resource).toEqual(
+        [run.get(T.secret, "gateway-admin-api-key").inputs.arn, run.get(T.secret, "gateway-gemini-api-key").inputs.arn].sort(),
+      );
+      const pull = statements.find((s: any) => Array.isArray(s.Action) && s.Action.includes("ecr:BatchGetImage"));
+      expect(pull.Resource).toEqual([run.get(T.repository, "gateway").inputs.arn]);
+      for (const s of statements.filter((x: any) => x.Action !== "ecr:GetAuthorizationToken")) {
+        expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"|secret:\*/);
+      }
+    });
+  });
+
+  describe("service", () => {
+    it("runs one task and stops the old task before starting the new one (single writer)", () => {
+      const svc = run.get(T.service, "gateway").inputs;
+      expect(svc.desiredCount).toBe(1);
+      expect(svc.deploymentMinimumHealthyPercent).toBe(0);
+      expect(svc.deploymentMaximumPercent).toBe(100);
+      expect(svc.deploymentCircuitBreaker).toEqual({ enable: true, rollback: true });
+      expect(run.find(T.scalingTarget, "gateway")).toBeUndefined();
+    });
+
+    it("puts the gateway container's port 3000 behind its target group, with the configured grace period", () => {
+      const svc = run.get(T.service, "gateway").inputs;
+      expect(svc.loadBalancers).toEqual([
+        { containerName: "gateway", containerPort: 3000, targetGroupArn: run.get(T.targetGroup, "gateway-3000").inputs.arn },
+      ]);
+      expect(svc.healthCheckGracePeriodSeconds).toBe(120);
+    });
+
+    it("checks /health on 3000 from the target group, with a name AWS accepts", () => {
+      const tg = run.get(T.targetGroup, "gateway-3000").inputs;
+      expect(tg).toMatchObject({ port: 3000, protocol: "HTTP", targetType: "ip" });
+      expect(tg.healthCheck).toMatchObject({ enabled: true, path: "/health", port: "3000", protocol: "HTTP", matcher: "200" });
+      expect(tg.name.length).toBeLessThanOrEqual(32);
+    });
+
+    it("admits only port 3000, and only from the load balancer: ChromaDB's 8000 is not reachable", () => {
+      const [tasksSg] = run.get(T.service, "gateway").inputs.networkConfiguration.securityGroups;
+      const albSg = run.outputs.albSecurityGroupId;
+      const ingress = run.ofType(T.ingressRule).filter((r) => r.inputs.securityGroupId === tasksSg);
+      expect(ingress.map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.referencedSecurityGroupId])).toEqual([[3000, 3000, albSg]]);
+      expect(run.ofType(T.targetGroup).filter((t) => t.inputs.port === 8000 && t.name.startsWith("gateway"))).toEqual([]);
+    });
+  });
+
+  describe("the key-management API", () => {
+    let rules: Captured[];
+    beforeAll(() => {
+      rules = keyApiRules(run);
+    });
+
+    it(`has its rules on ${expected.listener}`, () => {
+      const listenerArn = run.get(T.listener, expected.listener).inputs.arn;
+      expect(rules.length).toBeGreaterThan(0);
+      for (const r of rules) expect(r.inputs.listenerArn).toBe(listenerArn);
+    });
+
+    it("forwards /api/keys* from the admin CIDRs, then answers 403 to everyone else, then forwards the rest", () => {
+      expect(rules.map((r) => r.name)).toEqual(["gateway-3000-admin-0", "gateway-3000-deny", "gateway-3000-forward"]);
+      const [admin, deny, forward] = rules;
+      const tgArn = run.get(T.targetGroup, "gateway-3000").inputs.arn;
+
+      expect(pathValues(admin)).toEqual(["/api/keys*"]);
+      expect(sourceIps(admin)).toEqual(expected.adminCidrs);
+      expect(admin.inputs.actions).toEqual([{ type: "forward", targetGroupArn: tgArn }]);
+
+      expect(pathValues(deny)).toEqual(["/api/keys*"]);
+      expect(sourceIps(deny)).toEqual([]);
+      expect(deny.inputs.actions).toEqual([
+        { type: "fixed-response", fixedResponse: { statusCode: "403", contentType: "text/plain", messageBody: "Forbidden" } },
+      ]);
+
+      expect(forward.inputs.actions).toEqual([{ type: "forward", targetGroupArn: tgArn }]);
+      expect(admin.inputs.priority).toBeLessThan(deny.inputs.priority);
+      expect(deny.inputs.priority).toBeLessThan(forward.inputs.priority);
+    });
+
+    if (expected.host) {
+      it(`matches the host header ${expected.host} in every rule`, () => {
+        for (const r of rules) expect(hostValues(r)).toEqual([expected.host]);
+      });
+    } else {
+      it("matches no host header (the gateway has its own listener port) and forwards everything else with /*", () => {
+        for (const r of rules) expect(hostValues(r)).toBeUndefined();
+        expect(pathValues(rules[rules.length - 1])).toEqual(["/*"]);
+        expect(run.get(T.listener, "platform-gateway").inputs.port).toBe(3000);
+      });
+    }
+
+    it("keeps every rule within AWS's 5 condition values and 1..50000 priorities", () => {
+      for (const r of rules) {
+        expect(conditionValueCount(r)).toBeLessThanOrEqual(5);
+        expect(r.inputs.priority).toBeGreaterThanOrEqual(1);
+        expect(r.inputs.priority).toBeLessThanOrEqual(50000);
+      }
+    });
+
+    it("serves the gateway at its public URL", () => {
+      expect(run.outputs.gatewayUrl).toBe(
+        expected.host ? `https://${expected.host}` : `http://${run.outputs.albDnsName}:3000`,
+      );
+    });
+  });
+});
+
+// Prod is the tight case: the host header takes one of the 5 condition values a rule may hold.
+describe("the gateway in prod with five admin CIDRs", () => {
+  const adminCidrs = ["198.51.100.0/24", "198.51.101.0/24", "198.51.102.0/24", "198.51.103.0/24", "198.51.104.0/24"];
+  const host = "gateway.tupl.example.com";
+  let run: ProgramRun;
+  let rules: Captured[];
+  beforeAll(async () => {
+    run = await runProgram({ stack: "prod", config: { gatewayAdminCidrs: adminCidrs } });
+    rules = keyApiRules(run);
+  });
+
+  it("splits the admin CIDRs over several forward rules, none with more than 5 condition values", () => {
+    const admin = rules.filter((r) => r.name.includes("-admin-"));
+    expect(admin.length).toBeGreaterThan(1);
+    for (const r of rules) expect(conditionValueCount(r)).toBeLessThanOrEqual(5);
+    expect(admin.flatMap(sourceIps)).toEqual(adminCidrs);
+    for (const r of admin) {
+      expect(pathValues(r)).toEqual(["/api/keys*"]);
+      expect(hostValues(r)).toEqual([host]);
+    }
+  });
+
+  it("evaluates every admin rule before the 403 deny, and the deny before the catch-all forward", () => {
+    const deny = run.get(T.listenerRule, "gateway-3000-deny").inputs.priority;
+    const forward = run.get(T.listenerRule, "gateway-3000-forward").inputs.priority;
+    for (const r of rules.filter((x) => x.name.includes("-admin-"))) expect(r.inputs.priority).toBeLessThan(deny);
+    expect(deny).toBeLessThan(forward);
+  });
+
+  it("gives no two rules on the listener the same priority (AWS refuses duplicates)", () => {
+    const listenerArn = run.get(T.listener, "platform-https").inputs.arn;
+    const priorities = run.ofType(T.listenerRule).filter((r) => r.inputs.listenerArn === listenerArn).map((r) => r.inputs.priority);
+    expect(new Set(priorities).size).toBe(priorities.length);
+  });
+});
+
+describe("the gateway with the intelligence layer off, its settings overridden and no admin CIDRs", () => {
+  let run: ProgramRun;
+  let c: Record<string, any>;
+  beforeAll(async () => {
+    run = await runProgram({
+      stack: "staging",
+      config: {
+        gatewayIntelligenceEnabled: false,
+        gatewaySummaryThresholdBytes: 4096,
+        gatewayIntelligenceTtlHours: 12,
+        gatewayAdminCidrs: [],
+        gatewayHealthCheckGracePeriodSeconds: 300,
+      },
+    });
+    c = containers(run);
+  });
+
+  it("runs no ChromaDB container and nothing waits for one", () => {
+    expect(Object.keys(c)).toEqual(["gateway"]);
+    expect(c.gateway.dependsOn).toBeUndefined();
+  });
+
+  it("creates no chroma access point or task volume", () => {
+    expect(run.find(T.accessPoint, "gateway-chroma")).toBeUndefined();
+    expect(run.get(T.taskDefinition, "gateway").inputs.volumes.map((v: any) => v.name).sort()).toEqual(["tenants", "workspace"]);
+  });
+
+  it("tells the gateway the layer is off and passes the configured summary threshold and TTL", () => {
+    expect(env(c.gateway)).toMatchObject({
+      MCP_GATEWAY_INTELLIGENCE_ENABLED: "false",
+      MCP_GATEWAY_SUMMARY_THRESHOLD_BYTES: "4096",
+      MCP_GATEWAY_INTELLIGENCE_TTL_HOURS: "12",
+    });
+  });
+
+  it("uses the configured grace period", () => {
+    expect(run.get(T.service, "gateway").inputs.healthCheckGracePeriodSeconds).toBe(300);
+  });
+
+  it("closes /api/keys* to everyone: only the 403 deny, no admin forward", () => {
+    expect(keyApiRules(run).map((r) => r.name)).toEqual(["gateway-3000-deny", "gateway-3000-forward"]);
+  });
+});
+
+describe("gateway config errors", () => {
+  it("refuses more than one gateway task: its files have a single writer", async () => {
+    await expect(runProgram({ stack: "staging", config: { gatewayDesiredCount: 2 } })).rejects.toThrow(
+      "ai-platform:gatewayDesiredCount: 2 tasks asked for, but the gateway (tenants.json, ChromaDB files) must have exactly one writer; set it to 1",
+    );
+  });
+
+  it("refuses an unpinned ChromaDB image", async () => {
+    await expect(runProgram({ stack: "prod", config: { gatewayChromaImage: "chromadb/chroma:latest" } })).rejects.toThrow(
+      'ai-platform:gatewayChromaImage: "chromadb/chroma:latest" is not pinned; use a version tag such as chromadb/chroma:1.0.15',
+    );
+  });
+
+  it("refuses an admin CIDR that is not a CIDR block", async () => {
+    await expect(runProgram({ stack: "prod", config: { gatewayAdminCidrs: ["10.0.0.1"] } })).rejects.toThrow(
+      'ai-platform:gatewayAdminCidrs: "10.0.0.1" is not an IPv4 CIDR block such as 203.0.113.0/24',
+    );
+  });
+
+  it("requires the Gemini key as a stack secret", async () => {
+    await expect(runProgram({ stack: "staging", operatorValues: false })).rejects.toThrow(
+      "ai-platform:geminiApiKey: is required by the gateway but not set; run `pulumi config set --secret geminiApiKey <value> --stack staging`",
+    );
+  });
+});

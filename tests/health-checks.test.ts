@@ -1,0 +1,277 @@
+import { spawn, execFileSync } from "child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { statusCodeHealthCheck } from "../components/health-checks";
+import { containerDefinitions, ProgramRun, runProgram, StackName } from "./support/harness";
+import { assertNothingListens, FakeServer, startHttpServer, startTcpListener } from "./support/fake-servers";
+import { toolAvailable } from "./support/tools";
+
+/**
+ * Every container health check of both stacks, taken from the task definitions the program produces and run
+ * the way ECS runs a CMD-SHELL check: `/bin/sh -c "<command>"`, killed at the container's `healthCheck.timeout`,
+ * healthy only on exit 0. Each runs against a fake server on the container's own port, on 127.0.0.1.
+ *
+ * The commands use only tools their images ship (components/health-checks.ts says which package provides each);
+ * here the same tools come from Debian packages: node (the Node.js running jest), bash and coreutils' timeout
+ * (essential), python3, wget.
+ */
+
+const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
+const STACKS: StackName[] = ["staging", "prod"];
+
+interface ContainerCheck {
+  stack: StackName;
+  container: string;
+  /** The one port the container listens on (its portMappings). */
+  port: number;
+  command: string;
+  timeoutSeconds: number;
+}
+
+type Server =
+  | { kind: "http"; status: number; body: string; contentType?: string }
+  | { kind: "tcp" }
+  | { kind: "none" };
+
+interface Scenario {
+  name: string;
+  server: Server;
+  healthy: boolean;
+}
+
+interface ContainerCase {
+  /** Where the container answers its health request (SYSTEMS.md); absent for a TCP check. */
+  path?: string;
+  /** Programs the command runs, with the Debian package that provides each here. */
+  tools: Array<[command: string, install: string]>;
+  scenarios: Scenario[];
+}
+
+const json = (value: unknown): string => JSON.stringify(value);
+const nothing: Scenario = { name: "nothing listens on its port", server: { kind: "none" }, healthy: false };
+const PYTHON: [string, string] = ["python3", "apt-get install -y python3"];
+
+/** What each container's check must make of its server's answers, by container name. */
+const CASES: Record<string, ContainerCase> = {
+  gateway: {
+    path: "/health",
+    tools: [["node", "apt-get install -y nodejs"]],
+    scenarios: [
+      { name: 'the server answers 200 {"status":"healthy"}', server: { kind: "http", status: 200, body: json({ status: "healthy", chromadb: "connected" }) }, healthy: true },
+      { name: 'the server answers 200 {"status":"unhealthy"} (the handler does not set an error status)', server: { kind: "http", status: 200, body: json({ status: "unhealthy", chromadb: "disconnected" }) }, healthy: false },
+      { name: "the server answers 503", server: { kind: "http", status: 503, body: "Service Unavailable", contentType: "text/plain" }, healthy: false },
+      { name: "the server answers 200 with a body that is not JSON", server: { kind: "http", status: 200, body: "OK", contentType: "text/plain" }, healthy: false },
+      nothing,
+    ],
+  },
+  chromadb: {
+    path: "/api/v2/heartbeat",
+    tools: [
+      ["bash", "apt-get install -y bash"],
+      ["timeout", "apt-get install -y coreutils"],
+    ],
+    scenarios: [
+      { name: 'the server answers 200 {"nanosecond heartbeat": ...}', server: { kind: "http", status: 200, body: json({ "nanosecond heartbeat": 1751328000000000000 }) }, healthy: true },
+      { name: "the server answers 500", server: { kind: "http", status: 500, body: json({ error: "InternalError" }) }, healthy: false },
+      nothing,
+    ],
+  },
+  "data-plane": {
+    tools: [PYTHON],
+    scenarios: [{ name: "a TCP listener accepts the connection", server: { kind: "tcp" }, healthy: true }, nothing],
+  },
+  "management-plane": {
+    path: "/health",
+    tools: [PYTHON],
+    scenarios: [
+      { name: 'the server answers 200 {"status":"healthy"}', server: { kind: "http", status: 200, body: json({ status: "healthy", data_plane: "connected" }) }, healthy: true },
+      { name: 'the server answers 200 {"status":"unhealthy"} (its /health never sets an error status)', server: { kind: "http", status: 200, body: json({ status: "unhealthy", data_plane: "disconnected" }) }, healthy: false },
+      { name: "the server answers 500", server: { kind: "http", status: 500, body: json({ detail: "Internal Server Error" }) }, healthy: false },
+      nothing,
+    ],
+  },
+  "control-plane": {
+    path: "/health",
+    tools: [PYTHON],
+    scenarios: [
+      { name: "the server answers 200", server: { kind: "http", status: 200, body: json({ status: "healthy" }) }, healthy: true },
+      { name: "the server answers 503 (the management plane is down)", server: { kind: "http", status: 503, body: json({ status: "unhealthy" }) }, healthy: false },
+      nothing,
+    ],
+  },
+  console: {
+    path: "/health",
+    tools: [["wget", "apt-get install -y wget"]],
+    scenarios: [
+      { name: "the server answers 200 healthy", server: { kind: "http", status: 200, body: "healthy\n", contentType: "text/plain" }, healthy: true },
+      { name: "the server answers 500", server: { kind: "http", status: 500, body: "<html>500 Internal Server Error</html>", contentType: "text/html" }, healthy: false },
+      nothing,
+    ],
+  },
+};
+
+// The security stack image's `python` is CPython 3.12 (python:3.12.13-slim-bookworm); Debian, here and in CI,
+// names its interpreter only `python3` (3.11). The commands use only the standard library (json, socket, sys,
+// urllib.request), so a `python` link to python3, first on PATH, stands in for the image's.
+const binDir = mkdtempSync(path.join(tmpdir(), "health-check-bin-"));
+afterAll(() => rmSync(binDir, { recursive: true, force: true }));
+
+function linkPython(): void {
+  const executable = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+  symlinkSync(executable, path.join(binDir, "python"));
+}
+
+function describeWithTools(tools: Array<[string, string]>): jest.Describe {
+  return tools.every(([command, install]) => toolAvailable(command, install)) ? describe : describe.skip;
+}
+
+// ECS sets no proxy in a container; an inherited http_proxy would send python's and wget's requests for
+// 127.0.0.1 to the proxy instead.
+const PROXY_VARIABLES = ["http_proxy", "https_proxy", "all_proxy", "no_proxy"].flatMap((name) => [name, name.toUpperCase()]);
+const checkEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ""}` };
+  for (const name of PROXY_VARIABLES) delete env[name];
+  return env;
+};
+
+interface CheckResult {
+  verdict: "healthy" | "unhealthy" | "timed out";
+  exitCode: number | null;
+  elapsedMs: number;
+  output: string;
+}
+
+/** `/bin/sh -c command`, killed (with anything it started) after `timeoutSeconds`, as ECS does. */
+function runHealthCheck(command: string, timeoutSeconds: number): Promise<CheckResult> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    // Its own process group, so a timeout kills the interpreter the shell started, not only the shell.
+    const child = spawn("/bin/sh", ["-c", command], { env: checkEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    }, timeoutSeconds * 1000);
+    child.on("error", reject);
+    child.on("close", (exitCode) => {
+      clearTimeout(timer);
+      const verdict = timedOut ? "timed out" : exitCode === 0 ? "healthy" : "unhealthy";
+      resolve({ verdict, exitCode, elapsedMs: performance.now() - started, output: output.trim() });
+    });
+  });
+}
+
+async function startServer(port: number, server: Server, healthPath: string | undefined): Promise<FakeServer | undefined> {
+  switch (server.kind) {
+    case "none":
+      await assertNothingListens(port);
+      return undefined;
+    case "tcp":
+      return startTcpListener(port);
+    case "http":
+      if (healthPath === undefined) throw new Error("an HTTP scenario needs the container's health path");
+      return startHttpServer(port, { path: healthPath, status: server.status, body: server.body, contentType: server.contentType });
+  }
+}
+
+/** Runs a check against a fake server started for it alone, and closes the server whatever happens. */
+async function runAgainst(check: ContainerCheck, server: Server, healthPath: string | undefined): Promise<{ result: CheckResult; fake?: FakeServer }> {
+  const fake = await startServer(check.port, server, healthPath);
+  try {
+    return { result: await runHealthCheck(check.command, check.timeoutSeconds), fake };
+  } finally {
+    await fake?.close();
+  }
+}
+
+let checks: ContainerCheck[] = [];
+
+beforeAll(async () => {
+  if (toolAvailable("python3", PYTHON[1])) linkPython();
+  const runs: ProgramRun[] = [];
+  for (const stack of STACKS) runs.push(await runProgram({ stack }));
+  checks = runs.flatMap((run) =>
+    run.ofType(TASK_DEFINITION).flatMap((taskDefinition) =>
+      containerDefinitions(taskDefinition).map((definition): ContainerCheck => {
+        const [kind, command, ...rest] = definition.healthCheck?.command ?? [];
+        if (kind !== "CMD-SHELL" || typeof command !== "string" || rest.length > 0) {
+          throw new Error(`${run.stack} ${definition.name}: health check ${JSON.stringify(definition.healthCheck)} is not ["CMD-SHELL", "<command>"]`);
+        }
+        const ports: number[] = (definition.portMappings ?? []).map((mapping: { containerPort: number }) => mapping.containerPort);
+        if (ports.length !== 1) throw new Error(`${run.stack} ${definition.name}: expected one port mapping, got ${JSON.stringify(ports)}`);
+        return { stack: run.stack, container: definition.name, port: ports[0], command, timeoutSeconds: definition.healthCheck.timeout };
+      }),
+    ),
+  );
+}, 60_000);
+
+/** The distinct checks of a container across both stacks (the same command, port and timeout run once). */
+function distinctChecks(container: string): ContainerCheck[] {
+  const found = checks.filter((check) => check.container === container);
+  if (found.length === 0) throw new Error(`no container named ${container} in the staging or prod task definitions`);
+  const byKey = new Map(found.map((check) => [JSON.stringify([check.command, check.port, check.timeoutSeconds]), check]));
+  return [...byKey.values()];
+}
+
+describe("container health checks, run as ECS runs them", () => {
+  it("cover every container of both stacks, each with a CMD-SHELL check and a timeout", () => {
+    const containers = [...new Set(checks.map((check) => check.container))].sort();
+    expect(containers).toEqual(Object.keys(CASES).sort());
+    for (const stack of STACKS) {
+      expect(checks.filter((check) => check.stack === stack).map((check) => check.container).sort()).toEqual(Object.keys(CASES).sort());
+    }
+    for (const check of checks) expect(check.timeoutSeconds).toBeGreaterThanOrEqual(2);
+  });
+
+  for (const [container, { path: healthPath, tools, scenarios }] of Object.entries(CASES)) {
+    describeWithTools(tools)(`${container}'s check`, () => {
+      for (const scenario of scenarios) {
+        const expected = scenario.healthy ? "healthy" : "unhealthy";
+        it(`says ${expected} when ${scenario.name}`, async () => {
+          for (const check of distinctChecks(container)) {
+            const { result, fake } = await runAgainst(check, scenario.server, healthPath);
+            expect({ stack: check.stack, verdict: result.verdict, output: result.output }).toEqual({
+              stack: check.stack,
+              verdict: expected,
+              output: expect.any(String),
+            });
+            // It reached the server on the container's port and path, so its verdict is about the answer.
+            if (scenario.server.kind === "http") expect(new Set(fake?.requests)).toEqual(new Set([healthPath]));
+            if (scenario.server.kind === "tcp") expect(fake?.connections()).toBeGreaterThan(0);
+            // Refused connections must fail fast, well before ECS would kill the check.
+            if (scenario.server.kind === "none") expect(result.elapsedMs).toBeLessThan((check.timeoutSeconds * 1000) / 2);
+          }
+        });
+      }
+    });
+  }
+});
+
+describe("a status-code-only check, the mistake the body-reading checks exist for", () => {
+  const unhealthyBut200: Server = { kind: "http", status: 200, body: json({ status: "unhealthy" }) };
+
+  describeWithTools(CASES.gateway.tools)("on the gateway", () => {
+    it('passes a gateway that answers 200 {"status":"unhealthy"}, which the gateway\'s own check fails', async () => {
+      const [check] = distinctChecks("gateway");
+      const statusOnly: ContainerCheck = {
+        ...check,
+        command: `node -e "fetch('http://127.0.0.1:${check.port}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"`,
+      };
+      expect((await runAgainst(statusOnly, unhealthyBut200, "/health")).result.verdict).toBe("healthy");
+      expect((await runAgainst(check, unhealthyBut200, "/health")).result.verdict).toBe("unhealthy");
+    });
+  });
+
+  describeWithTools([PYTHON])("on the management plane", () => {
+    it('the control plane\'s status-code check, pointed at the management plane, passes it on 200 {"status":"unhealthy"}; its own check fails it', async () => {
+      const [check] = distinctChecks("management-plane");
+      const statusOnly: ContainerCheck = { ...check, command: statusCodeHealthCheck(check.port)[1] };
+      expect((await runAgainst(statusOnly, unhealthyBut200, "/health")).result.verdict).toBe("healthy");
+      expect((await runAgainst(check, unhealthyBut200, "/health")).result.verdict).toBe("unhealthy");
+    });
+  });
+});
