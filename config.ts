@@ -230,6 +230,8 @@ export function loadConfig(): StackConfig {
   // Systems first: which secrets are required depends on them.
   const systemList = r.array("systems");
   const systems = { gateway: false, securityStack: false, uiConsole: false };
+  // With a domain, the platform's certificate is issued for the systems' hosts: none would leave it without one.
+  if (systemList.length === 0) r.problem("systems", `is empty; deploy at least one of ${SYSTEM_NAMES.join(", ")}`);
   for (const s of systemList) {
     if ((SYSTEM_NAMES as readonly string[]).includes(s)) systems[s as SystemName] = true;
     else r.problem("systems", `"${s}" is not a system; use any of ${SYSTEM_NAMES.join(", ")}`);

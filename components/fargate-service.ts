@@ -162,7 +162,9 @@ export class FargateService extends pulumi.ComponentResource {
     // --- Security group: in only from the ALB on exposed ports; out only where the tasks must go.
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-tasks`,
-      { vpcId: args.vpcId, description: `${name} tasks: in from the load balancer on exposed ports only`, egress: [], tags: { Name: `${name}-tasks` } },
+      // No inline `egress` (the provider revokes AWS's default allow-all on create): it would be authoritative
+      // and revoke the separate egress rules below on the next refresh.
+      { vpcId: args.vpcId, description: `${name} tasks: in from the load balancer on exposed ports only`, tags: { Name: `${name}-tasks` } },
       parent,
     );
     const exposedContainerPorts = [...new Set(args.exposedPorts.map((p) => p.containerPort))];

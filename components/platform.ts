@@ -80,8 +80,9 @@ export class Platform extends pulumi.ComponentResource {
       {
         vpcId: args.vpcId,
         description: "Public load balancer: listener ports from the allowed CIDRs; egress only to task security groups",
-        // Egress rules are added by each service, to its own task security group on its container ports.
-        egress: [],
+        // No inline `egress`: the provider revokes AWS's default allow-all rule on create, and egress rules are
+        // separate resources (each service adds one to its task security group). An inline `egress: []` would be
+        // authoritative and revoke those rules on the next refresh.
         tags: { Name: `${name}-alb` },
       },
       parent,

@@ -12,9 +12,9 @@ import { toolAvailable } from "./support/tools";
  * the way ECS runs a CMD-SHELL check: `/bin/sh -c "<command>"`, killed at the container's `healthCheck.timeout`,
  * healthy only on exit 0. Each runs against a fake server on the container's own port, on 127.0.0.1.
  *
- * The commands use only tools their images ship (components/health-checks.ts says which package provides each);
- * here the same tools come from Debian packages: node (the Node.js running jest), bash and coreutils' timeout
- * (essential), python3, wget.
+ * A check may call only programs its image ships, so each runs with a PATH that holds those alone (below, with
+ * the package that provides each in the image): one that calls curl where the image has none fails here as it
+ * would in ECS. Here the same programs come from Debian packages.
  */
 
 const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
@@ -40,23 +40,41 @@ interface Scenario {
   healthy: boolean;
 }
 
+/** A program a health-check command may call. */
+interface Tool {
+  /** The name the command calls it by. */
+  name: string;
+  /** What provides it in the container's image. */
+  inImage: string;
+  /** What stands in for it here, and the Debian package that provides that. */
+  host: string;
+  install: string;
+}
+
+const NODE: Tool = { name: "node", inImage: "the node:24.19.0-bookworm-slim base image", host: "node", install: "apt-get install -y nodejs" };
+const BASH: Tool = { name: "bash", inImage: "Debian's essential bash package (chromadb/chroma 1.x is built on debian:stable-slim)", host: "bash", install: "apt-get install -y bash" };
+const TIMEOUT: Tool = { name: "timeout", inImage: "Debian's essential coreutils package", host: "timeout", install: "apt-get install -y coreutils" };
+// The image's `python` is CPython 3.12; Debian, here and in CI, names its interpreter only `python3` (3.11). The
+// commands use only the standard library (json, socket, sys, urllib.request), so python3 stands in for it.
+const PYTHON: Tool = { name: "python", inImage: "the python:3.12.13-slim-bookworm base image", host: "python3", install: "apt-get install -y python3" };
+const WGET: Tool = { name: "wget", inImage: "BusyBox in the nginx-unprivileged Alpine base image", host: "wget", install: "apt-get install -y wget" };
+
 interface ContainerCase {
   /** Where the container answers its health request (SYSTEMS.md); absent for a TCP check. */
   path?: string;
-  /** Programs the command runs, with the Debian package that provides each here. */
-  tools: Array<[command: string, install: string]>;
+  /** Every program the image ships that the check may call. */
+  tools: Tool[];
   scenarios: Scenario[];
 }
 
 const json = (value: unknown): string => JSON.stringify(value);
 const nothing: Scenario = { name: "nothing listens on its port", server: { kind: "none" }, healthy: false };
-const PYTHON: [string, string] = ["python3", "apt-get install -y python3"];
 
 /** What each container's check must make of its server's answers, by container name. */
 const CASES: Record<string, ContainerCase> = {
   gateway: {
     path: "/health",
-    tools: [["node", "apt-get install -y nodejs"]],
+    tools: [NODE],
     scenarios: [
       { name: 'the server answers 200 {"status":"healthy"}', server: { kind: "http", status: 200, body: json({ status: "healthy", chromadb: "connected" }) }, healthy: true },
       { name: 'the server answers 200 {"status":"unhealthy"} (the handler does not set an error status)', server: { kind: "http", status: 200, body: json({ status: "unhealthy", chromadb: "disconnected" }) }, healthy: false },
@@ -67,10 +85,7 @@ const CASES: Record<string, ContainerCase> = {
   },
   chromadb: {
     path: "/api/v2/heartbeat",
-    tools: [
-      ["bash", "apt-get install -y bash"],
-      ["timeout", "apt-get install -y coreutils"],
-    ],
+    tools: [BASH, TIMEOUT],
     scenarios: [
       { name: 'the server answers 200 {"nanosecond heartbeat": ...}', server: { kind: "http", status: 200, body: json({ "nanosecond heartbeat": 1751328000000000000 }) }, healthy: true },
       { name: "the server answers 500", server: { kind: "http", status: 500, body: json({ error: "InternalError" }) }, healthy: false },
@@ -102,7 +117,7 @@ const CASES: Record<string, ContainerCase> = {
   },
   console: {
     path: "/health",
-    tools: [["wget", "apt-get install -y wget"]],
+    tools: [WGET],
     scenarios: [
       { name: "the server answers 200 healthy", server: { kind: "http", status: 200, body: "healthy\n", contentType: "text/plain" }, healthy: true },
       { name: "the server answers 500", server: { kind: "http", status: 500, body: "<html>500 Internal Server Error</html>", contentType: "text/html" }, healthy: false },
@@ -111,29 +126,39 @@ const CASES: Record<string, ContainerCase> = {
   },
 };
 
-// The security stack image's `python` is CPython 3.12 (python:3.12.13-slim-bookworm); Debian, here and in CI,
-// names its interpreter only `python3` (3.11). The commands use only the standard library (json, socket, sys,
-// urllib.request), so a `python` link to python3, first on PATH, stands in for the image's.
-const binDir = mkdtempSync(path.join(tmpdir(), "health-check-bin-"));
-afterAll(() => rmSync(binDir, { recursive: true, force: true }));
-
-function linkPython(): void {
-  const executable = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
-  symlinkSync(executable, path.join(binDir, "python"));
+const available = new Map<string, boolean>();
+function describeWithTools(tools: Tool[]): jest.Describe {
+  for (const tool of tools) if (!available.has(tool.host)) available.set(tool.host, toolAvailable(tool.host, tool.install));
+  return tools.every((tool) => available.get(tool.host)) ? describe : describe.skip;
 }
 
-function describeWithTools(tools: Array<[string, string]>): jest.Describe {
-  return tools.every(([command, install]) => toolAvailable(command, install)) ? describe : describe.skip;
+const binRoot = mkdtempSync(path.join(tmpdir(), "health-check-bin-"));
+afterAll(() => rmSync(binRoot, { recursive: true, force: true }));
+
+/** The real program behind a host command (python3's interpreter, not a pyenv shim script). */
+function hostProgram(tool: Tool): string {
+  if (tool.host === "python3") return execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+  return execFileSync("sh", ["-c", `command -v ${tool.host}`], { encoding: "utf8" }).trim();
 }
 
-// ECS sets no proxy in a container; an inherited http_proxy would send python's and wget's requests for
-// 127.0.0.1 to the proxy instead.
-const PROXY_VARIABLES = ["http_proxy", "https_proxy", "all_proxy", "no_proxy"].flatMap((name) => [name, name.toUpperCase()]);
-const checkEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ""}` };
-  for (const name of PROXY_VARIABLES) delete env[name];
-  return env;
-};
+/** A directory holding only the given tools, under the names the commands call them by: an image's PATH. */
+function imagePath(tools: Tool[]): string {
+  const dir = mkdtempSync(path.join(binRoot, "image-"));
+  for (const tool of tools) symlinkSync(hostProgram(tool), path.join(dir, tool.name));
+  return dir;
+}
+
+/**
+ * What a check runs with: PATH holds only its image's tools. No proxy: ECS sets none in a container, and an
+ * inherited http_proxy would send python's and wget's requests for 127.0.0.1 to the proxy.
+ */
+function checkEnv(pathDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(http|https|all|no)_proxy$/i.test(name)) env[name] = value;
+  }
+  return { ...env, PATH: pathDir };
+}
 
 interface CheckResult {
   verdict: "healthy" | "unhealthy" | "timed out";
@@ -143,11 +168,11 @@ interface CheckResult {
 }
 
 /** `/bin/sh -c command`, killed (with anything it started) after `timeoutSeconds`, as ECS does. */
-function runHealthCheck(command: string, timeoutSeconds: number): Promise<CheckResult> {
+function runHealthCheck(command: string, timeoutSeconds: number, pathDir: string): Promise<CheckResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout kills the interpreter the shell started, not only the shell.
-    const child = spawn("/bin/sh", ["-c", command], { env: checkEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("/bin/sh", ["-c", command], { env: checkEnv(pathDir), detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -179,10 +204,15 @@ async function startServer(port: number, server: Server, healthPath: string | un
 }
 
 /** Runs a check against a fake server started for it alone, and closes the server whatever happens. */
-async function runAgainst(check: ContainerCheck, server: Server, healthPath: string | undefined): Promise<{ result: CheckResult; fake?: FakeServer }> {
+async function runAgainst(
+  check: ContainerCheck,
+  server: Server,
+  healthPath: string | undefined,
+  pathDir: string,
+): Promise<{ result: CheckResult; fake?: FakeServer }> {
   const fake = await startServer(check.port, server, healthPath);
   try {
-    return { result: await runHealthCheck(check.command, check.timeoutSeconds), fake };
+    return { result: await runHealthCheck(check.command, check.timeoutSeconds, pathDir), fake };
   } finally {
     await fake?.close();
   }
@@ -191,7 +221,6 @@ async function runAgainst(check: ContainerCheck, server: Server, healthPath: str
 let checks: ContainerCheck[] = [];
 
 beforeAll(async () => {
-  if (toolAvailable("python3", PYTHON[1])) linkPython();
   const runs: ProgramRun[] = [];
   for (const stack of STACKS) runs.push(await runProgram({ stack }));
   checks = runs.flatMap((run) =>
@@ -228,12 +257,17 @@ describe("container health checks, run as ECS runs them", () => {
   });
 
   for (const [container, { path: healthPath, tools, scenarios }] of Object.entries(CASES)) {
-    describeWithTools(tools)(`${container}'s check`, () => {
+    describeWithTools(tools)(`${container}'s check, with only ${tools.map((tool) => tool.name).join(" and ")} on PATH`, () => {
+      let pathDir: string;
+      beforeAll(() => {
+        pathDir = imagePath(tools);
+      });
+
       for (const scenario of scenarios) {
         const expected = scenario.healthy ? "healthy" : "unhealthy";
         it(`says ${expected} when ${scenario.name}`, async () => {
           for (const check of distinctChecks(container)) {
-            const { result, fake } = await runAgainst(check, scenario.server, healthPath);
+            const { result, fake } = await runAgainst(check, scenario.server, healthPath, pathDir);
             expect({ stack: check.stack, verdict: result.verdict, output: result.output }).toEqual({
               stack: check.stack,
               verdict: expected,
@@ -255,23 +289,33 @@ describe("a status-code-only check, the mistake the body-reading checks exist fo
   const unhealthyBut200: Server = { kind: "http", status: 200, body: json({ status: "unhealthy" }) };
 
   describeWithTools(CASES.gateway.tools)("on the gateway", () => {
+    let pathDir: string;
+    beforeAll(() => {
+      pathDir = imagePath(CASES.gateway.tools);
+    });
+
     it('passes a gateway that answers 200 {"status":"unhealthy"}, which the gateway\'s own check fails', async () => {
       const [check] = distinctChecks("gateway");
       const statusOnly: ContainerCheck = {
         ...check,
         command: `node -e "fetch('http://127.0.0.1:${check.port}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"`,
       };
-      expect((await runAgainst(statusOnly, unhealthyBut200, "/health")).result.verdict).toBe("healthy");
-      expect((await runAgainst(check, unhealthyBut200, "/health")).result.verdict).toBe("unhealthy");
+      expect((await runAgainst(statusOnly, unhealthyBut200, "/health", pathDir)).result.verdict).toBe("healthy");
+      expect((await runAgainst(check, unhealthyBut200, "/health", pathDir)).result.verdict).toBe("unhealthy");
     });
   });
 
-  describeWithTools([PYTHON])("on the management plane", () => {
+  describeWithTools(CASES["management-plane"].tools)("on the management plane", () => {
+    let pathDir: string;
+    beforeAll(() => {
+      pathDir = imagePath(CASES["management-plane"].tools);
+    });
+
     it('the control plane\'s status-code check, pointed at the management plane, passes it on 200 {"status":"unhealthy"}; its own check fails it', async () => {
       const [check] = distinctChecks("management-plane");
       const statusOnly: ContainerCheck = { ...check, command: statusCodeHealthCheck(check.port)[1] };
-      expect((await runAgainst(statusOnly, unhealthyBut200, "/health")).result.verdict).toBe("healthy");
-      expect((await runAgainst(check, unhealthyBut200, "/health")).result.verdict).toBe("unhealthy");
+      expect((await runAgainst(statusOnly, unhealthyBut200, "/health", pathDir)).result.verdict).toBe("healthy");
+      expect((await runAgainst(check, unhealthyBut200, "/health", pathDir)).result.verdict).toBe("unhealthy");
     });
   });
 });

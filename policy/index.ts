@@ -1,0 +1,6 @@
+import { PolicyPack } from "@pulumi/policy";
+import { policies } from "./rules";
+
+// Constructing the pack starts the analyzer the Pulumi CLI talks to; the rules live in rules.ts so tests
+// can run them without it.
+new PolicyPack("ai-platform", { policies, enforcementLevel: "mandatory" });
