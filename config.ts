@@ -102,6 +102,9 @@ export const FARGATE_SIZES: Record<number, number[]> = {
   16384: range(32768, 122880, 8192),
 };
 
+/** Admin CIDRs of the gateway's key API: 3 per listener rule keeps its rules well under a listener's 100. */
+export const MAX_ADMIN_CIDRS = 30;
+
 /** The only values CloudWatch Logs accepts for retention. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -140,6 +143,19 @@ class Reader {
 
   private value(key: ConfigKeyName): string | undefined {
     return this.raw[`${this.project}:${key}`];
+  }
+
+  /** Keys set in this project's namespace that the program never reads: a typo would fall back to the default. */
+  rejectUnknownKeys(): void {
+    const prefix = `${this.project}:`;
+    for (const qualified of Object.keys(this.raw).filter((k) => k.startsWith(prefix))) {
+      const key = qualified.slice(prefix.length);
+      if (key in configSchema) continue;
+      const near = Object.keys(configSchema).find((k) => k.toLowerCase() === key.toLowerCase());
+      this.problems.push(
+        `${qualified}: is not a config key of this project${near ? ` (did you mean ${near}?)` : ""}; remove it with \`pulumi config rm ${key}\``,
+      );
+    }
   }
 
   /** A problem about `key`, worded `<project>:<key>: <what>` so it names the key to change. */
@@ -226,6 +242,7 @@ export function loadConfig(): StackConfig {
   const project = pulumi.getProject() || PROJECT;
   const stack = pulumi.getStack();
   const r = new Reader(project);
+  r.rejectUnknownKeys();
 
   // Systems first: which secrets are required depends on them.
   const systemList = r.array("systems");
@@ -291,6 +308,10 @@ export function loadConfig(): StackConfig {
   const ingressCidrs = r.array("allowedIngressCidrs");
   if (ingressCidrs.length === 0) r.problem("allowedIngressCidrs", "is empty, so nobody could reach the load balancer; use [\"0.0.0.0/0\"] for public");
   const adminCidrs = r.array("gatewayAdminCidrs");
+  // Three CIDRs fit one listener rule; an ALB listener holds 100 rules, shared by every system on it.
+  if (adminCidrs.length > MAX_ADMIN_CIDRS) {
+    r.problem("gatewayAdminCidrs", `${adminCidrs.length} CIDRs is more than ${MAX_ADMIN_CIDRS}; summarize them into wider blocks`);
+  }
   for (const [key, list] of [["allowedIngressCidrs", ingressCidrs], ["gatewayAdminCidrs", adminCidrs]] as const) {
     for (const c of list) if (!parseCidr(c)) r.problem(key, `"${c}" is not an IPv4 CIDR block such as 203.0.113.0/24`);
   }
@@ -394,10 +415,11 @@ export function loadConfig(): StackConfig {
     if (!allowed) {
       r.problem(cpuKey, `${cpu} is not a Fargate size; use one of ${Object.keys(FARGATE_SIZES).join(", ")}`);
     } else if (!allowed.includes(memory)) {
-      r.problem(
-        memoryKey,
-        `${memory} MiB is not available with ${cpu} CPU units on Fargate; use ${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed.length > 1 ? allowed[1] - allowed[0] : allowed[0]}${cpu === 256 ? " (512, 1024 or 2048)" : ""}`,
-      );
+      // 256 CPU units take 512, 1024 or 2048 MiB: no even step, so list them rather than imply 1536.
+      const choices = cpu === 256
+        ? allowed.join(", ")
+        : `${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}`;
+      r.problem(memoryKey, `${memory} MiB is not available with ${cpu} CPU units on Fargate; use ${choices}`);
     }
     return { cpu, memory };
   };

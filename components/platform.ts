@@ -47,10 +47,11 @@ export interface PlatformArgs {
 }
 
 /**
- * TLS policy of the HTTPS listener: TLS 1.3 with TLS 1.2 fallback, forward secrecy only
- * (AWS's recommended policy for new listeners since 2023).
+ * TLS policy of the HTTPS listener: TLS 1.3 with TLS 1.2 fallback, AEAD (GCM) ciphers with forward secrecy only,
+ * and hybrid post-quantum key exchange for clients that offer ML-KEM. AWS's recommended policy (and the console's
+ * default) since 2025-09; the APIs still default to ELBSecurityPolicy-2016-08, which allows TLS 1.0.
  */
-export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09";
 
 /**
  * The shared platform: the ECS cluster (Container Insights), one internet-facing ALB with its security group,

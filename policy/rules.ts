@@ -111,13 +111,13 @@ function containersOf(td: TaskDefinitionProps): ContainerDefinition[] {
   return parseJson<ContainerDefinition[]>(td.containerDefinitions) ?? [];
 }
 
-/** IAM-style wildcard match (`*`, `?`), case-insensitive as IAM action names are. */
-function globMatches(pattern: string, value: string): boolean {
+/** IAM-style wildcard match (`*`, `?`); case-insensitive only for action names, as in IAM. */
+function globMatches(pattern: string, value: string, ignoreCase = false): boolean {
   const re = pattern
     .split("")
     .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
     .join("");
-  return new RegExp(`^${re}$`, "i").test(value);
+  return new RegExp(`^${re}$`, ignoreCase ? "i" : "").test(value);
 }
 
 /** The resources through which a task definition's secrets reach ECS: ARNs the execution role must read. */
@@ -371,7 +371,7 @@ export const executionRolesReadExactSecrets: StackValidationPolicy = {
       ].map((d) => parseJson<PolicyDocument>(d) ?? {});
       const grantsGetSecret = (s: PolicyStatement): boolean => {
         if (s.Effect !== "Allow") return false;
-        const matches = (actions: string | string[] | undefined) => asArray(actions).some((a) => globMatches(a, "secretsmanager:GetSecretValue"));
+        const matches = (actions: string | string[] | undefined) => asArray(actions).some((a) => globMatches(a, "secretsmanager:GetSecretValue", true));
         return s.NotAction !== undefined ? !matches(s.NotAction) : matches(s.Action);
       };
       // NotResource grants everything but the listed resources: as wide as a wildcard.
@@ -394,7 +394,7 @@ export const executionRolesReadExactSecrets: StackValidationPolicy = {
         }
       }
       for (const [arn, user] of needed) {
-        if (!granted.includes(arn)) {
+        if (!granted.some((g) => globMatches(g, arn))) {
           report(`execution role ${role.name} may not read secret ${arn}, which ${user} injects: tasks would fail to start (ResourceInitializationError)`, role.urn);
         }
       }

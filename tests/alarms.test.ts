@@ -11,11 +11,11 @@ const SERVICE = "aws:ecs/service:Service";
 const TARGET_GROUP = "aws:lb/targetGroup:TargetGroup";
 const ONE_DAY = 86_400;
 
-/** The systems' services, their public ports, their file system and the grace period their stack file gives. */
+/** Each system: its key in the outputs, its ECS service, its public container ports, whether it keeps state on EFS. */
 const SYSTEMS = [
-  { key: "gateway", service: "gateway", ports: [3000], volume: "gateway" },
-  { key: "securityStack", service: "security", ports: [8000, 8001], volume: "securityStack" },
-  { key: "uiConsole", service: "console", ports: [8080] },
+  { key: "gateway", service: "gateway", ports: [3000], fileSystem: true },
+  { key: "securityStack", service: "security", ports: [8000, 8001], fileSystem: true },
+  { key: "uiConsole", service: "console", ports: [8080], fileSystem: false },
 ] as const;
 
 const runs = {} as Record<StackName | "tuned", ProgramRun>;
@@ -93,7 +93,7 @@ describe.each(["staging", "prod"] as const)("%s: alarms per system", (stack) => 
   });
 
   describe.each(SYSTEMS.map((s) => [s.service, s.key] as const))("the %s service", (name, key) => {
-    it("alarms when fewer tasks run than it asks for (Container Insights), and when none report at all", () => {
+    it("alarms when fewer tasks run than its desired count (Container Insights; the autoscaling floor for the console), or none report", () => {
       const alarm = theAlarmOn(run(), "ECS/ContainerInsights", "RunningTaskCount", serviceDimensions(run(), key));
       expect(alarm).toMatchObject({ statistic: "Minimum", period: 60, comparisonOperator: "LessThanThreshold", treatMissingData: "breaching" });
       expect(alarm.threshold).toBe(service(name).desiredCount);
@@ -152,7 +152,7 @@ it("gives staging and prod disjoint alarm names", () => {
 });
 
 describe("EFS alarms", () => {
-  describe.each(SYSTEMS.filter((s) => "volume" in s).map((s) => s.key))("the %s file system", (key) => {
+  describe.each(SYSTEMS.filter((s) => s.fileSystem).map((s) => s.key))("the %s file system", (key) => {
     it("in staging (bursting) alarms when its burst credits fall below 100 GiB", () => {
       const dimensions = { FileSystemId: runs.staging.outputs.efsFileSystemIds[key] };
       const fs = runs.staging.ofType("aws:efs/fileSystem:FileSystem").find((f) => f.inputs.arn.endsWith(`/${dimensions.FileSystemId}`));

@@ -344,6 +344,8 @@ describe("a single writer cannot be scaled out", () => {
   });
 });
 
+// Constructs the component directly under its own mocks; last, because a program run replaces the mock monitor
+// that the components' pending registrations still talk to.
 describe("FargateService refuses arguments AWS would refuse, naming the service", () => {
   let args: (patch?: Partial<FargateServiceArgs>, container?: Partial<ContainerSpec>) => FargateServiceArgs;
 

@@ -185,7 +185,7 @@ function runHealthCheck(command: string, timeoutSeconds: number, pathDir: string
     child.on("close", (exitCode) => {
       clearTimeout(timer);
       const verdict = timedOut ? "timed out" : exitCode === 0 ? "healthy" : "unhealthy";
-      resolve({ verdict, exitCode, elapsedMs: performance.now() - started, output: output.trim() });
+      resolve({ verdict, exitCode, elapsedMs: Math.round(performance.now() - started), output: output.trim() });
     });
   });
 }
@@ -268,11 +268,7 @@ describe("container health checks, run as ECS runs them", () => {
         it(`says ${expected} when ${scenario.name}`, async () => {
           for (const check of distinctChecks(container)) {
             const { result, fake } = await runAgainst(check, scenario.server, healthPath, pathDir);
-            expect({ stack: check.stack, verdict: result.verdict, output: result.output }).toEqual({
-              stack: check.stack,
-              verdict: expected,
-              output: expect.any(String),
-            });
+            expect({ stack: check.stack, ...result }).toEqual(expect.objectContaining({ verdict: expected }));
             // It reached the server on the container's port and path, so its verdict is about the answer.
             if (scenario.server.kind === "http") expect(new Set(fake?.requests)).toEqual(new Set([healthPath]));
             if (scenario.server.kind === "tcp") expect(fake?.connections()).toBeGreaterThan(0);

@@ -1,0 +1,102 @@
+/**
+ * `npm run plan -- --stack <staging|prod> [--diff <stack>] [--config key=value ...] [--app-repo <path>] [--format markdown|json]`
+ *
+ * Runs the real program under mocks with the stack's config (no credentials, no network) and prints the plan as
+ * Markdown: resources with the settings a reviewer checks, outputs, rollout bounds and an estimated monthly cost.
+ * Config errors are reported as `pulumi preview` reports them, on stderr, with exit code 1.
+ */
+import { StackName } from "../tests/support/harness";
+import { PlanOptions, STACKS, isConfigError, renderPlan } from "./plan/index";
+
+const USAGE = `usage: npm run plan -- --stack <${STACKS.join("|")}> [--diff <${STACKS.join("|")}>] [--config key=value]... [--app-repo <path>] [--format markdown|json]
+
+  --stack      the stack to plan (its Pulumi.<stack>.yaml is used as is)
+  --diff       also plan this stack and show what differs from it
+  --config     override a config key for this run, like \`pulumi config set\` (repeatable);
+               arrays as JSON: --config 'allowedIngressCidrs=["203.0.113.0/24"]'
+  --app-repo   the app checkout (default: the stack's appRepoPath, ../app)
+  --format     markdown (default) or json`;
+
+class UsageError extends Error {}
+
+function stackName(v: string | undefined, flag: string): StackName {
+  if (!v || !(STACKS as string[]).includes(v)) throw new UsageError(`${flag} must be one of ${STACKS.join(", ")}${v ? ` (got "${v}")` : ""}`);
+  return v as StackName;
+}
+
+export function parseArgs(argv: string[]): PlanOptions {
+  const opts: Partial<PlanOptions> & { config: Record<string, string> } = { config: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--stack":
+        opts.stack = stackName(value(), "--stack");
+        break;
+      case "--diff":
+        opts.diff = stackName(value(), "--diff");
+        break;
+      case "--config": {
+        const pair = value();
+        const eq = pair.indexOf("=");
+        if (eq <= 0) throw new UsageError(`--config takes key=value (got "${pair}")`);
+        opts.config[pair.slice(0, eq)] = pair.slice(eq + 1);
+        break;
+      }
+      case "--app-repo":
+        opts.appRepoPath = value();
+        break;
+      case "--format": {
+        const f = value();
+        if (f !== "markdown" && f !== "json") throw new UsageError(`--format must be markdown or json (got "${f}")`);
+        opts.format = f;
+        break;
+      }
+      case "-h":
+      case "--help":
+        throw new UsageError("");
+      default:
+        throw new UsageError(`unknown argument "${argv[i]}"`);
+    }
+  }
+  if (!opts.stack) throw new UsageError("--stack is required");
+  return opts as PlanOptions;
+}
+
+async function main(): Promise<number> {
+  let options: PlanOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message ? `error: ${err.message}\n\n` : ""}${USAGE}\n`);
+    return err.message ? 2 : 0;
+  }
+  try {
+    const result = await renderPlan(options);
+    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+    process.stdout.write(`${result.text}\n`);
+    return 0;
+  } catch (err) {
+    // As `pulumi preview` reports a program's config error: the message, every problem listed, no stack trace.
+    if (isConfigError(err)) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,200 @@
+/**
+ * An estimate of what a stack costs per month at list price: what the plan model says is provisioned (tasks,
+ * sizes, NAT gateways, load balancer, file systems, secrets, alarms, ...) times the price table, plus usage
+ * assumptions stated next to the result. An estimate for comparing stacks and changes, not a bill.
+ */
+import { OWNERS, Owner, StackPlan, TYPES } from "./model";
+import { PriceKey, PriceTable } from "./pricing";
+
+/** AWS's convention for a month of hours (8,760 / 12). */
+export const HOURS_PER_MONTH = 730;
+
+/** Usage no plan can know, assumed per system; stated in the output so a reader can disagree with them. */
+export const ASSUMPTIONS = {
+  /** GB kept on each system's EFS file system (all in Standard: files read at every start move back from IA). */
+  efsStoredGb: { gateway: 1, securityStack: 10 } as Record<string, number>,
+  /** GB read / written through EFS per month, charged only in Elastic throughput mode. */
+  efsReadGb: { gateway: 10, securityStack: 50 } as Record<string, number>,
+  efsWriteGb: { gateway: 5, securityStack: 5 } as Record<string, number>,
+  /** GB of container logs each system writes per month. */
+  logsGb: { gateway: 2, securityStack: 5, uiConsole: 1 } as Record<string, number>,
+  /** GB each ECR repository stores (current image, older tags' changed layers, the registry build cache). */
+  ecrStoredGb: { gateway: 1, securityStack: 6, uiConsole: 0.1 } as Record<string, number>,
+  /** Average load-balancer capacity units in use. */
+  albLcu: 1,
+  /** GB through the NAT gateways per month: image pulls from ECR, model downloads, third-party APIs. */
+  natGb: 50,
+  /** Container Insights (enhanced) metrics: per cluster, per service, per running task. */
+  insightsMetrics: { cluster: 20, service: 30, task: 25 },
+};
+
+export interface CostLine {
+  owner: Owner;
+  item: string;
+  /** How the figure was computed, e.g. `1 task × (0.5 vCPU × $0.04048 + 2 GB × $0.004445) × 730 h`. */
+  basis: string;
+  usd: number;
+  prices: PriceKey[];
+}
+
+export interface CostEstimate {
+  region: string;
+  lines: CostLine[];
+  byOwner: Record<Owner, number>;
+  total: number;
+  /** Facts about the estimate a reader must know (maximum scale, what is not priced, ...). */
+  notes: string[];
+  assumptions: string[];
+  table: PriceTable;
+}
+
+/** A unit price as the table gives it, with at least cents: $0.04048, $0.40, $3.00. */
+export const usd = (n: number): string => `$${Number(n.toFixed(2)) === n ? n.toFixed(2) : String(n)}`;
+/** An amount of money. */
+export const money = (n: number): string => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/** The monthly estimate of one stack. */
+export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
+  const p = (k: PriceKey) => table.prices[k].usd;
+  const lines: CostLine[] = [];
+  const add = (owner: Owner, item: string, basis: string, amount: number, prices: PriceKey[]) =>
+    lines.push({ owner, item, basis, usd: round2(amount), prices });
+  const notes: string[] = [];
+  const h = HOURS_PER_MONTH;
+
+  // Fargate: tasks × (vCPU × price + GB × price) × hours; autoscaled services at their floor.
+  for (const svc of plan.services) {
+    const arm = svc.architecture === "ARM64";
+    const [cpuKey, memKey]: PriceKey[] = arm ? ["fargateVcpuHourArm", "fargateGbHourArm"] : ["fargateVcpuHourX86", "fargateGbHourX86"];
+    const vcpu = svc.cpu / 1024;
+    const gb = svc.memoryMiB / 1024;
+    const tasks = svc.scaling ? svc.scaling.min : svc.desiredCount;
+    const perTask = (vcpu * p(cpuKey) + gb * p(memKey)) * h;
+    add(
+      svc.owner,
+      `Fargate ${arm ? "ARM" : "x86"} (${svc.name})`,
+      `${tasks} task${tasks === 1 ? "" : "s"} × (${vcpu} vCPU × ${usd(p(cpuKey))} + ${gb} GB × ${usd(p(memKey))}) × ${h} h`,
+      tasks * perTask,
+      [cpuKey, memKey],
+    );
+    if (svc.scaling && svc.scaling.max > svc.scaling.min) {
+      notes.push(
+        `${svc.name} is priced at its autoscaling floor of ${svc.scaling.min} task${svc.scaling.min === 1 ? "" : "s"}; at its ceiling of ${svc.scaling.max} tasks its Fargate line is ${money(svc.scaling.max * perTask)} instead of ${money(tasks * perTask)}.`,
+      );
+    }
+  }
+
+  // EFS: stored GB in Standard, plus Elastic throughput per GB moved.
+  for (const v of plan.volumes) {
+    const stored = ASSUMPTIONS.efsStoredGb[v.owner] ?? 1;
+    add(v.owner, `EFS storage (${v.name})`, `${stored} GB × ${usd(p("efsStandardGbMonth"))}`, stored * p("efsStandardGbMonth"), ["efsStandardGbMonth"]);
+    if (v.throughputMode === "elastic") {
+      const read = ASSUMPTIONS.efsReadGb[v.owner] ?? 1;
+      const write = ASSUMPTIONS.efsWriteGb[v.owner] ?? 1;
+      add(
+        v.owner,
+        `EFS Elastic throughput (${v.name})`,
+        `${read} GB read × ${usd(p("efsElasticReadGb"))} + ${write} GB written × ${usd(p("efsElasticWriteGb"))}`,
+        read * p("efsElasticReadGb") + write * p("efsElasticWriteGb"),
+        ["efsElasticReadGb", "efsElasticWriteGb"],
+      );
+    } else if (v.throughputMode === "provisioned") {
+      notes.push(`EFS ${v.name} uses provisioned throughput (${v.provisionedMibps} MiB/s), which the price table does not price.`);
+    }
+  }
+
+  // Secrets Manager, per secret.
+  for (const owner of OWNERS) {
+    const n = plan.secrets.filter((s) => s.owner === owner).length;
+    if (n) add(owner, "Secrets Manager", `${n} secret${n === 1 ? "" : "s"} × ${usd(p("secretMonth"))}`, n * p("secretMonth"), ["secretMonth"]);
+  }
+
+  // CloudWatch alarms, per alarm metric.
+  for (const owner of OWNERS) {
+    const n = plan.alarmMetrics[owner];
+    if (n) add(owner, "CloudWatch alarms", `${n} alarm metric${n === 1 ? "" : "s"} × ${usd(p("alarmMetricMonth"))}`, n * p("alarmMetricMonth"), ["alarmMetricMonth"]);
+  }
+
+  // CloudWatch Logs: ingestion, plus storage of what the retention keeps.
+  for (const svc of plan.services) {
+    const gb = ASSUMPTIONS.logsGb[svc.owner] ?? 1;
+    const retention = svc.logGroup?.retentionDays ?? 30;
+    const storedGb = (gb * retention) / 30;
+    add(
+      svc.owner,
+      `CloudWatch Logs (${svc.logGroup?.name ?? svc.name})`,
+      `${gb} GB ingested × ${usd(p("logsIngestGb"))} + ${round2(storedGb)} GB kept (${retention} d) × ${usd(p("logsStorageGbMonth"))}`,
+      gb * p("logsIngestGb") + storedGb * p("logsStorageGbMonth"),
+      ["logsIngestGb", "logsStorageGbMonth"],
+    );
+  }
+
+  // ECR storage.
+  for (const img of plan.images) {
+    const gb = ASSUMPTIONS.ecrStoredGb[img.owner] ?? 0.5;
+    add(img.owner, `ECR storage (${img.name})`, `${gb} GB × ${usd(p("ecrStorageGbMonth"))}`, gb * p("ecrStorageGbMonth"), ["ecrStorageGbMonth"]);
+  }
+
+  // --- Shared platform
+  if (plan.platform.alb) {
+    const lcu = ASSUMPTIONS.albLcu;
+    add("shared", "Application Load Balancer", `${h} h × ${usd(p("albHour"))} + ${lcu} LCU × ${h} h × ${usd(p("albLcuHour"))}`, h * p("albHour") + lcu * h * p("albLcuHour"), ["albHour", "albLcuHour"]);
+  }
+  const nat = plan.network.natGateways;
+  if (nat) {
+    add(
+      "shared",
+      `NAT gateways (${plan.network.natStrategy})`,
+      `${nat} × ${h} h × ${usd(p("natHour"))} + ${ASSUMPTIONS.natGb} GB × ${usd(p("natGb"))}`,
+      nat * h * p("natHour") + ASSUMPTIONS.natGb * p("natGb"),
+      ["natHour", "natGb"],
+    );
+  }
+  if (plan.network.publicIpv4) {
+    const albIps = plan.platform.alb?.subnets ?? 0;
+    add(
+      "shared",
+      "Public IPv4 addresses",
+      `(${albIps} ALB node${albIps === 1 ? "" : "s"} + ${nat} NAT EIP${nat === 1 ? "" : "s"}) × ${h} h × ${usd(p("publicIpv4Hour"))}`,
+      plan.network.publicIpv4 * h * p("publicIpv4Hour"),
+      ["publicIpv4Hour"],
+    );
+  }
+  const dashboards = plan.platform.dashboards.length;
+  if (dashboards) add("shared", "CloudWatch dashboard", `${dashboards} × ${usd(p("dashboardMonth"))}`, dashboards * p("dashboardMonth"), ["dashboardMonth"]);
+  const keys = plan.run.ofType(TYPES.kmsKey).length;
+  if (keys) add("shared", "KMS keys", `${keys} customer managed key${keys === 1 ? "" : "s"} × ${usd(p("kmsKeyMonth"))}`, keys * p("kmsKeyMonth"), ["kmsKeyMonth"]);
+  if (plan.platform.containerInsights === "enhanced") {
+    const m = ASSUMPTIONS.insightsMetrics;
+    const tasks = plan.services.reduce((n, s) => n + (s.scaling ? s.scaling.min : s.desiredCount), 0);
+    const metrics = m.cluster + plan.services.length * m.service + tasks * m.task;
+    add(
+      "shared",
+      "Container Insights (enhanced)",
+      `(${m.cluster} + ${plan.services.length} services × ${m.service} + ${tasks} tasks × ${m.task}) metrics × ${usd(p("containerInsightsEnhancedMetricMonth"))}`,
+      metrics * p("containerInsightsEnhancedMetricMonth"),
+      ["containerInsightsEnhancedMetricMonth"],
+    );
+  } else if (plan.platform.containerInsights === "enabled") {
+    notes.push("Container Insights (standard) is on; its custom metrics are not priced here.");
+  }
+
+  const byOwner = Object.fromEntries(OWNERS.map((o) => [o, round2(lines.filter((l) => l.owner === o).reduce((n, l) => n + l.usd, 0))])) as Record<Owner, number>;
+  const total = round2(Object.values(byOwner).reduce((n, v) => n + v, 0));
+
+  notes.push(
+    "Not priced: data transfer out to the internet and across AZs, the Route 53 hosted zone and queries, the ALB access-log bucket (S3), AWS Backup storage of the EFS backups, SNS notifications, CloudWatch API calls, ACM certificates (free). No free tier, Savings Plan or Spot discount is applied.",
+  );
+  const a = ASSUMPTIONS;
+  const perSystem = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v} GB`).join(", ");
+  const assumptions = [
+    `${h} hours in a month; every task runs all month at its configured size.`,
+    `EFS stored (all in Standard): ${perSystem(a.efsStoredGb)}; Elastic throughput per month: read ${perSystem(a.efsReadGb)}, written ${perSystem(a.efsWriteGb)} (bursting mode has no throughput charge).`,
+    `Logs ingested per month: ${perSystem(a.logsGb)}; storage = ingestion × retention days / 30.`,
+    `ECR stored per repository: ${perSystem(a.ecrStoredGb)}.`,
+    `Load balancer: ${a.albLcu} LCU on average. NAT: ${a.natGb} GB processed per month. Public IPv4: one per ALB node (one per AZ) and one per NAT gateway.`,
+    `Container Insights (enhanced): ${a.insightsMetrics.cluster} metrics per cluster, ${a.insightsMetrics.service} per service, ${a.insightsMetrics.task} per running task.`,
+  ];
+  return { region: plan.region, lines, byOwner, total, notes, assumptions, table };
+}

@@ -1,0 +1,628 @@
+/**
+ * What a reviewer reads in a plan, taken from the resources the program registered under mocks: the component
+ * tree, each service's task, containers, volumes, load-balancer wiring and deployment settings, the network and
+ * the shared platform. Rendering, costing and diffing all read this model, never the raw resources again.
+ */
+import { Captured, ProgramRun, containerDefinitions, policyDocument } from "../../tests/support/harness";
+
+export const SYSTEMS = {
+  gateway: { type: "ai-platform:system:Gateway", title: "MCP Gateway" },
+  securityStack: { type: "ai-platform:system:SecurityStack", title: "AI Security Stack" },
+  uiConsole: { type: "ai-platform:system:UiConsole", title: "UI Console" },
+} as const;
+export type SystemKey = keyof typeof SYSTEMS;
+/** Who a resource's cost belongs to: one of the systems, or the platform they share. */
+export type Owner = SystemKey | "shared";
+export const OWNERS: Owner[] = ["gateway", "securityStack", "uiConsole", "shared"];
+export const OWNER_TITLES: Record<Owner, string> = {
+  gateway: SYSTEMS.gateway.title,
+  securityStack: SYSTEMS.securityStack.title,
+  uiConsole: SYSTEMS.uiConsole.title,
+  shared: "Shared platform",
+};
+
+const T = {
+  stack: "pulumi:pulumi:Stack",
+  vpc: "awsx:ec2:Vpc",
+  cluster: "aws:ecs/cluster:Cluster",
+  service: "aws:ecs/service:Service",
+  taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+  targetGroup: "aws:lb/targetGroup:TargetGroup",
+  listener: "aws:lb/listener:Listener",
+  listenerRule: "aws:lb/listenerRule:ListenerRule",
+  loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+  fileSystem: "aws:efs/fileSystem:FileSystem",
+  accessPoint: "aws:efs/accessPoint:AccessPoint",
+  mountTarget: "aws:efs/mountTarget:MountTarget",
+  backupPolicy: "aws:efs/backupPolicy:BackupPolicy",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
+  scalingTarget: "aws:appautoscaling/target:Target",
+  scalingPolicy: "aws:appautoscaling/policy:Policy",
+  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  secret: "aws:secretsmanager/secret:Secret",
+  randomId: "random:index/randomId:RandomId",
+  repository: "aws:ecr/repository:Repository",
+  lifecyclePolicy: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+  image: "docker-build:index:Image",
+  certificate: "aws:acm/certificate:Certificate",
+  record: "aws:route53/record:Record",
+  bucket: "aws:s3/bucket:Bucket",
+  bucketLifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  kmsKey: "aws:kms/key:Key",
+  topic: "aws:sns/topic:Topic",
+  subscription: "aws:sns/topicSubscription:TopicSubscription",
+} as const;
+export const TYPES = T;
+
+export interface ContainerPlan {
+  name: string;
+  image: string;
+  command?: string;
+  ports: number[];
+  healthCheck: string;
+  dependsOn: string[];
+  mounts: string[];
+}
+
+export interface TargetGroupPlan {
+  name: string;
+  port: number;
+  protocol: string;
+  path: string;
+  healthPort: string;
+  matcher: string;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+  deregistrationDelaySeconds: number;
+  container: string;
+}
+
+export interface RulePlan {
+  name: string;
+  listener: string;
+  priority: number;
+  conditions: string;
+  action: string;
+}
+
+export interface VolumeMountPlan {
+  name: string;
+  fileSystem: string;
+  accessPointPath: string;
+  encryptedInTransit: boolean;
+  iam: boolean;
+}
+
+export interface ServicePlan {
+  owner: Owner;
+  name: string;
+  family: string;
+  cpu: number;
+  memoryMiB: number;
+  architecture: string;
+  desiredCount: number;
+  /** Autoscaling bounds of a stateless service. */
+  scaling?: { min: number; max: number; policies: string[] };
+  minHealthyPercent: number;
+  maxPercent: number;
+  gracePeriodSeconds?: number;
+  circuitBreaker: string;
+  rollbackAlarms: number;
+  ecsExec: boolean;
+  waitForSteadyState: boolean;
+  publicIp: boolean;
+  containers: ContainerPlan[];
+  volumes: VolumeMountPlan[];
+  targetGroups: TargetGroupPlan[];
+  rules: RulePlan[];
+  logGroup?: { name: string; retentionDays: number };
+  alarms: string[];
+  ingress: string[];
+  egress: string[];
+}
+
+export interface VolumePlan {
+  owner: Owner;
+  name: string;
+  throughputMode: string;
+  provisionedMibps?: number;
+  encrypted: boolean;
+  protect: boolean;
+  retainOnDelete: boolean;
+  lifecycle: string;
+  backup: string;
+  mountTargets: number;
+  accessPoints: { name: string; path: string; owner: string; permissions: string }[];
+  alarms: string[];
+}
+
+export interface ListenerPlan {
+  name: string;
+  port: number;
+  protocol: string;
+  action: string;
+  tlsPolicy?: string;
+}
+
+export interface NetworkPlan {
+  vpc: string;
+  cidr?: string;
+  availabilityZones: number;
+  /** `Single` / `OnePerAz` (awsx), or `existing VPC`. */
+  natStrategy: string;
+  natGateways: number;
+  /** Public IPv4 addresses the stack holds: one per ALB node (AZ) and one per NAT gateway. */
+  publicIpv4: number;
+}
+
+export interface PlatformPlan {
+  containerInsights: string;
+  alb?: {
+    name: string;
+    internal: boolean;
+    idleTimeoutSeconds: number;
+    deletionProtection: boolean;
+    dropInvalidHeaders: boolean;
+    accessLogs: string;
+    subnets: number;
+  };
+  listeners: ListenerPlan[];
+  ingress: string[];
+  certificate?: string;
+  dnsRecords: string[];
+  dashboards: string[];
+  kmsKeys: string[];
+  alarmTopic?: string;
+}
+
+export interface SecretPlan {
+  owner: Owner;
+  name: string;
+  origin: string;
+  recoveryWindowDays: number;
+}
+
+export interface ImagePlan {
+  owner: Owner;
+  name: string;
+  repository: string;
+  keepImages?: number;
+  built: string;
+}
+
+export interface Setting {
+  key: string;
+  value: string;
+}
+
+export interface StackPlan {
+  stack: string;
+  region: string;
+  run: ProgramRun;
+  appRepoPath: string;
+  /** Operator values the stack config lacks, filled with stand-ins for the run (never printed). */
+  standIns: string[];
+  warnings: string[];
+  ownerOf(r: Captured): Owner;
+  /** The resources registered with the resource `urn` as their parent. */
+  children(urn: string): Captured[];
+  root: Captured;
+  network: NetworkPlan;
+  platform: PlatformPlan;
+  services: ServicePlan[];
+  volumes: VolumePlan[];
+  secrets: SecretPlan[];
+  images: ImagePlan[];
+  /** Alarm metrics (what CloudWatch bills) by owner. */
+  alarmMetrics: Record<Owner, number>;
+  settings: Setting[];
+}
+
+const lastSegment = (s: string): string => s.split(/[/:]/).pop() ?? s;
+
+/** `node` GET :3000/health, body status = healthy — what a container health check does, in a few words. */
+export function shortHealthCheck(command: string[] | undefined): string {
+  if (!command?.length) return "none";
+  // ["CMD-SHELL", "script"] or ["CMD", "exe", ...args]: either way the words after the first element.
+  const script = command.slice(1).join(" ");
+  const words = script.trim().split(/\s+/);
+  const tool = words[0] === "timeout" ? words[2] : words[0];
+  const url = /https?:\/\/(?:127\.0\.0\.1|localhost)(:\d+)?([^'"\s,)]*)/.exec(script);
+  const devTcp = /\/dev\/tcp\/[^/\s]+\/(\d+)/.exec(script);
+  const rawGet = /GET (\S+) HTTP/.exec(script);
+  const tcp = /create_connection\(\(\s*'[^']+',\s*(\d+)\)/.exec(script);
+  const bodyCheck = /status['"]?\s*\)?\s*={2,3}\s*['"]healthy/.test(script) || /get\('status'\)\s*==\s*'healthy'/.test(script);
+  if (url) return `\`${tool}\` GET ${url[1] ?? ""}${url[2] || "/"}${bodyCheck ? ", body status = healthy" : ""}`;
+  if (devTcp && rawGet) return `\`${tool}\` GET :${devTcp[1]}${rawGet[1]} over /dev/tcp${/ 200/.test(script) ? ", status 200" : ""}`;
+  if (devTcp || tcp) return `\`${tool}\` TCP connect :${(devTcp ?? tcp)![1]}`;
+  return `\`${script.length > 60 ? `${script.slice(0, 57)}...` : script}\``;
+}
+
+function shortImage(image: string): string {
+  if (image.endsWith(":not-built")) return `${lastSegment(image.replace(/:not-built$/, ""))} (not built)`;
+  const at = image.indexOf("@sha256:");
+  const ref = at >= 0 ? `${image.slice(0, at)}@${image.slice(at + 1, at + 20)}…` : image;
+  return ref.includes(".dkr.ecr.") ? ref.slice(ref.indexOf("/") + 1) : ref;
+}
+
+function describeAction(a: any, targetGroupName: (arn: string) => string): string {
+  switch (a?.type) {
+    case "forward":
+      return `forward → ${targetGroupName(a.targetGroupArn)}`;
+    case "fixed-response":
+      return `${a.fixedResponse?.statusCode} "${a.fixedResponse?.messageBody ?? ""}"`;
+    case "redirect":
+      return `redirect → ${a.redirect?.protocol ?? "#{protocol}"}:${a.redirect?.port ?? "#{port}"} (${a.redirect?.statusCode})`;
+    default:
+      return String(a?.type ?? "?");
+  }
+}
+
+function describeConditions(conditions: any[]): string {
+  return (conditions ?? [])
+    .map((c) => {
+      if (c.hostHeader) return `host ${c.hostHeader.values.join(" | ")}`;
+      if (c.pathPattern) return `path ${c.pathPattern.values.join(" | ")}`;
+      if (c.sourceIp) return `source ${c.sourceIp.values.join(", ")}`;
+      if (c.httpHeader) return `header ${c.httpHeader.httpHeaderName}`;
+      return Object.keys(c).join(",");
+    })
+    .join(" and ");
+}
+
+function describeAlarm(a: Captured): string {
+  const i = a.inputs;
+  const op: Record<string, string> = {
+    GreaterThanThreshold: ">",
+    GreaterThanOrEqualToThreshold: "≥",
+    LessThanThreshold: "<",
+    LessThanOrEqualToThreshold: "≤",
+  };
+  const metric = i.metricName ?? (i.metricQueries ?? []).find((q: any) => q.returnData)?.label ?? "metric math";
+  const threshold = Number(i.threshold) >= 1e6 ? `${Number(i.threshold) / 1024 ** 3} GiB` : i.threshold;
+  return `${a.name}: ${metric} ${op[i.comparisonOperator] ?? i.comparisonOperator} ${threshold} for ${i.evaluationPeriods}×${i.period ?? 60}s`;
+}
+
+/** CloudWatch bills alarms per metric: a metric-math alarm pays for each metric it reads. */
+export function alarmMetricCount(a: Captured): number {
+  const queries: any[] = a.inputs.metricQueries ?? [];
+  return queries.length ? Math.max(1, queries.filter((q) => q.metric).length) : 1;
+}
+
+/** Builds the plan model from one program run. */
+export function buildPlan(run: ProgramRun, extra: { appRepoPath: string; standIns: string[] }): StackPlan {
+  const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+  const kids = new Map<string, Captured[]>();
+  for (const r of run.resources) {
+    if (!r.parentUrn) continue;
+    kids.set(r.parentUrn, [...(kids.get(r.parentUrn) ?? []), r]);
+  }
+  const root = run.resources.find((r) => r.type === T.stack)!;
+  const topOf = (r: Captured): Captured => {
+    let cur = r;
+    while (cur.parentUrn && cur.parentUrn !== root.urn && byUrn.has(cur.parentUrn)) cur = byUrn.get(cur.parentUrn)!;
+    return cur;
+  };
+  const ownerOf = (r: Captured): Owner => {
+    const top = topOf(r).type;
+    const hit = (Object.keys(SYSTEMS) as SystemKey[]).find((k) => SYSTEMS[k].type === top);
+    return hit ?? "shared";
+  };
+  const within = (component: Captured, type: string): Captured[] => {
+    const out: Captured[] = [];
+    const walk = (r: Captured) => {
+      for (const c of kids.get(r.urn) ?? []) {
+        if (c.type === type) out.push(c);
+        walk(c);
+      }
+    };
+    walk(component);
+    return out;
+  };
+  const byArn = (type: string, arn: string | undefined): Captured | undefined =>
+    arn ? run.ofType(type).find((r) => r.state.arn === arn) : undefined;
+  const byIdSuffix = (type: string, id: string | undefined): Captured | undefined =>
+    id ? run.ofType(type).find((r) => typeof r.state.arn === "string" && r.state.arn.endsWith(`/${id}`)) : undefined;
+  const tgName = (arn: string) => byArn(T.targetGroup, arn)?.name ?? lastSegment(arn);
+  const listenerLabel = (arn: string) => {
+    const l = byArn(T.listener, arn);
+    return l ? `${l.inputs.protocol}:${l.inputs.port}` : lastSegment(arn);
+  };
+  const region = run.config["aws:region"] ?? "us-east-1";
+
+  // --- Network
+  const vpc = run.ofType(T.vpc)[0];
+  const albResource = run.ofType(T.loadBalancer)[0];
+  const network: NetworkPlan = vpc
+    ? {
+        vpc: "new (awsx.ec2.Vpc)",
+        cidr: vpc.inputs.cidrBlock,
+        availabilityZones: vpc.inputs.numberOfAvailabilityZones,
+        natStrategy: vpc.inputs.natGateways?.strategy ?? "None",
+        natGateways:
+          vpc.inputs.natGateways?.strategy === "Single"
+            ? 1
+            : vpc.inputs.natGateways?.strategy === "None"
+              ? 0
+              : vpc.inputs.numberOfAvailabilityZones,
+        publicIpv4: 0,
+      }
+    : {
+        vpc: `existing ${run.config["ai-platform:vpcId"] ?? "?"}`,
+        availabilityZones: JSON.parse(run.config["ai-platform:publicSubnetIds"] ?? "[]").length,
+        natStrategy: "existing VPC (NAT not managed here)",
+        natGateways: 0,
+        publicIpv4: 0,
+      };
+  network.publicIpv4 = (albResource?.inputs.subnets?.length ?? 0) + network.natGateways;
+
+  // --- Platform
+  const cluster = run.ofType(T.cluster)[0];
+  const bucket = run.ofType(T.bucket)[0];
+  const bucketExpiry = run.ofType(T.bucketLifecycle)[0]?.inputs.rules?.[0]?.expiration?.days;
+  const topic = run.ofType(T.topic)[0];
+  const platform: PlatformPlan = {
+    containerInsights: cluster?.inputs.settings?.find((s: any) => s.name === "containerInsights")?.value ?? "disabled",
+    alb: albResource
+      ? {
+          name: albResource.name,
+          internal: Boolean(albResource.inputs.internal),
+          idleTimeoutSeconds: albResource.inputs.idleTimeout,
+          deletionProtection: Boolean(albResource.inputs.enableDeletionProtection),
+          dropInvalidHeaders: Boolean(albResource.inputs.dropInvalidHeaderFields),
+          accessLogs: albResource.inputs.accessLogs?.enabled
+            ? `S3 bucket ${bucket?.name ?? "?"} (prefix ${albResource.inputs.accessLogs.prefix}${bucketExpiry ? `, expire after ${bucketExpiry} d` : ""}${bucket?.retainOnDelete ? ", kept on destroy" : ""})`
+            : "off",
+          subnets: albResource.inputs.subnets?.length ?? 0,
+        }
+      : undefined,
+    listeners: run.ofType(T.listener).map((l) => ({
+      name: l.name,
+      port: l.inputs.port,
+      protocol: l.inputs.protocol,
+      action: (l.inputs.defaultActions ?? []).map((a: any) => describeAction(a, tgName)).join("; "),
+      tlsPolicy: l.inputs.sslPolicy,
+    })),
+    ingress: within(root, T.ingress)
+      .filter((r) => ownerOf(r) === "shared" && r.inputs.cidrIpv4)
+      .map((r) => `${r.inputs.fromPort} from ${r.inputs.cidrIpv4}`),
+    certificate: run.ofType(T.certificate)[0]
+      ? (() => {
+          const c = run.ofType(T.certificate)[0].inputs;
+          return `${c.domainName}${c.subjectAlternativeNames?.length ? ` + ${c.subjectAlternativeNames.join(", ")}` : ""} (${c.validationMethod}-validated, ${c.keyAlgorithm ?? "RSA_2048"})`;
+        })()
+      : undefined,
+    dnsRecords: run
+      .ofType(T.record)
+      .filter((r) => r.inputs.type === "A")
+      .map((r) => `${r.inputs.name} → ALB (alias)`),
+    dashboards: run.ofType(T.dashboard).map((d) => d.inputs.dashboardName),
+    kmsKeys: run.ofType(T.kmsKey).map((k) => `${k.name}${k.inputs.enableKeyRotation ? " (rotation on)" : ""}`),
+    alarmTopic: topic
+      ? `${topic.name}: encrypted with KMS key, ${run.ofType(T.subscription).length} e-mail subscription(s)`
+      : undefined,
+  };
+
+  // --- Volumes
+  const volumes: VolumePlan[] = run.ofType(T.fileSystem).map((fs) => {
+    const volume = byUrn.get(fs.parentUrn ?? "") ?? fs;
+    const ia = fs.inputs.lifecyclePolicies?.find((p: any) => p.transitionToIa)?.transitionToIa;
+    const back = fs.inputs.lifecyclePolicies?.find((p: any) => p.transitionToPrimaryStorageClass)?.transitionToPrimaryStorageClass;
+    return {
+      owner: ownerOf(fs),
+      name: fs.name,
+      throughputMode: fs.inputs.throughputMode,
+      provisionedMibps: fs.inputs.provisionedThroughputInMibps,
+      encrypted: Boolean(fs.inputs.encrypted),
+      protect: fs.protect,
+      retainOnDelete: fs.retainOnDelete,
+      lifecycle: ia ? `to IA ${ia}${back ? `, back ${back}` : ""}` : "none",
+      backup: within(volume, T.backupPolicy)[0]?.inputs.backupPolicy?.status ?? "none",
+      mountTargets: within(volume, T.mountTarget).length,
+      accessPoints: within(volume, T.accessPoint).map((ap) => ({
+        name: ap.name,
+        path: ap.inputs.rootDirectory?.path ?? "/",
+        owner: `${ap.inputs.posixUser?.uid}:${ap.inputs.posixUser?.gid}`,
+        permissions: ap.inputs.rootDirectory?.creationInfo?.permissions ?? "?",
+      })),
+      alarms: within(volume, T.alarm).map(describeAlarm),
+    };
+  });
+
+  // --- Services
+  const services: ServicePlan[] = run.ofType(T.service).map((svc) => {
+    const component = byUrn.get(svc.parentUrn ?? "") ?? svc;
+    const td = within(component, T.taskDefinition)[0];
+    const defs = td ? containerDefinitions(td) : [];
+    const tdVolumes: any[] = td?.inputs.volumes ?? [];
+    const volumeMounts: VolumeMountPlan[] = tdVolumes.map((v) => {
+      const efs = v.efsVolumeConfiguration ?? {};
+      const fs = byIdSuffix(T.fileSystem, efs.fileSystemId);
+      const ap = byIdSuffix(T.accessPoint, efs.authorizationConfig?.accessPointId);
+      return {
+        name: v.name,
+        fileSystem: fs?.name ?? efs.fileSystemId ?? "?",
+        accessPointPath: ap?.inputs.rootDirectory?.path ?? "/",
+        encryptedInTransit: efs.transitEncryption === "ENABLED",
+        iam: efs.authorizationConfig?.iam === "ENABLED",
+      };
+    });
+    const targetGroups: TargetGroupPlan[] = (svc.inputs.loadBalancers ?? []).map((lb: any) => {
+      const tg = byArn(T.targetGroup, lb.targetGroupArn);
+      const hc = tg?.inputs.healthCheck ?? {};
+      return {
+        name: tg?.name ?? lastSegment(lb.targetGroupArn),
+        port: tg?.inputs.port,
+        protocol: tg?.inputs.protocol,
+        path: hc.path,
+        healthPort: hc.port,
+        matcher: hc.matcher,
+        intervalSeconds: hc.interval,
+        timeoutSeconds: hc.timeout,
+        healthyThreshold: hc.healthyThreshold,
+        unhealthyThreshold: hc.unhealthyThreshold,
+        deregistrationDelaySeconds: Number(tg?.inputs.deregistrationDelay ?? 300),
+        container: `${lb.containerName}:${lb.containerPort}`,
+      };
+    });
+    const scalingTarget = within(component, T.scalingTarget)[0];
+    const policies = within(component, T.scalingPolicy).map((p) => {
+      const c = p.inputs.targetTrackingScalingPolicyConfiguration ?? {};
+      const metric = c.predefinedMetricSpecification?.predefinedMetricType;
+      return metric === "ECSServiceAverageCPUUtilization" ? `CPU ${c.targetValue}%` : metric === "ALBRequestCountPerTarget" ? `${c.targetValue} requests/target` : `${metric} ${c.targetValue}`;
+    });
+    const logGroup = within(component, T.logGroup)[0];
+    const sgIngress = within(component, T.ingress).map((r) => `${r.inputs.fromPort} from ${r.inputs.referencedSecurityGroupId ? "the ALB" : r.inputs.cidrIpv4}`);
+    const sgEgress = within(component, T.egress)
+      .filter((r) => !r.name.includes("-alb-out-"))
+      .map((r) =>
+        r.inputs.fromPort === 2049
+          ? "NFS 2049 to its EFS"
+          : r.inputs.fromPort === r.inputs.toPort
+            ? `${r.inputs.fromPort} to ${r.inputs.cidrIpv4 ?? "a security group"}`
+            : `TCP ${r.inputs.fromPort}-${r.inputs.toPort} to ${r.inputs.cidrIpv4 ?? "a security group"}`,
+      );
+    return {
+      owner: ownerOf(svc),
+      name: svc.name,
+      family: td?.inputs.family ?? "?",
+      cpu: Number(td?.inputs.cpu ?? 0),
+      memoryMiB: Number(td?.inputs.memory ?? 0),
+      architecture: td?.inputs.runtimePlatform?.cpuArchitecture ?? "X86_64",
+      desiredCount: svc.inputs.desiredCount ?? 1,
+      scaling: scalingTarget ? { min: scalingTarget.inputs.minCapacity, max: scalingTarget.inputs.maxCapacity, policies } : undefined,
+      minHealthyPercent: svc.inputs.deploymentMinimumHealthyPercent ?? 100,
+      maxPercent: svc.inputs.deploymentMaximumPercent ?? 200,
+      gracePeriodSeconds: svc.inputs.healthCheckGracePeriodSeconds,
+      circuitBreaker: svc.inputs.deploymentCircuitBreaker?.enable
+        ? `on${svc.inputs.deploymentCircuitBreaker.rollback ? " (rollback)" : ""}`
+        : "off",
+      rollbackAlarms: svc.inputs.alarms?.enable ? (svc.inputs.alarms.alarmNames ?? []).length : 0,
+      ecsExec: Boolean(svc.inputs.enableExecuteCommand),
+      waitForSteadyState: Boolean(svc.inputs.waitForSteadyState),
+      publicIp: Boolean(svc.inputs.networkConfiguration?.assignPublicIp),
+      containers: defs.map((c) => ({
+        name: c.name,
+        image: shortImage(c.image),
+        command: c.command?.join(" "),
+        ports: (c.portMappings ?? []).map((p: any) => p.containerPort),
+        healthCheck: `${shortHealthCheck(c.healthCheck?.command)} (every ${c.healthCheck?.interval}s, ${c.healthCheck?.retries} retries, start ${c.healthCheck?.startPeriod}s)`,
+        dependsOn: (c.dependsOn ?? []).map((d: any) => `${d.containerName} ${d.condition}`),
+        mounts: (c.mountPoints ?? []).map((m: any) => `${m.sourceVolume} → ${m.containerPath}${m.readOnly ? " (ro)" : ""}`),
+      })),
+      volumes: volumeMounts,
+      targetGroups,
+      rules: within(component, T.listenerRule)
+        .map((r) => ({
+          name: r.name,
+          listener: listenerLabel(r.inputs.listenerArn),
+          priority: r.inputs.priority,
+          conditions: describeConditions(r.inputs.conditions),
+          action: (r.inputs.actions ?? []).map((a: any) => describeAction(a, tgName)).join("; "),
+        }))
+        .sort((a, b) => a.priority - b.priority),
+      logGroup: logGroup ? { name: logGroup.inputs.name, retentionDays: logGroup.inputs.retentionInDays } : undefined,
+      alarms: within(component, T.alarm).map(describeAlarm),
+      ingress: sgIngress,
+      egress: sgEgress,
+    };
+  });
+
+  const secrets: SecretPlan[] = run.ofType(T.secret).map((s) => {
+    const component = byUrn.get(s.parentUrn ?? "");
+    const generated = component ? within(component, T.randomId)[0] : undefined;
+    return {
+      owner: ownerOf(s),
+      name: s.name,
+      origin: generated ? `generated (${generated.inputs.byteLength} random bytes)` : "from stack config",
+      recoveryWindowDays: s.inputs.recoveryWindowInDays,
+    };
+  });
+
+  const images: ImagePlan[] = run.ofType(T.repository).map((repo) => {
+    const component = byUrn.get(repo.parentUrn ?? "");
+    const lifecycle = component ? within(component, T.lifecyclePolicy)[0] : undefined;
+    const keep = lifecycle ? policyDocument(lifecycle)?.rules?.find((r: any) => r.selection?.countType === "imageCountMoreThan")?.selection?.countNumber : undefined;
+    const build = component ? within(component, T.image)[0] : undefined;
+    const i = repo.inputs;
+    return {
+      owner: ownerOf(repo),
+      name: repo.name,
+      repository: `tags ${i.imageTagMutability}, scan on push ${i.imageScanningConfiguration?.scanOnPush ? "on" : "off"}, ${i.encryptionConfigurations?.[0]?.encryptionType ?? "AES256"} encryption${i.forceDelete ? ", deleted with the stack" : ""}`,
+      keepImages: keep,
+      built: build ? `built for ${(build.inputs.platforms ?? []).join(", ")}, pushed, registry cache` : "not built (app repo checkout missing)",
+    };
+  });
+
+  const alarmMetrics = Object.fromEntries(OWNERS.map((o) => [o, 0])) as Record<Owner, number>;
+  for (const a of run.ofType(T.alarm)) alarmMetrics[ownerOf(a)] += alarmMetricCount(a);
+
+  const plan: StackPlan = {
+    stack: run.stack,
+    region,
+    run,
+    appRepoPath: extra.appRepoPath,
+    standIns: extra.standIns,
+    warnings: run.warnings,
+    ownerOf,
+    children: (urn) => kids.get(urn) ?? [],
+    root,
+    network,
+    platform,
+    services,
+    volumes,
+    secrets,
+    images,
+    alarmMetrics,
+    settings: [],
+  };
+  plan.settings = settingsOf(plan);
+  return plan;
+}
+
+const onOff = (b: boolean) => (b ? "on" : "off");
+
+/** The settings two stacks are compared on, each as a short string. */
+function settingsOf(p: StackPlan): Setting[] {
+  const s: Setting[] = [];
+  const add = (key: string, value: unknown) => s.push({ key, value: String(value) });
+  add("VPC", `${p.network.vpc}${p.network.cidr ? ` ${p.network.cidr}` : ""}`);
+  add("Availability zones", p.network.availabilityZones);
+  add("NAT gateways", `${p.network.natStrategy} (${p.network.natGateways})`);
+  add("Public IPv4 addresses", p.network.publicIpv4);
+  add("Container Insights", p.platform.containerInsights);
+  add("Listeners", p.platform.listeners.map((l) => `${l.protocol}:${l.port}`).join(", ") || "none");
+  add("HTTPS", p.platform.certificate ? `on (${p.platform.certificate})` : "off (HTTP on listener ports)");
+  add("TLS policy", p.platform.listeners.map((l) => l.tlsPolicy).filter(Boolean).join(", ") || "none");
+  if (p.platform.alb) {
+    add("ALB deletion protection", onOff(p.platform.alb.deletionProtection));
+    add("ALB access logs", p.platform.alb.accessLogs);
+    add("ALB idle timeout", `${p.platform.alb.idleTimeoutSeconds} s`);
+  }
+  add("ALB ingress", p.platform.ingress.join(", "));
+  add("Alarm e-mail subscriptions", p.run.ofType(TYPES.subscription).length);
+  for (const svc of p.services) {
+    const k = `${OWNER_TITLES[svc.owner]} (${svc.name})`;
+    add(`${k}: task size`, `${svc.cpu} CPU / ${svc.memoryMiB} MiB ${svc.architecture}`);
+    add(`${k}: tasks`, svc.scaling ? `${svc.scaling.min}-${svc.scaling.max} (autoscaling)` : `${svc.desiredCount}`);
+    add(`${k}: deployment`, `min ${svc.minHealthyPercent}% / max ${svc.maxPercent}%`);
+    add(`${k}: grace period`, svc.gracePeriodSeconds === undefined ? "none" : `${svc.gracePeriodSeconds} s`);
+    add(`${k}: ECS exec`, onOff(svc.ecsExec));
+    add(`${k}: log retention`, svc.logGroup ? `${svc.logGroup.retentionDays} d` : "none");
+    add(`${k}: listener rules`, svc.rules.map((r) => `${r.priority} ${r.conditions}`).join("; "));
+  }
+  for (const v of p.volumes) {
+    const k = `EFS ${v.name}`;
+    add(`${k}: throughput`, `${v.throughputMode}${v.provisionedMibps ? ` ${v.provisionedMibps} MiB/s` : ""}`);
+    add(`${k}: protection`, v.protect || v.retainOnDelete ? `protect ${onOff(v.protect)}, retain on delete ${onOff(v.retainOnDelete)}` : "none");
+    add(`${k}: mount targets`, v.mountTargets);
+  }
+  for (const sec of p.secrets) add(`Secret ${sec.name}: recovery window`, `${sec.recoveryWindowDays} d`);
+  for (const img of p.images) add(`ECR ${img.name}: images kept`, img.keepImages ?? "?");
+  return s;
+}

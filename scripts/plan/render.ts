@@ -1,0 +1,257 @@
+/** Markdown of a stack plan: the resource tree with the settings a reviewer checks, outputs, rollout bounds, cost. */
+import { CostEstimate, money, usd } from "./cost";
+import { OWNERS, OWNER_TITLES, ServicePlan, StackPlan, SYSTEMS, SystemKey } from "./model";
+
+/** A Markdown table; cells are escaped so a `|` in a value cannot break it. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cell = (v: string | number) => String(v).replace(/\|/g, "\\|").replace(/\n/g, "<br>");
+  return [
+    `| ${header.map(cell).join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+  ].join("\n");
+}
+
+const code = (s: string | number) => `\`${s}\``;
+const onOff = (b: boolean) => (b ? "on" : "off");
+
+/** The summary of a resource tree: counts of resources by type under a component, for what the plan does not detail. */
+function resourceCounts(plan: StackPlan, component: { urn: string }): string {
+  const counts = new Map<string, number>();
+  const walk = (urn: string) => {
+    for (const c of plan.children(urn)) {
+      if (c.custom) counts.set(c.type, (counts.get(c.type) ?? 0) + 1);
+      walk(c.urn);
+    }
+  };
+  walk(component.urn);
+  return [...counts.entries()].map(([t, n]) => `${t.split(":").pop()} ×${n}`).join(", ");
+}
+
+function renderService(svc: ServicePlan): string[] {
+  const out: string[] = [];
+  const vcpu = svc.cpu / 1024;
+  out.push(`#### Service ${code(svc.name)}`);
+  out.push(
+    `- Task ${code(svc.family)}: ${svc.cpu} CPU units (${vcpu} vCPU), ${svc.memoryMiB} MiB, ${svc.architecture}; private subnets, public IP ${onOff(svc.publicIp)}`,
+  );
+  out.push(
+    svc.scaling
+      ? `- Tasks: autoscaling ${svc.scaling.min}–${svc.scaling.max} (${svc.scaling.policies.join(", ")}), starts at ${svc.desiredCount}`
+      : `- Tasks: ${svc.desiredCount} (single writer, no autoscaling)`,
+  );
+  out.push(
+    `- Deployment: min healthy ${svc.minHealthyPercent}% / max ${svc.maxPercent}%, circuit breaker ${svc.circuitBreaker}, ` +
+      `rolls back when any of ${svc.rollbackAlarms} alarm${svc.rollbackAlarms === 1 ? "" : "s"} fires, grace period ${svc.gracePeriodSeconds ?? "none"}${svc.gracePeriodSeconds === undefined ? "" : " s"}, ` +
+      `wait for steady state ${onOff(svc.waitForSteadyState)}, ECS exec ${onOff(svc.ecsExec)}`,
+  );
+  out.push("");
+  out.push(
+    table(
+      ["container", "image", "ports", "health check", "depends on", "mounts"],
+      svc.containers.map((c) => [
+        c.name + (c.command ? ` (${code(c.command)})` : ""),
+        code(c.image),
+        c.ports.join(", ") || "—",
+        c.healthCheck,
+        c.dependsOn.join(", ") || "—",
+        c.mounts.join(", ") || "—",
+      ]),
+    ),
+  );
+  if (svc.volumes.length) {
+    out.push("");
+    out.push(
+      `- Volumes: ${svc.volumes
+        .map((v) => `${code(v.name)} = EFS ${code(v.fileSystem)} access point ${code(v.accessPointPath)}${v.encryptedInTransit ? ", TLS" : ""}${v.iam ? ", IAM" : ""}`)
+        .join("; ")}`,
+    );
+  }
+  if (svc.targetGroups.length) {
+    out.push("");
+    out.push(
+      table(
+        ["target group", "to", "health check", "interval / timeout", "healthy / unhealthy", "deregistration delay"],
+        svc.targetGroups.map((tg) => [
+          code(tg.name),
+          `${tg.container} (${tg.protocol})`,
+          `${tg.protocol} ${tg.path} on ${tg.healthPort}, expects ${tg.matcher}`,
+          `${tg.intervalSeconds} s / ${tg.timeoutSeconds} s`,
+          `${tg.healthyThreshold} / ${tg.unhealthyThreshold}`,
+          `${tg.deregistrationDelaySeconds} s`,
+        ]),
+      ),
+    );
+  }
+  if (svc.rules.length) {
+    out.push("");
+    out.push(table(["listener", "priority", "when", "then"], svc.rules.map((r) => [r.listener, r.priority, r.conditions || "any", r.action])));
+  }
+  out.push("");
+  out.push(`- Security group: in ${svc.ingress.join(", ") || "nothing"}; out ${svc.egress.join(", ") || "nothing"}`);
+  if (svc.logGroup) out.push(`- Logs: ${code(svc.logGroup.name)}, kept ${svc.logGroup.retentionDays} days`);
+  if (svc.alarms.length) out.push(`- Alarms (${svc.alarms.length}):`, ...svc.alarms.map((a) => `  - ${a}`));
+  return out;
+}
+
+function renderSystem(plan: StackPlan, key: SystemKey): string[] {
+  const component = plan.run.resources.find((r) => r.type === SYSTEMS[key].type);
+  if (!component) return [];
+  const out: string[] = [`### ${SYSTEMS[key].title} — ${code(component.name)}`, ""];
+  for (const img of plan.images.filter((i) => i.owner === key)) {
+    out.push(`- Image ${code(img.name)}: ECR repository (${img.repository}), keeps ${img.keepImages ?? "?"} images; ${img.built}`);
+  }
+  for (const v of plan.volumes.filter((x) => x.owner === key)) {
+    out.push(
+      `- EFS ${code(v.name)}: ${v.throughputMode}${v.provisionedMibps ? ` ${v.provisionedMibps} MiB/s` : ""} throughput, encrypted ${onOff(v.encrypted)}, ` +
+        `protect ${onOff(v.protect)}, retain on delete ${onOff(v.retainOnDelete)}, lifecycle ${v.lifecycle}, backup ${v.backup}, ${v.mountTargets} mount targets`,
+    );
+    out.push(`  - Access points: ${v.accessPoints.map((a) => `${code(a.path)} (owner ${a.owner}, ${a.permissions})`).join(", ")}`);
+    if (v.alarms.length) out.push(`  - Alarm: ${v.alarms.join("; ")}`);
+  }
+  for (const s of plan.secrets.filter((x) => x.owner === key)) {
+    out.push(`- Secret ${code(s.name)}: ${s.origin}, recovery window ${s.recoveryWindowDays} days`);
+  }
+  for (const svc of plan.services.filter((s) => s.owner === key)) {
+    out.push("");
+    out.push(...renderService(svc));
+  }
+  out.push("");
+  out.push(`<sub>All resources: ${resourceCounts(plan, component)}</sub>`);
+  out.push("");
+  return out;
+}
+
+function renderShared(plan: StackPlan): string[] {
+  const out: string[] = [];
+  const n = plan.network;
+  const networkComponent = plan.run.resources.find((r) => r.type === "ai-platform:network:Network");
+  out.push(`### Network — ${code(networkComponent?.name ?? "network")}`, "");
+  out.push(
+    `- VPC: ${n.vpc}${n.cidr ? `, ${code(n.cidr)}` : ""}, ${n.availabilityZones} AZs, public + private subnet per AZ`,
+    `- NAT: ${n.natStrategy} → ${n.natGateways} NAT gateway${n.natGateways === 1 ? "" : "s"}${n.natStrategy === "Single" ? " (one AZ's outage cuts every task's egress)" : ""}`,
+    "",
+  );
+  const platformComponent = plan.run.resources.find((r) => r.type === "ai-platform:platform:Platform");
+  const p = plan.platform;
+  out.push(`### Platform — ${code(platformComponent?.name ?? "platform")}`, "");
+  out.push(`- ECS cluster: Container Insights ${p.containerInsights}`);
+  if (p.alb) {
+    out.push(
+      `- ALB ${code(p.alb.name)}: ${p.alb.internal ? "internal" : "internet-facing"} in ${p.alb.subnets} public subnets, idle timeout ${p.alb.idleTimeoutSeconds} s, ` +
+        `deletion protection ${onOff(p.alb.deletionProtection)}, drop invalid headers ${onOff(p.alb.dropInvalidHeaders)}, access logs ${p.alb.accessLogs}`,
+    );
+  }
+  out.push(`- Exposure: listener ports open to ${p.ingress.join(", ") || "nobody"}`);
+  if (p.certificate) out.push(`- Certificate: ${p.certificate}`);
+  if (p.dnsRecords.length) out.push(`- DNS: ${p.dnsRecords.join(", ")}`);
+  out.push("");
+  out.push(table(["listener", "port", "protocol", "default action", "TLS policy"], p.listeners.map((l) => [code(l.name), l.port, l.protocol, l.action, l.tlsPolicy ?? "—"])));
+  out.push("");
+  if (platformComponent) out.push(`<sub>All resources: ${resourceCounts(plan, platformComponent)}</sub>`, "");
+  out.push(`### Monitoring`, "");
+  if (p.alarmTopic) out.push(`- Alarm topic ${p.alarmTopic}`);
+  if (p.kmsKeys.length) out.push(`- KMS keys: ${p.kmsKeys.join(", ")}`);
+  if (p.dashboards.length) out.push(`- Dashboards: ${p.dashboards.map(code).join(", ")}`);
+  out.push("");
+  return out;
+}
+
+function renderOutputs(plan: StackPlan): string[] {
+  const fmt = (v: unknown): string => {
+    if (v && typeof v === "object" && !Array.isArray(v)) return Object.entries(v).map(([k, x]) => `${k}: ${code(String(x))}`).join("<br>");
+    if (Array.isArray(v)) return v.map((x) => code(String(x))).join(", ");
+    return code(String(v));
+  };
+  return [
+    "## Outputs",
+    "",
+    "IDs, ARNs and DNS names are the mocks' placeholders; URLs and names follow the config.",
+    "",
+    table(["output", "value"], Object.entries(plan.run.outputs).map(([k, v]) => [code(k), fmt(v)])),
+    "",
+  ];
+}
+
+function renderRollout(plan: StackPlan): string[] {
+  const bounds: Record<string, number> = plan.run.outputs.rolloutBoundSeconds ?? {};
+  const rows = (Object.keys(SYSTEMS) as SystemKey[])
+    .filter((k) => k in bounds)
+    .map((k) => {
+      const tg = plan.services.find((s) => s.owner === k)?.targetGroups[0];
+      const formula = tg ? tg.healthyThreshold * tg.intervalSeconds + tg.deregistrationDelaySeconds : undefined;
+      return [
+        SYSTEMS[k].title,
+        `${bounds[k]} s`,
+        tg ? `${tg.healthyThreshold} × ${tg.intervalSeconds} s + ${tg.deregistrationDelaySeconds} s = ${formula} s${formula === bounds[k] ? "" : " ⚠ differs from the output"}` : "—",
+      ];
+    });
+  return [
+    "## Rollout bound",
+    "",
+    "Seconds a rolling deploy of one target takes at best (`rolloutBoundSeconds` output): healthy threshold × check interval + deregistration delay.",
+    "",
+    table(["system", "bound", "healthyThreshold × interval + deregistration delay"], rows),
+    "",
+  ];
+}
+
+export function renderCost(cost: CostEstimate): string[] {
+  const out: string[] = [`## Estimated monthly cost (${cost.region}, USD, list prices)`, ""];
+  out.push(
+    table(
+      ["system", "item", "basis", "per month"],
+      OWNERS.flatMap((o) => cost.lines.filter((l) => l.owner === o).map((l) => [OWNER_TITLES[o], l.item, l.basis, money(l.usd)])),
+    ),
+  );
+  out.push("");
+  out.push(table(["system", "per month"], [...OWNERS.map((o) => [OWNER_TITLES[o], money(cost.byOwner[o])]), ["**Total**", `**${money(cost.total)}**`]]));
+  out.push("", "Notes:", "", ...cost.notes.map((n) => `- ${n}`), "", "Assumptions:", "", ...cost.assumptions.map((a) => `- ${a}`), "");
+  const t = cost.table;
+  out.push(`Prices: ${code(t.file)} (assembled ${t.retrieved}). ${t.about}`, "");
+  out.push(
+    table(
+      ["price", "unit", "USD", "figure for", "source", "read via", "date"],
+      Object.entries(t.prices).map(([k, p]) => [
+        `${k}: ${p.description}`,
+        p.unit,
+        usd(p.usd),
+        p.region === t.region ? p.region : `**${p.region}** (no ${t.region} figure found)`,
+        p.source,
+        p.via,
+        p.date,
+      ]),
+    ),
+  );
+  out.push("");
+  return out;
+}
+
+/** The whole plan of one stack. `cost` is a string when no estimate could be made (why). */
+export function renderStack(plan: StackPlan, cost: CostEstimate | string): string {
+  const out: string[] = [];
+  out.push(`# Offline plan: ${code(plan.stack)} (${plan.region})`, "");
+  out.push(
+    `The real program, run under Pulumi mocks with ${code(`Pulumi.${plan.stack}.yaml`)}: no credentials, no network, nothing deployed. ` +
+      `${plan.run.resources.length} resources. App checkout: ${code(plan.appRepoPath)}.`,
+  );
+  out.push("");
+  if (typeof cost !== "string") out.push(`**Estimated total: ${money(cost.total)} per month** (see the cost section for what it includes).`, "");
+  if (plan.standIns.length) {
+    out.push(
+      `> **Stand-ins:** ${plan.standIns.map(code).join(", ")} ${plan.standIns.length === 1 ? "is" : "are"} not set in this stack's config; ` +
+        "the plan ran with placeholder values (never printed). `pulumi preview`/`up` need them set with `pulumi config set [--secret] <key> <value>`.",
+      "",
+    );
+  }
+  for (const w of plan.warnings) out.push(`> **Warning:** ${w}`, "");
+  if (typeof cost === "string") out.push(`> **Warning:** ${cost}`, "");
+  out.push("## Resources", "");
+  out.push(...renderShared(plan));
+  for (const k of Object.keys(SYSTEMS) as SystemKey[]) out.push(...renderSystem(plan, k));
+  out.push(...renderOutputs(plan));
+  out.push(...renderRollout(plan));
+  if (typeof cost !== "string") out.push(...renderCost(cost));
+  return out.join("\n");
+}
+

@@ -1,0 +1,76 @@
+/**
+ * Runs the real program for one stack under the mock harness, the way the offline plan needs it: the stack's own
+ * app checkout (a missing one is a warning, not an error), config overrides, and a record of which operator
+ * values were filled with stand-ins.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { PROJECT, configSchema } from "../../config-schema";
+import { OPERATOR_VALUES, ROOT, StackName, runProgram, stackConfig } from "../../tests/support/harness";
+import { StackPlan, TYPES, buildPlan } from "./model";
+
+export const STACKS: StackName[] = ["staging", "prod"];
+
+export interface StackRunOptions {
+  stack: StackName;
+  /** Config overrides as `pulumi config set` would store them: `{ gatewayCpu: "512" }`. */
+  config?: Record<string, string>;
+  /** The app checkout, relative to the repository root. @default the stack's appRepoPath config */
+  appRepoPath?: string;
+}
+
+const unqualified = (key: string) => (key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key);
+
+/** The stack's configured appRepoPath, resolved like `pulumi preview` does: against the project directory. */
+function configuredAppRepoPath(stack: StackName): string {
+  const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+  const value = file.config?.[`${PROJECT}:appRepoPath`] ?? configSchema.appRepoPath.default;
+  return String(value);
+}
+
+/** Runs the program for a stack and builds its plan model; rejects with the program's error (e.g. ConfigError). */
+export async function runStack(opts: StackRunOptions): Promise<StackPlan> {
+  const overrides = { ...(opts.config ?? {}) };
+  let appRepoPath = opts.appRepoPath;
+  for (const key of Object.keys(overrides)) {
+    if (unqualified(key) === "appRepoPath") {
+      appRepoPath ??= overrides[key];
+      delete overrides[key];
+    }
+  }
+  const resolvedAppRepo = path.resolve(ROOT, appRepoPath ?? configuredAppRepoPath(opts.stack));
+
+  // What the stack config holds before the harness fills operator values in.
+  const { values } = stackConfig({ stack: opts.stack, config: overrides, operatorValues: false, appRepoPath: resolvedAppRepo });
+  const standIns = Object.keys(OPERATOR_VALUES).filter((k) => !values[`${PROJECT}:${k}`]);
+
+  const run = await runProgram({
+    stack: opts.stack,
+    config: overrides,
+    appRepoPath: resolvedAppRepo,
+    env: { AI_PLATFORM_OFFLINE_PLAN: "1" },
+  });
+  return buildPlan(run, { appRepoPath: resolvedAppRepo, standIns });
+}
+
+/** Every secret value a run handled: stack secrets, stand-ins and generated values. None may reach the output. */
+export function secretValues(plan: StackPlan): string[] {
+  const values = new Set<string>();
+  for (const [key, { value, secret }] of Object.entries(OPERATOR_VALUES)) {
+    if (secret || plan.standIns.includes(key)) values.add(value);
+    if (secret && plan.run.config[`${PROJECT}:${key}`]) values.add(plan.run.config[`${PROJECT}:${key}`]);
+  }
+  for (const v of plan.run.ofType("aws:secretsmanager/secretVersion:SecretVersion")) {
+    if (typeof v.inputs.secretString === "string") values.add(v.inputs.secretString);
+  }
+  for (const r of plan.run.ofType(TYPES.randomId)) {
+    for (const k of ["hex", "b64Std"]) if (typeof r.state[k] === "string") values.add(r.state[k]);
+  }
+  return [...values].filter((v) => v.length >= 6);
+}
+
+/** A config error of the program (every `ai-platform:<key>: ...` problem), as `pulumi preview` reports it. */
+export function isConfigError(err: unknown): err is Error {
+  return err instanceof Error && (err.name === "ConfigError" || err.message.startsWith("Invalid stack config"));
+}

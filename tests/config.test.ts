@@ -1,0 +1,317 @@
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig, loadConfig } from "../config";
+import { ProgramRun, RunOptions, StackName, runProgram, stackConfig } from "./support/harness";
+
+/**
+ * config.ts turns stack config into one typed object and refuses bad config before any resource exists, listing
+ * every problem at once, each as `ai-platform:<key>: <what is wrong and the fix>`.
+ *
+ * Good config is read two ways: the whole program runs on each stack file, and `loadConfig` is called directly
+ * (cheap: no resources) for the edges of each AWS limit. Bad config always goes through the whole program, so
+ * each message is the one `pulumi preview` prints.
+ */
+
+const CLOUDWATCH_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+interface ConfigFailure {
+  name: string;
+  message: string;
+  problems: string[];
+  /** Set on pulumi.RunError: the CLI prints the message alone, without a stack trace. */
+  isRunError: boolean;
+  /** Types of the resources the program registered before it failed. */
+  registeredTypes: string[];
+}
+
+/** Runs the program and returns how it failed; fails the test when it does not. */
+async function failure(opts: RunOptions): Promise<ConfigFailure> {
+  let run: ProgramRun | undefined;
+  let error: any;
+  try {
+    run = await runProgram(opts);
+  } catch (err) {
+    error = err;
+  }
+  if (run) throw new Error(`expected a config error, but the program ran (${run.resources.length} resources)`);
+  // runProgram leaves its mock monitor in place and waits for every RPC, so this is all the run registered.
+  const registered: Map<string, unknown> = (pulumi.runtime.getMonitor() as any).getRegisteredResources();
+  return {
+    name: error?.name,
+    message: String(error?.message),
+    problems: error?.problems ?? [],
+    isRunError: pulumi.RunError.isInstance(error),
+    registeredTypes: [...registered.keys()].map((urn) => urn.split("::")[2]),
+  };
+}
+
+const problemsOf = async (opts: RunOptions): Promise<string[]> => (await failure(opts)).problems;
+
+/** loadConfig on a stack file plus overrides, as the CLI would hand them over; no resources. */
+async function load(stack: StackName, config: Record<string, unknown> = {}): Promise<StackConfig> {
+  const { values, secretKeys } = stackConfig({ stack, config });
+  await pulumi.runtime.setMocks(
+    { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs },
+    "ai-platform",
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(values, secretKeys);
+  return loadConfig();
+}
+
+const valueOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+
+describe("good config", () => {
+  describe.each(["staging", "prod"] as StackName[])("the %s stack file", (stack) => {
+    let run: ProgramRun;
+    beforeAll(async () => {
+      run = await runProgram({ stack });
+    });
+
+    it("runs the whole program: a service for each of the three systems", () => {
+      expect(run.ofType("aws:ecs/service:Service").map((s) => s.name).sort()).toEqual(["console", "gateway", "security"]);
+    });
+
+    it("produces no warnings", () => {
+      expect(run.warnings).toEqual([]);
+    });
+  });
+
+  describe("read into one typed object", () => {
+    let staging: StackConfig;
+    let prod: StackConfig;
+    beforeAll(async () => {
+      staging = await load("staging");
+      prod = await load("prod");
+    });
+
+    it("turns numbers into numbers, booleans into booleans and lists into arrays", () => {
+      expect(staging.network).toEqual({ existing: undefined, cidr: "10.20.0.0/16", availabilityZones: 2, natGateways: "single" });
+      expect(staging.alb).toEqual({
+        ingressCidrs: ["0.0.0.0/0"],
+        accessLogs: false,
+        deletionProtection: false,
+        idleTimeoutSeconds: 120,
+        ports: { gateway: 3000, api: 8000, control: 8001, console: 80 },
+      });
+      expect(staging.gateway).toMatchObject({ cpu: 512, memory: 2048, adminCidrs: ["203.0.113.0/24"], intelligenceEnabled: true });
+      expect(prod.alarms.emails).toEqual(["platform-oncall@example.com"]);
+    });
+
+    it("fills keys a stack file leaves out with the schema's defaults", () => {
+      expect(staging.healthCheck).toEqual({
+        intervalSeconds: 5,
+        timeoutSeconds: 4,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+        deregistrationDelaySeconds: 30,
+      });
+      expect(prod.architecture).toBe("X86_64");
+    });
+
+    it("normalizes the domain and leaves it undefined when empty", () => {
+      expect(prod.domain).toBe("tupl.example.com");
+      expect(staging.domain).toBeUndefined();
+    });
+
+    it("keeps third-party keys as secret Outputs", async () => {
+      for (const secret of [prod.gateway.geminiApiKey, prod.securityStack.googleApiKey, prod.securityStack.supabaseJwtSecret]) {
+        expect(await secret.isSecret).toBe(true);
+      }
+      expect(await valueOf(prod.gateway.geminiApiKey)).toBe("test-gemini-api-key");
+    });
+  });
+
+  describe("accepts the edges of what AWS accepts", () => {
+    // Fargate's task sizes: the least and the most memory for each CPU value.
+    it.each([
+      [256, 512], [256, 2048], [512, 1024], [512, 4096], [1024, 2048], [1024, 8192], [2048, 4096], [2048, 16384],
+      [4096, 8192], [4096, 30720], [8192, 16384], [8192, 61440], [16384, 32768], [16384, 122880],
+    ])("a Fargate task of %i CPU units and %i MiB", async (cpu, memory) => {
+      await expect(load("staging", { gatewayCpu: cpu, gatewayMemory: memory })).resolves.toMatchObject({ gateway: { cpu, memory } });
+    });
+
+    it("every retention CloudWatch Logs offers", async () => {
+      for (const days of CLOUDWATCH_RETENTION_DAYS) {
+        await expect(load("staging", { logRetentionDays: days })).resolves.toMatchObject({ logRetentionDays: days });
+      }
+    });
+
+    it("health checks at both ends of the target group's ranges", async () => {
+      await expect(
+        load("staging", { healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 2, healthyThreshold: 2, unhealthyThreshold: 2 }),
+      ).resolves.toBeDefined();
+      await expect(
+        load("staging", { healthCheckIntervalSeconds: 300, healthCheckTimeoutSeconds: 120, healthyThreshold: 10, unhealthyThreshold: 10 }),
+      ).resolves.toBeDefined();
+    });
+
+    it("a VPC of /16 to /24 over 2 to 6 AZs", async () => {
+      await expect(load("staging", { vpcCidr: "172.16.0.0/24", availabilityZones: 6 })).resolves.toMatchObject({
+        network: { cidr: "172.16.0.0/24", availabilityZones: 6 },
+      });
+    });
+
+    it("listener ports that a stack without a domain would refuse, once it has a domain (they are unused)", async () => {
+      await expect(load("prod", { apiListenerPort: 443, controlListenerPort: 443 })).resolves.toMatchObject({ domain: "tupl.example.com" });
+    });
+
+    it("without the secrets of systems that are off", async () => {
+      const { values } = stackConfig({ stack: "staging", operatorValues: false, config: { systems: ["gateway"], geminiApiKey: "k" } });
+      await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, "ai-platform", "staging", false);
+      pulumi.runtime.setAllConfig(values);
+      expect(loadConfig().systems).toEqual({ gateway: true, securityStack: false, uiConsole: false });
+    });
+  });
+});
+
+describe("bad config", () => {
+  const RETENTION = CLOUDWATCH_RETENTION_DAYS.join(", ");
+
+  it.each<[string, Record<string, unknown>, string]>([
+    // Fargate CPU and memory
+    ["a CPU value Fargate has not", { gatewayCpu: 300 }, "ai-platform:gatewayCpu: 300 is not a Fargate size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384"],
+    ["too much memory for the CPU", { gatewayCpu: 512, gatewayMemory: 8192 }, "ai-platform:gatewayMemory: 8192 MiB is not available with 512 CPU units on Fargate; use 1024 to 4096 in steps of 1024"],
+    ["too little memory for the CPU", { securityStackCpu: 4096, securityStackMemory: 4096 }, "ai-platform:securityStackMemory: 4096 MiB is not available with 4096 CPU units on Fargate; use 8192 to 30720 in steps of 1024"],
+    ["memory between the three sizes 256 CPU units take", { uiConsoleMemory: 1536 }, "ai-platform:uiConsoleMemory: 1536 MiB is not available with 256 CPU units on Fargate; use 512, 1024, 2048"],
+    ["memory off the 4 GiB steps of 8192 CPU units", { gatewayCpu: 8192, gatewayMemory: 17408 }, "ai-platform:gatewayMemory: 17408 MiB is not available with 8192 CPU units on Fargate; use 16384 to 61440 in steps of 4096"],
+    ["memory off the 8 GiB steps of 16384 CPU units", { securityStackCpu: 16384, securityStackMemory: 36864 }, "ai-platform:securityStackMemory: 36864 MiB is not available with 16384 CPU units on Fargate; use 32768 to 122880 in steps of 8192"],
+    ["a number that is not one", { gatewayCpu: "abc" }, 'ai-platform:gatewayCpu: "abc" is not a whole number; set it with `pulumi config set gatewayCpu <number>`'],
+    ["a fraction", { uiConsoleMinCount: "1.5" }, 'ai-platform:uiConsoleMinCount: "1.5" is not a whole number; set it with `pulumi config set uiConsoleMinCount <number>`'],
+    // Listener ports (staging has no domain, so each endpoint has its own)
+    ["a port above 65535", { gatewayListenerPort: 70000 }, "ai-platform:gatewayListenerPort: 70000 is not a port; use 1 to 65535"],
+    ["port 0", { consoleListenerPort: 0 }, "ai-platform:consoleListenerPort: 0 is not a port; use 1 to 65535"],
+    ["the HTTPS port without a domain", { apiListenerPort: 443 }, "ai-platform:apiListenerPort: 443 is kept for HTTPS; choose another port or set a domain"],
+    ["two endpoints on one port", { controlListenerPort: 8000 }, "ai-platform:controlListenerPort: 8000 is already used by apiListenerPort; each endpoint needs its own listener port"],
+    // Target-group health checks
+    ["a health-check interval below 5 s", { healthCheckIntervalSeconds: 4, healthCheckTimeoutSeconds: 2 }, "ai-platform:healthCheckIntervalSeconds: 4 is out of range; use 5 to 300"],
+    ["a health-check interval above 300 s", { healthCheckIntervalSeconds: 301 }, "ai-platform:healthCheckIntervalSeconds: 301 is out of range; use 5 to 300"],
+    ["a health-check timeout below 2 s", { healthCheckTimeoutSeconds: 1 }, "ai-platform:healthCheckTimeoutSeconds: 1 is out of range; use 2 to 120"],
+    ["a health-check timeout above 120 s", { healthCheckIntervalSeconds: 300, healthCheckTimeoutSeconds: 121 }, "ai-platform:healthCheckTimeoutSeconds: 121 is out of range; use 2 to 120"],
+    ["a timeout as long as the interval", { healthCheckIntervalSeconds: 10, healthCheckTimeoutSeconds: 10 }, "ai-platform:healthCheckTimeoutSeconds: 10 must be less than healthCheckIntervalSeconds (10)"],
+    ["a healthy threshold of 1", { healthyThreshold: 1 }, "ai-platform:healthyThreshold: 1 is out of range; use 2 to 10"],
+    ["an unhealthy threshold of 11", { unhealthyThreshold: 11 }, "ai-platform:unhealthyThreshold: 11 is out of range; use 2 to 10"],
+    ["a deregistration delay over an hour", { deregistrationDelaySeconds: 3601 }, "ai-platform:deregistrationDelaySeconds: 3601 is out of range; use 0 to 3600"],
+    // CloudWatch Logs retention
+    ["a retention CloudWatch does not offer", { logRetentionDays: 45 }, `ai-platform:logRetentionDays: 45 is not a value CloudWatch Logs accepts; use one of ${RETENTION}`],
+    ["retention 0", { logRetentionDays: 0 }, `ai-platform:logRetentionDays: 0 is not a value CloudWatch Logs accepts; use one of ${RETENTION}`],
+    // CIDRs and AZs
+    ["a VPC larger than /16", { vpcCidr: "10.0.0.0/8" }, "ai-platform:vpcCidr: /8 is outside what a VPC with public and private subnets per AZ fits; use /16 to /24"],
+    ["a VPC smaller than /24", { vpcCidr: "10.0.0.0/25" }, "ai-platform:vpcCidr: /25 is outside what a VPC with public and private subnets per AZ fits; use /16 to /24"],
+    ["a CIDR with host bits set", { vpcCidr: "10.0.0.1/16" }, 'ai-platform:vpcCidr: "10.0.0.1/16" is not an IPv4 CIDR block such as 10.0.0.0/16'],
+    ["a CIDR that is no address", { vpcCidr: "banana" }, 'ai-platform:vpcCidr: "banana" is not an IPv4 CIDR block such as 10.0.0.0/16'],
+    ["an ingress CIDR with an octet over 255", { allowedIngressCidrs: ["0.0.0.0/0", "300.1.1.1/32"] }, 'ai-platform:allowedIngressCidrs: "300.1.1.1/32" is not an IPv4 CIDR block such as 203.0.113.0/24'],
+    ["no ingress CIDR at all", { allowedIngressCidrs: [] }, 'ai-platform:allowedIngressCidrs: is empty, so nobody could reach the load balancer; use ["0.0.0.0/0"] for public'],
+    ["an admin CIDR with a /33 prefix", { gatewayAdminCidrs: ["10.0.0.0/33"] }, 'ai-platform:gatewayAdminCidrs: "10.0.0.0/33" is not an IPv4 CIDR block such as 203.0.113.0/24'],
+    ["one AZ", { availabilityZones: 1 }, "ai-platform:availabilityZones: 1 is out of range; use 2 to 6 (an ALB needs subnets in 2 AZs)"],
+    ["seven AZs", { availabilityZones: 7 }, "ai-platform:availabilityZones: 7 is out of range; use 2 to 6 (an ALB needs subnets in 2 AZs)"],
+    // Systems
+    ["an unknown system", { systems: ["gateway", "securityStack", "dashboard"] }, 'ai-platform:systems: "dashboard" is not a system; use any of gateway, securityStack, uiConsole'],
+    ["the console without the gateway", { systems: ["securityStack", "uiConsole"] }, "ai-platform:systems: uiConsole needs gateway (the console is built with their URLs); add gateway to systems or remove uiConsole"],
+    ["the console alone", { systems: ["uiConsole"] }, "ai-platform:systems: uiConsole needs gateway and securityStack (the console is built with their URLs); add gateway, securityStack to systems or remove uiConsole"],
+    ["no systems", { systems: [] }, "ai-platform:systems: is empty; deploy at least one of gateway, securityStack, uiConsole"],
+    ["systems as a string", { systems: "gateway" }, "ai-platform:systems: must be a list of strings, e.g. `pulumi config set --path 'systems[0]' value`"],
+    // Single writers, scaling, grace periods
+    ["two gateway tasks", { gatewayDesiredCount: 2 }, "ai-platform:gatewayDesiredCount: 2 tasks asked for, but the gateway (tenants.json, ChromaDB files) must have exactly one writer; set it to 1"],
+    ["two security-stack tasks", { securityStackDesiredCount: 2 }, "ai-platform:securityStackDesiredCount: 2 tasks asked for, but the security stack (SQLite) must have exactly one writer; set it to 1"],
+    ["a grace period over two hours", { securityStackHealthCheckGracePeriodSeconds: 7201 }, "ai-platform:securityStackHealthCheckGracePeriodSeconds: 7201 is out of range; use 0 to 7200 seconds"],
+    ["no console task", { uiConsoleMinCount: 0 }, "ai-platform:uiConsoleMinCount: 0 is out of range; use 1 or more"],
+    ["a ceiling under the floor", { uiConsoleMinCount: 3, uiConsoleMaxCount: 2 }, "ai-platform:uiConsoleMaxCount: 2 is less than uiConsoleMinCount (3)"],
+    // Everything else config.ts checks
+    ["an unknown architecture", { architecture: "arm" }, 'ai-platform:architecture: "arm" is not supported; use X86_64 or ARM64'],
+    ["a domain that is not a DNS name", { domain: "not a domain" }, 'ai-platform:domain: "not a domain" is not a DNS name such as example.com'],
+    ["an idle timeout of 0", { albIdleTimeoutSeconds: 0 }, "ai-platform:albIdleTimeoutSeconds: 0 is out of range; the ALB accepts 1 to 4000"],
+    ["a boolean that is not one", { albAccessLogs: "yes" }, 'ai-platform:albAccessLogs: "yes" is not true or false'],
+    ["a recovery window Secrets Manager refuses", { secretRecoveryWindowDays: 3 }, "ai-platform:secretRecoveryWindowDays: 3 is out of range; use 0 (delete at once) or 7 to 30"],
+    ["an unknown EFS throughput mode", { efsThroughputMode: "fast" }, 'ai-platform:efsThroughputMode: "fast" is not a throughput mode; use bursting, elastic or provisioned'],
+    ["provisioned EFS throughput without a figure", { efsThroughputMode: "provisioned" }, "ai-platform:efsProvisionedThroughputMibps: 0 is out of range for provisioned throughput; use 1 to 3414"],
+    ["an EFS lifecycle EFS has not", { efsTransitionToIa: "AFTER_2_DAYS" }, 'ai-platform:efsTransitionToIa: "AFTER_2_DAYS" is not an EFS lifecycle value; use one of AFTER_1_DAY, AFTER_7_DAYS, AFTER_14_DAYS, AFTER_30_DAYS, AFTER_60_DAYS, AFTER_90_DAYS, AFTER_180_DAYS, AFTER_270_DAYS, AFTER_365_DAYS'],
+    ["an ECR repository that keeps nothing", { ecrKeepImages: 0 }, "ai-platform:ecrKeepImages: 0 is out of range; use 1 to 1000"],
+    ["an alarm address without a domain", { alarmEmails: ["oncall"] }, 'ai-platform:alarmEmails: "oncall" is not an e-mail address'],
+    ["a CPU alarm above 100 %", { alarmCpuPercent: 101 }, "ai-platform:alarmCpuPercent: 101 is out of range; use 1 to 100"],
+    ["a 5xx alarm at 0", { alarm5xxCount: 0 }, "ai-platform:alarm5xxCount: 0 is out of range; use 1 or more"],
+    ["an alarm over more than an hour", { alarmEvaluationPeriods: 61 }, "ai-platform:alarmEvaluationPeriods: 61 is out of range; use 1 to 60"],
+    ["ChromaDB at latest", { gatewayChromaImage: "chromadb/chroma:latest" }, 'ai-platform:gatewayChromaImage: "chromadb/chroma:latest" is not pinned; use a version tag such as chromadb/chroma:1.0.15'],
+    ["ChromaDB without a tag", { gatewayChromaImage: "chromadb/chroma" }, 'ai-platform:gatewayChromaImage: "chromadb/chroma" is not pinned; use a version tag such as chromadb/chroma:1.0.15'],
+    ["a Supabase URL over plain HTTP", { supabaseUrl: "http://staging-tupl.supabase.co" }, 'ai-platform:supabaseUrl: "http://staging-tupl.supabase.co" is not an https origin such as https://abcd.supabase.co'],
+    ["a key the program does not read", { gatewayCPU: 512 }, "ai-platform:gatewayCPU: is not a config key of this project (did you mean gatewayCpu?); remove it with `pulumi config rm gatewayCPU`"],
+  ])("%s", async (_what, config, message) => {
+    expect(await problemsOf({ stack: "staging", config })).toEqual([message]);
+  });
+
+  describe("required values that are not set", () => {
+    it("names the command that sets each missing secret, for the stack at hand", async () => {
+      expect(await problemsOf({ stack: "staging", operatorValues: false })).toEqual([
+        "ai-platform:supabaseAnonKey: is required by uiConsole; run `pulumi config set supabaseAnonKey <anon key>` (it is public)",
+        "ai-platform:geminiApiKey: is required by the gateway but not set; run `pulumi config set --secret geminiApiKey <value> --stack staging`",
+        "ai-platform:googleApiKey: is required by the security stack but not set; run `pulumi config set --secret googleApiKey <value> --stack staging`",
+        "ai-platform:supabaseJwtSecret: is required by the security stack but not set; run `pulumi config set --secret supabaseJwtSecret <value> --stack staging`",
+      ]);
+    });
+
+    it("names the prod stack in the prod command", async () => {
+      expect(await problemsOf({ stack: "prod", operatorValues: false, config: { systems: ["gateway"] } })).toEqual([
+        "ai-platform:geminiApiKey: is required by the gateway but not set; run `pulumi config set --secret geminiApiKey <value> --stack prod`",
+      ]);
+    });
+
+    it("treats an empty secret as missing", async () => {
+      expect(await problemsOf({ stack: "staging", config: { googleApiKey: "" } })).toEqual([
+        "ai-platform:googleApiKey: is required by the security stack but not set; run `pulumi config set --secret googleApiKey <value> --stack staging`",
+      ]);
+    });
+
+    it("asks for the Supabase URL the security stack and console need", async () => {
+      expect(await problemsOf({ stack: "staging", unset: ["supabaseUrl"] })).toEqual([
+        "ai-platform:supabaseUrl: is required by securityStack and uiConsole; run `pulumi config set supabaseUrl https://<ref>.supabase.co`",
+      ]);
+    });
+  });
+
+  describe("several bad values at once", () => {
+    let result: ConfigFailure;
+    beforeAll(async () => {
+      result = await failure({
+        stack: "prod",
+        config: {
+          systems: ["gateway", "securityStack", "uiConsole", "mcp"],
+          availabilityZones: 1,
+          healthCheckTimeoutSeconds: 5,
+          logRetentionDays: 45,
+          gatewayCpu: 300,
+          uiConsoleMemory: 4096,
+        },
+        unset: ["supabaseJwtSecret"],
+      });
+    });
+
+    it("reports every one of them, in one error", () => {
+      expect(result.problems).toEqual([
+        'ai-platform:systems: "mcp" is not a system; use any of gateway, securityStack, uiConsole',
+        "ai-platform:availabilityZones: 1 is out of range; use 2 to 6 (an ALB needs subnets in 2 AZs)",
+        "ai-platform:healthCheckTimeoutSeconds: 5 must be less than healthCheckIntervalSeconds (5)",
+        `ai-platform:logRetentionDays: 45 is not a value CloudWatch Logs accepts; use one of ${RETENTION}`,
+        "ai-platform:gatewayCpu: 300 is not a Fargate size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384",
+        "ai-platform:supabaseJwtSecret: is required by the security stack but not set; run `pulumi config set --secret supabaseJwtSecret <value> --stack prod`",
+        "ai-platform:uiConsoleMemory: 4096 MiB is not available with 256 CPU units on Fargate; use 512, 1024, 2048",
+      ]);
+    });
+
+    it("prints them one per line under a count", () => {
+      expect(result.message).toBe(
+        ["Invalid stack config (7 problems):", ...result.problems.map((p) => `  - ${p}`)].join("\n"),
+      );
+    });
+
+    it("is a ConfigError, a pulumi RunError, so the CLI prints the list without a stack trace", () => {
+      expect(result.name).toBe("ConfigError");
+      expect(result.isRunError).toBe(true);
+    });
+
+    it("is raised before the program registers any resource (only the stack itself exists)", () => {
+      expect(result.registeredTypes).toEqual(["pulumi:pulumi:Stack"]);
+    });
+  });
+});

@@ -1,0 +1,136 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { ConfigKey, PROJECT, configSchema } from "../config-schema";
+import { ProgramRun, ROOT, StackName, runProgram } from "./support/harness";
+
+/**
+ * The two stack files as they are: every key they set is one the program reads, with the declared type, and
+ * each stack has the character its file promises — asserted on what the program creates, not on the YAML.
+ */
+
+const T = {
+  vpc: "awsx:ec2:Vpc",
+  loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+  listener: "aws:lb/listener:Listener",
+  certificate: "aws:acm/certificate:Certificate",
+  record: "aws:route53/record:Record",
+  bucket: "aws:s3/bucket:Bucket",
+  fileSystem: "aws:efs/fileSystem:FileSystem",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  service: "aws:ecs/service:Service",
+  secret: "aws:secretsmanager/secret:Secret",
+  subscription: "aws:sns/topicSubscription:TopicSubscription",
+};
+const STACKS: StackName[] = ["staging", "prod"];
+const schema = configSchema as Record<string, ConfigKey>;
+/** Provider settings a stack file may carry besides the project's own keys. */
+const PROVIDER_KEYS = ["aws:region"];
+
+const stackFile = (stack: StackName): Record<string, unknown> =>
+  (yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+
+describe.each(STACKS)("Pulumi.%s.yaml", (stack) => {
+  const config = stackFile(stack);
+  const projectKeys = Object.keys(config).filter((k) => !PROVIDER_KEYS.includes(k));
+
+  it("sets only keys Pulumi.yaml declares, besides the AWS region", () => {
+    const undeclared = projectKeys.filter((k) => !k.startsWith(`${PROJECT}:`) || !(k.slice(PROJECT.length + 1) in schema));
+    expect(undeclared).toEqual([]);
+    expect(config["aws:region"]).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+  });
+
+  it("gives each key a value of its declared type", () => {
+    const typeOf = (v: unknown): string =>
+      Array.isArray(v) ? (v.every((x) => typeof x === "string") ? "array" : "mixed array") : Number.isInteger(v) ? "integer" : typeof v;
+    for (const key of projectKeys) {
+      const declared = schema[key.slice(PROJECT.length + 1)];
+      expect({ key, type: typeOf(config[key]) }).toEqual({ key, type: declared.type });
+    }
+  });
+});
+
+describe("staging: small and cheap", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram({ stack: "staging" });
+  });
+
+  it("runs in two AZs behind one shared NAT gateway", () => {
+    const vpc = run.get(T.vpc, "network");
+    expect(vpc.inputs.numberOfAvailabilityZones).toBe(2);
+    expect(vpc.inputs.natGateways).toEqual({ strategy: "Single" });
+  });
+
+  it("has no domain: no certificate, no DNS records, plain HTTP on the load balancer's own name", () => {
+    expect(run.ofType(T.certificate)).toEqual([]);
+    expect(run.ofType(T.record)).toEqual([]);
+    expect(run.ofType(T.listener).map((l) => l.inputs.protocol)).toEqual(["HTTP", "HTTP", "HTTP", "HTTP"]);
+    expect(run.outputs.gatewayUrl).toBe(`http://${run.outputs.albDnsName}:3000`);
+  });
+
+  it("can be torn down: no deletion protection, nothing protected or retained, no access-log bucket", () => {
+    expect(run.get(T.loadBalancer, "platform").inputs.enableDeletionProtection).toBe(false);
+    expect(run.resources.filter((r) => r.protect || r.retainOnDelete).map((r) => `${r.type} ${r.name}`)).toEqual([]);
+    expect(run.ofType(T.bucket)).toEqual([]);
+  });
+
+  it("keeps logs two weeks and deleted secrets one week", () => {
+    expect(run.ofType(T.logGroup).map((g) => g.inputs.retentionInDays)).toEqual([14, 14, 14]);
+    expect(run.ofType(T.secret).map((s) => s.inputs.recoveryWindowInDays)).toEqual([7, 7, 7, 7]);
+  });
+
+  it("allows ECS Exec for debugging", () => {
+    expect(run.ofType(T.service).map((s) => s.inputs.enableExecuteCommand)).toEqual([true, true, true]);
+  });
+});
+
+describe("prod: highly available, on its domain, protected", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram({ stack: "prod" });
+  });
+
+  it("spreads over three AZs, each with its own NAT gateway", () => {
+    const vpc = run.get(T.vpc, "network");
+    expect(vpc.inputs.numberOfAvailabilityZones).toBe(3);
+    expect(vpc.inputs.natGateways).toEqual({ strategy: "OnePerAz" });
+    expect(run.outputs.privateSubnetIds).toHaveLength(3);
+  });
+
+  it("serves HTTPS on its domain, one host per endpoint", () => {
+    expect(run.get(T.certificate, "platform").inputs.domainName).toBe("gateway.tupl.example.com");
+    expect([run.outputs.gatewayUrl, run.outputs.apiUrl, run.outputs.controlUrl, run.outputs.consoleUrl]).toEqual([
+      "https://gateway.tupl.example.com",
+      "https://api.tupl.example.com",
+      "https://control.tupl.example.com",
+      "https://console.tupl.example.com",
+    ]);
+  });
+
+  it("protects its state: load balancer deletion protection, EFS protected and retained, access logs retained", () => {
+    expect(run.get(T.loadBalancer, "platform").inputs.enableDeletionProtection).toBe(true);
+    const fileSystems = run.ofType(T.fileSystem);
+    expect(fileSystems).toHaveLength(2);
+    for (const fs of fileSystems) expect({ name: fs.name, protect: fs.protect, retainOnDelete: fs.retainOnDelete }).toEqual({ name: fs.name, protect: true, retainOnDelete: true });
+    expect(run.get(T.bucket, "platform-alb-logs").retainOnDelete).toBe(true);
+  });
+
+  it("keeps logs at least 90 days, in a retention CloudWatch accepts", () => {
+    const retentions = run.ofType(T.logGroup).map((g) => g.inputs.retentionInDays);
+    expect(retentions).toHaveLength(3);
+    for (const days of retentions) {
+      expect(days).toBeGreaterThanOrEqual(90);
+      expect([90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]).toContain(days);
+    }
+  });
+
+  it("keeps deleted secrets restorable for 30 days and allows no ECS Exec", () => {
+    expect(run.ofType(T.secret).map((s) => s.inputs.recoveryWindowInDays)).toEqual([30, 30, 30, 30]);
+    expect(run.ofType(T.service).map((s) => s.inputs.enableExecuteCommand)).toEqual([false, false, false]);
+  });
+
+  it("mails its alarms to on-call", () => {
+    expect(run.ofType(T.subscription).map((s) => [s.inputs.protocol, s.inputs.endpoint])).toEqual([["email", "platform-oncall@example.com"]]);
+  });
+});
