@@ -564,24 +564,33 @@ export class FargateService extends pulumi.ComponentResource {
     const dimensions = { ClusterName: args.clusterName, ServiceName: this.service.name };
     const minimumTasks = args.scaling.mode === "stateless" ? args.scaling.min : 1;
     const common = {
-      period: 60,
       evaluationPeriods: alarms.evaluationPeriods,
       alarmActions: [alarms.topicArn],
       okActions: [alarms.topicArn],
     };
+    // Desired minus running, both from Container Insights: catches a service below its desired count at any
+    // scale (an autoscaled console whose extra tasks fail to start included).
     const running = new aws.cloudwatch.MetricAlarm(
       `${name}-running-tasks`,
       {
         ...common,
         name: `${pulumi.getStack()}-${name}-running-tasks`,
-        alarmDescription: `${name}: fewer than ${minimumTasks} running task(s)`,
-        namespace: "ECS/ContainerInsights",
-        metricName: "RunningTaskCount",
-        dimensions,
-        statistic: "Minimum",
-        threshold: minimumTasks,
-        comparisonOperator: "LessThanThreshold",
-        // No data means no tasks report at all: as bad as none running.
+        alarmDescription: `${name}: fewer tasks running than desired (at least ${minimumTasks})`,
+        metricQueries: [
+          {
+            id: "running",
+            metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions, stat: "Minimum", period: 60 },
+          },
+          {
+            id: "desired",
+            metric: { namespace: "ECS/ContainerInsights", metricName: "DesiredTaskCount", dimensions, stat: "Maximum", period: 60 },
+          },
+          // No running datapoints while no task reports is as bad as none running; without a desired datapoint
+          // the service's floor stands in.
+          { id: "missing", expression: `FILL(desired, ${minimumTasks}) - FILL(running, 0)`, label: "Tasks missing", returnData: true },
+        ],
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "breaching",
         // A single-writer deploy stops the old task first; allow the grace period before alarming.
         evaluationPeriods: Math.max(alarms.evaluationPeriods, Math.ceil(args.healthCheckGracePeriodSeconds / 60)),
@@ -596,6 +605,7 @@ export class FargateService extends pulumi.ComponentResource {
         alarmDescription: `${name}: CPU above ${alarms.cpuPercent}% of the task's reservation`,
         namespace: "AWS/ECS",
         metricName: "CPUUtilization",
+        period: 60,
         dimensions,
         statistic: "Average",
         threshold: alarms.cpuPercent,
@@ -612,6 +622,7 @@ export class FargateService extends pulumi.ComponentResource {
         alarmDescription: `${name}: memory above ${alarms.memoryPercent}% of the task's reservation`,
         namespace: "AWS/ECS",
         metricName: "MemoryUtilization",
+        period: 60,
         dimensions,
         statistic: "Average",
         threshold: alarms.memoryPercent,

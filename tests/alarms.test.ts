@@ -66,6 +66,15 @@ function targetGroupDimensions(run: ProgramRun, service: string, port: number): 
   return { TargetGroup: run.get(TARGET_GROUP, `${service}-${port}`).inputs.arnSuffix, LoadBalancer: loadBalancer[0].inputs.arnSuffix };
 }
 
+/** The running-tasks alarm of a service: metric math over Container Insights' running and desired counts. */
+function theRunningTasksAlarm(run: ProgramRun, dimensions: Record<string, string>): Record<string, any> {
+  const found = run
+    .ofType(ALARM)
+    .filter((a) => (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.metricName === "RunningTaskCount" && sortedJson(q.metric.dimensions) === sortedJson(dimensions)));
+  if (found.length !== 1) throw new Error(`expected one running-tasks alarm on ${JSON.stringify(dimensions)}, found ${found.length}`);
+  return found[0].inputs;
+}
+
 function serviceDimensions(run: ProgramRun, key: string): Record<string, string> {
   return { ClusterName: run.outputs.clusterName, ServiceName: run.outputs.serviceNames[key] };
 }
@@ -93,12 +102,19 @@ describe.each(["staging", "prod"] as const)("%s: alarms per system", (stack) => 
   });
 
   describe.each(SYSTEMS.map((s) => [s.service, s.key] as const))("the %s service", (name, key) => {
-    it("alarms when fewer tasks run than its desired count (Container Insights; the autoscaling floor for the console), or none report", () => {
-      const alarm = theAlarmOn(run(), "ECS/ContainerInsights", "RunningTaskCount", serviceDimensions(run(), key));
-      expect(alarm).toMatchObject({ statistic: "Minimum", period: 60, comparisonOperator: "LessThanThreshold", treatMissingData: "breaching" });
-      expect(alarm.threshold).toBe(service(name).desiredCount);
+    it("alarms when fewer tasks run than desired (Container Insights; never less than the service's floor), or none report", () => {
+      const alarm = theRunningTasksAlarm(run(), serviceDimensions(run(), key));
+      expect(alarm).toMatchObject({ threshold: 0, comparisonOperator: "GreaterThanThreshold", treatMissingData: "breaching" });
+      expect(alarm.period).toBeUndefined();
+      const queries = Object.fromEntries(alarm.metricQueries.map((q: any) => [q.id, q]));
+      expect(queries.running.metric).toMatchObject({ namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", stat: "Minimum", period: 60 });
+      expect(queries.desired.metric).toMatchObject({ namespace: "ECS/ContainerInsights", metricName: "DesiredTaskCount", stat: "Maximum", period: 60 });
+      expect(queries.desired.metric.dimensions).toEqual(serviceDimensions(run(), key));
+      // The floor stands in for a missing desired count; a missing running count is zero tasks.
+      expect(queries.missing).toMatchObject({ expression: `FILL(desired, ${service(name).desiredCount}) - FILL(running, 0)`, returnData: true });
+      expect(alarm.metricQueries.filter((q: any) => q.returnData)).toHaveLength(1);
       // A single-writer deploy stops the old task before the new one is up: not an outage until the grace is over.
-      expect(alarm.evaluationPeriods * alarm.period).toBeGreaterThanOrEqual(service(name).healthCheckGracePeriodSeconds);
+      expect(alarm.evaluationPeriods * 60).toBeGreaterThanOrEqual(service(name).healthCheckGracePeriodSeconds);
     });
 
     it("alarms on CPU and on memory above 85% of the task's reservation for 3 minutes", () => {
@@ -193,7 +209,7 @@ describe("EFS alarms", () => {
   });
 
   it("staging has no throughput alarm and prod no burst-credit alarm: each mode alarms on its own limit", () => {
-    expect(runs.staging.ofType(ALARM).filter((a) => a.inputs.metricQueries)).toEqual([]);
+    expect(runs.staging.ofType(ALARM).filter((a) => (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.namespace === "AWS/EFS"))).toEqual([]);
     expect(runs.prod.ofType(ALARM).filter((a) => a.inputs.metricName === "BurstCreditBalance")).toEqual([]);
   });
 });
@@ -221,7 +237,11 @@ describe("deployment rollback alarms", () => {
       const rollbackAlarms = runs[stack].ofType(SERVICE).flatMap((s) => s.inputs.alarms.alarmNames as string[]);
       const loadAlarms = runs[stack]
         .ofType(ALARM)
-        .filter((a) => ["CPUUtilization", "MemoryUtilization", "RunningTaskCount"].includes(a.inputs.metricName))
+        .filter(
+          (a) =>
+            ["CPUUtilization", "MemoryUtilization"].includes(a.inputs.metricName) ||
+            (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.metricName === "RunningTaskCount"),
+        )
         .map((a) => a.inputs.name);
       expect(rollbackAlarms.filter((n) => loadAlarms.includes(n))).toEqual([]);
     });

@@ -179,8 +179,13 @@ describe("staging's dashboard", () => {
   it("shows every metric an alarm watches", () => {
     const lines = linesOf(read(staging).widgets);
     for (const alarm of staging.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")) {
-      const { namespace, metricName, dimensions } = alarm.inputs;
-      expect([alarm.inputs.name, shows(lines, namespace, metricName, dimensions)]).toEqual([alarm.inputs.name, true]);
+      // A metric-math alarm watches each metric of its queries.
+      const metrics = alarm.inputs.metricQueries
+        ? alarm.inputs.metricQueries.filter((q: any) => q.metric).map((q: any) => q.metric)
+        : [alarm.inputs];
+      for (const { namespace, metricName, dimensions } of metrics) {
+        expect([alarm.inputs.name, metricName, shows(lines, namespace, metricName, dimensions)]).toEqual([alarm.inputs.name, metricName, true]);
+      }
     }
   });
 });
@@ -202,7 +207,9 @@ describe("a gateway-only stack in eu-central-1 with elastic throughput", () => {
 
   it("shows both metrics of the throughput alarm", () => {
     const lines = linesOf(read(gatewayOnly).widgets);
-    const throughput = gatewayOnly.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.metricQueries);
+    const throughput = gatewayOnly
+      .ofType("aws:cloudwatch/metricAlarm:MetricAlarm")
+      .filter((a) => (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.namespace === "AWS/EFS"));
     expect(throughput).toHaveLength(1);
     for (const q of throughput[0].inputs.metricQueries.filter((x: any) => x.metric)) {
       expect(shows(lines, q.metric.namespace, q.metric.metricName, q.metric.dimensions)).toBe(true);

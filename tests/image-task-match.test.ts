@@ -75,12 +75,17 @@ beforeAll(async () => {
 
 const label = (container: Container) => `${container.stack} ${container.name}`;
 
-/** Port numbers a Dockerfile's comments name (where it says why a port is not EXPOSEd). */
-function portsNamedInComments(dockerfile: string): number[] {
-  return DockerfileParser.parse(readFileSync(dockerfile, "utf8"))
-    .getComments()
-    .flatMap((comment) => (comment.getContent() ?? "").match(/\b\d{2,5}\b/g) ?? [])
-    .map(Number);
+/** Ports a Dockerfile's comments say something about EXPOSE for: a comment paragraph names the port and "expose". */
+function portsExplainedInComments(dockerfile: string): number[] {
+  const paragraphs: string[] = [];
+  let previousLine = -2;
+  for (const comment of DockerfileParser.parse(readFileSync(dockerfile, "utf8")).getComments()) {
+    const line = comment.getRange().start.line;
+    if (line === previousLine + 1) paragraphs[paragraphs.length - 1] += ` ${comment.getContent() ?? ""}`;
+    else paragraphs.push(comment.getContent() ?? "");
+    previousLine = line;
+  }
+  return paragraphs.filter((paragraph) => /expos/i.test(paragraph)).flatMap((paragraph) => (paragraph.match(/\b\d{2,5}\b/g) ?? []).map(Number));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,7 +198,7 @@ describe("the task definitions and the images they run", () => {
     for (const container of ours()) {
       const internal = container.ports.filter((port) => !container.loadBalancedPorts.includes(port));
       const undocumented = internal.filter(
-        (port) => !exposedPorts(container.dockerfile).includes(port) && !portsNamedInComments(container.dockerfile).includes(port),
+        (port) => !exposedPorts(container.dockerfile).includes(port) && !portsExplainedInComments(container.dockerfile).includes(port),
       );
       expect({ container: label(container), undocumented }).toEqual({ container: label(container), undocumented: [] });
     }

@@ -2,6 +2,7 @@
  * The policy pack (policy/rules.ts) against what the program really registers: both stacks pass every rule,
  * and each rule fires, with its message, on a copy of the stack broken the way the rule forbids.
  */
+import * as rules from "../policy/rules";
 import {
   ecrScanOnPush,
   efsEncryptedAtRest,
@@ -66,6 +67,12 @@ function editPolicy(rolePolicy: Captured, edit: (doc: any) => void): void {
 }
 
 const secretArn = (stack: StackName, name: string): string => runs[stack].get(T.secret, name).state.arn;
+
+it("the pack serves every rule rules.ts defines, each under its own name", () => {
+  const defined = Object.values(rules).filter((v): v is Rule => typeof v === "object" && v !== null && "name" in v && ("validateResource" in v || "validateStack" in v));
+  expect(new Set(policies)).toEqual(new Set(defined));
+  expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
+});
 
 describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
   it("passes every rule of the pack", async () => {

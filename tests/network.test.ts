@@ -1,0 +1,170 @@
+import { ProgramRun, RunOptions, StackName, runProgram } from "./support/harness";
+
+/**
+ * The network: a new VPC from awsx (public subnets for the load balancer, private ones with NAT for tasks and
+ * EFS), or an existing VPC given by id. Either way, everything that runs lands in the private subnets and every
+ * security group in the stack's VPC.
+ */
+
+const T = {
+  vpc: "awsx:ec2:Vpc",
+  loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+  service: "aws:ecs/service:Service",
+  mountTarget: "aws:efs/mountTarget:MountTarget",
+  fileSystem: "aws:efs/fileSystem:FileSystem",
+  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+};
+
+/** Each task and each EFS mount target sits in one of the private subnets, and only there. */
+function expectWorkloadsInPrivateSubnets(run: ProgramRun, privateSubnetIds: string[]): void {
+  const services = run.ofType(T.service);
+  expect(services).toHaveLength(3);
+  for (const s of services) {
+    expect({ service: s.name, ...s.inputs.networkConfiguration }).toEqual({
+      service: s.name,
+      subnets: privateSubnetIds,
+      securityGroups: [expect.stringMatching(/^sg-/)],
+      assignPublicIp: false,
+    });
+  }
+  // EFS takes one mount target per AZ: one in each private subnet, for each file system.
+  const mountTargets = run.ofType(T.mountTarget);
+  expect(mountTargets).toHaveLength(run.ofType(T.fileSystem).length * privateSubnetIds.length);
+  for (const fs of run.ofType(T.fileSystem)) {
+    const own = mountTargets.filter((m) => m.parentUrn === fs.parentUrn);
+    expect(own.map((m) => m.inputs.subnetId).sort()).toEqual([...privateSubnetIds].sort());
+  }
+}
+
+describe.each<[StackName, { cidr: string; azs: number; nat: string }]>([
+  ["staging", { cidr: "10.20.0.0/16", azs: 2, nat: "Single" }],
+  ["prod", { cidr: "10.30.0.0/16", azs: 3, nat: "OnePerAz" }],
+])("a new VPC (%s)", (stack, expected) => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram({ stack });
+  });
+
+  it(`is one awsx VPC on ${expected.cidr} over ${expected.azs} AZs with NAT strategy ${expected.nat}`, () => {
+    expect(run.ofType(T.vpc)).toHaveLength(1);
+    expect(run.get(T.vpc, "network").inputs).toMatchObject({
+      cidrBlock: expected.cidr,
+      numberOfAvailabilityZones: expected.azs,
+      natGateways: { strategy: expected.nat },
+    });
+  });
+
+  it("has a public and a private subnet in each AZ, sized by awsx", () => {
+    expect(run.get(T.vpc, "network").inputs).toMatchObject({
+      subnetStrategy: "Auto",
+      subnetSpecs: [
+        { type: "Public", name: "public" },
+        { type: "Private", name: "private" },
+      ],
+    });
+    expect(run.outputs.publicSubnetIds).toHaveLength(expected.azs);
+    expect(run.outputs.privateSubnetIds).toHaveLength(expected.azs);
+  });
+
+  it("resolves DNS names inside the VPC (EFS mount targets and AWS endpoints are reached by name)", () => {
+    expect(run.get(T.vpc, "network").inputs).toMatchObject({ enableDnsHostnames: true, enableDnsSupport: true });
+  });
+
+  it("exports the VPC's own ids", () => {
+    const vpc = run.get(T.vpc, "network").state;
+    expect([run.outputs.vpcId, run.outputs.publicSubnetIds, run.outputs.privateSubnetIds]).toEqual([
+      vpc.vpcId,
+      vpc.publicSubnetIds,
+      vpc.privateSubnetIds,
+    ]);
+  });
+
+  it("runs tasks and EFS mount targets in the private subnets, without public IPs", () => {
+    expectWorkloadsInPrivateSubnets(run, run.outputs.privateSubnetIds);
+  });
+
+  it("puts every security group in this VPC", () => {
+    const vpcs = new Set(run.ofType(T.securityGroup).map((sg) => sg.inputs.vpcId));
+    expect([...vpcs]).toEqual([run.outputs.vpcId]);
+  });
+});
+
+describe("an existing VPC", () => {
+  const existing = {
+    vpcId: "vpc-0a1b2c3d4e5f67890",
+    publicSubnetIds: ["subnet-0aaa1111bbbb22220", "subnet-0aaa1111bbbb22221"],
+    privateSubnetIds: ["subnet-0ccc3333dddd44440", "subnet-0ccc3333dddd44441", "subnet-0ccc3333dddd44442"],
+  };
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram({ stack: "staging", config: existing });
+  });
+
+  it("creates no VPC", () => {
+    expect(run.ofType(T.vpc)).toEqual([]);
+  });
+
+  it("exports the ids it was given", () => {
+    expect({ vpcId: run.outputs.vpcId, publicSubnetIds: run.outputs.publicSubnetIds, privateSubnetIds: run.outputs.privateSubnetIds }).toEqual(existing);
+  });
+
+  it("puts the load balancer in the given public subnets", () => {
+    expect(run.get(T.loadBalancer, "platform").inputs.subnets).toEqual(existing.publicSubnetIds);
+  });
+
+  it("runs tasks and one EFS mount target per given private subnet there", () => {
+    expectWorkloadsInPrivateSubnets(run, existing.privateSubnetIds);
+  });
+
+  it("puts every security group in the given VPC", () => {
+    const vpcs = new Set(run.ofType(T.securityGroup).map((sg) => sg.inputs.vpcId));
+    expect([...vpcs]).toEqual([existing.vpcId]);
+  });
+});
+
+describe("network config errors", () => {
+  const problems = async (config: RunOptions["config"]): Promise<string[]> => {
+    const error = await runProgram({ stack: "staging", config }).then(
+      () => undefined,
+      (err) => err,
+    );
+    expect(error?.name).toBe("ConfigError");
+    return error.problems;
+  };
+  const publicSubnetIds = ["subnet-0aaa1111bbbb22220", "subnet-0aaa1111bbbb22221"];
+  const privateSubnetIds = ["subnet-0ccc3333dddd44440", "subnet-0ccc3333dddd44441"];
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    [
+      "a VPC id that is not one",
+      { vpcId: "vpc-123", publicSubnetIds, privateSubnetIds },
+      ['ai-platform:vpcId: "vpc-123" is not a VPC id (vpc-0123abcd...)'],
+    ],
+    [
+      "a VPC id without any subnet",
+      { vpcId: "vpc-0a1b2c3d" },
+      [
+        "ai-platform:publicSubnetIds: with vpcId, give at least 2 public subnets in different AZs for the load balancer",
+        "ai-platform:privateSubnetIds: with vpcId, give the private subnets (with a NAT route) the tasks run in",
+      ],
+    ],
+    [
+      "one public subnet (an ALB needs two AZs)",
+      { vpcId: "vpc-0a1b2c3d", publicSubnetIds: publicSubnetIds.slice(0, 1), privateSubnetIds },
+      ["ai-platform:publicSubnetIds: with vpcId, give at least 2 public subnets in different AZs for the load balancer"],
+    ],
+    [
+      "subnet ids that are not ones",
+      { vpcId: "vpc-0a1b2c3d", publicSubnetIds: [publicSubnetIds[0], "sn-1"], privateSubnetIds: ["private-a", privateSubnetIds[1]] },
+      ['ai-platform:publicSubnetIds: "sn-1" is not a subnet id', 'ai-platform:privateSubnetIds: "private-a" is not a subnet id'],
+    ],
+    [
+      "subnet ids without a VPC id",
+      { publicSubnetIds, privateSubnetIds },
+      ["ai-platform:vpcId: subnet ids are given but vpcId is empty; set vpcId to use an existing VPC, or remove the subnet ids"],
+    ],
+    ["a NAT strategy awsx has not", { natGateways: "none" }, ['ai-platform:natGateways: "none" is not a NAT strategy; use single or onePerAz']],
+  ])("%s", async (_what, config, expected) => {
+    expect(await problems(config)).toEqual(expected);
+  });
+});
