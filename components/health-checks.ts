@@ -12,11 +12,11 @@ export type HealthCheckCommand = ["CMD-SHELL", string];
 
 const shell = (script: string): HealthCheckCommand => ["CMD-SHELL", script];
 
-/** MCP Gateway: healthy only when the body says so (it reports ChromaDB's state there). */
+/** MCP Gateway: healthy only on a 2xx whose body says so (it reports ChromaDB's state there). */
 export function gatewayHealthCheck(port: number): HealthCheckCommand {
   return shell(
     `node -e "fetch('http://127.0.0.1:${port}/health',{signal:AbortSignal.timeout(4000)})` +
-      `.then(r=>r.json()).then(b=>process.exit(b&&b.status==='healthy'?0:1)).catch(()=>process.exit(1))"`,
+      `.then(r=>r.ok?r.json():{}).then(b=>process.exit(b&&b.status==='healthy'?0:1)).catch(()=>process.exit(1))"`,
   );
 }
 

@@ -33,7 +33,7 @@ RUN mkdir -p /app/tenants /app/workspace \
 # uid/gid 1000 is the base image's `node` user and the owner the EFS access points enforce.
 USER 1000:1000
 EXPOSE 3000
-# No HEALTHCHECK and no curl: the ECS task definition's health check is a `node -e` one-liner that
-# GETs http://127.0.0.1:3000/health and reads the body, because the handler can answer 200 while
-# unhealthy.
+# No HEALTHCHECK and no curl: the ECS task definition's health check is a `node -e` one-liner (node
+# comes with the node base image) that GETs http://127.0.0.1:3000/health and reads the body, because
+# the handler can answer 200 while unhealthy.
 CMD ["node", "dist/http-server.js"]

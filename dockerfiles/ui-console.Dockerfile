@@ -47,5 +47,5 @@ COPY --from=build /build/dist/ /usr/share/nginx/html/
 # The base image's nginx user.
 USER 101
 EXPOSE 8080
-# No HEALTHCHECK: the ECS task definition checks with `wget -q -O /dev/null
+# No HEALTHCHECK: the ECS task definition checks with `wget -q -T 4 -O /dev/null
 # http://127.0.0.1:8080/health` (BusyBox wget ships with Alpine); nginx answers it itself.

@@ -48,9 +48,9 @@ async function failure(opts: RunOptions): Promise<ConfigFailure> {
 
 const problemsOf = async (opts: RunOptions): Promise<string[]> => (await failure(opts)).problems;
 
-/** loadConfig on a stack file plus overrides, as the CLI would hand them over; no resources. */
-async function load(stack: StackName, config: Record<string, unknown> = {}): Promise<StackConfig> {
-  const { values, secretKeys } = stackConfig({ stack, config });
+/** loadConfig on a stack file plus overrides, as the CLI would hand them over; no program, no resources. */
+async function load(stack: StackName, config: Record<string, unknown> = {}, opts: Partial<RunOptions> = {}): Promise<StackConfig> {
+  const { values, secretKeys } = stackConfig({ stack, config, ...opts });
   await pulumi.runtime.setMocks(
     { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs },
     "ai-platform",
@@ -118,7 +118,7 @@ describe("good config", () => {
 
     it("keeps third-party keys as secret Outputs", async () => {
       for (const secret of [prod.gateway.geminiApiKey, prod.securityStack.googleApiKey, prod.securityStack.supabaseJwtSecret]) {
-        expect(await secret.isSecret).toBe(true);
+        expect(await pulumi.isSecret(secret)).toBe(true);
       }
       expect(await valueOf(prod.gateway.geminiApiKey)).toBe("test-gemini-api-key");
     });
@@ -158,11 +158,9 @@ describe("good config", () => {
       await expect(load("prod", { apiListenerPort: 443, controlListenerPort: 443 })).resolves.toMatchObject({ domain: "tupl.example.com" });
     });
 
-    it("without the secrets of systems that are off", async () => {
-      const { values } = stackConfig({ stack: "staging", operatorValues: false, config: { systems: ["gateway"], geminiApiKey: "k" } });
-      await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, "ai-platform", "staging", false);
-      pulumi.runtime.setAllConfig(values);
-      expect(loadConfig().systems).toEqual({ gateway: true, securityStack: false, uiConsole: false });
+    it("without the secrets, Supabase URL and anon key of systems that are off", async () => {
+      const config = await load("staging", { systems: ["gateway"], geminiApiKey: "k" }, { operatorValues: false, unset: ["supabaseUrl"] });
+      expect(config.systems).toEqual({ gateway: true, securityStack: false, uiConsole: false });
     });
   });
 });
@@ -204,6 +202,7 @@ describe("bad config", () => {
     ["a CIDR that is no address", { vpcCidr: "banana" }, 'ai-platform:vpcCidr: "banana" is not an IPv4 CIDR block such as 10.0.0.0/16'],
     ["an ingress CIDR with an octet over 255", { allowedIngressCidrs: ["0.0.0.0/0", "300.1.1.1/32"] }, 'ai-platform:allowedIngressCidrs: "300.1.1.1/32" is not an IPv4 CIDR block such as 203.0.113.0/24'],
     ["no ingress CIDR at all", { allowedIngressCidrs: [] }, 'ai-platform:allowedIngressCidrs: is empty, so nobody could reach the load balancer; use ["0.0.0.0/0"] for public'],
+    ["more admin CIDRs than the listener's rules hold", { gatewayAdminCidrs: Array.from({ length: 31 }, (_, i) => `10.0.${i}.0/24`) }, "ai-platform:gatewayAdminCidrs: 31 CIDRs is more than 30; summarize them into wider blocks"],
     ["an admin CIDR with a /33 prefix", { gatewayAdminCidrs: ["10.0.0.0/33"] }, 'ai-platform:gatewayAdminCidrs: "10.0.0.0/33" is not an IPv4 CIDR block such as 203.0.113.0/24'],
     ["one AZ", { availabilityZones: 1 }, "ai-platform:availabilityZones: 1 is out of range; use 2 to 6 (an ALB needs subnets in 2 AZs)"],
     ["seven AZs", { availabilityZones: 7 }, "ai-platform:availabilityZones: 7 is out of range; use 2 to 6 (an ALB needs subnets in 2 AZs)"],

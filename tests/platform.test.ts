@@ -207,7 +207,9 @@ describe("with a domain (prod)", () => {
       const records = run.ofType(T.record).filter((r) => r.name.startsWith("platform-cert-validation-"));
       expect(validation.inputs.certificateArn).toBe(run.get(T.certificate, "platform").state.arn);
       expect([...validation.inputs.validationRecordFqdns].sort()).toEqual(records.map((r) => r.state.fqdn).sort());
-      expect(run.get(T.listener, "platform-https").inputs.certificateArn).toBe(validation.state.certificateArn);
+      const https = run.get(T.listener, "platform-https");
+      expect(https.inputs.certificateArn).toBe(validation.state.certificateArn);
+      expect(https.dependencies).toContain(validation.urn);
     });
   });
 

@@ -1,0 +1,191 @@
+/**
+ * The offline plan (`npm run plan`): what a reviewer of a fork's pull request reads instead of `pulumi preview`.
+ * The program runs once per stack (prod planned against staging) with an app checkout that does not exist, as on a
+ * fresh clone; one child process checks the command's config-error path.
+ */
+import { spawnSync } from "child_process";
+import * as os from "os";
+import * as path from "path";
+import { OPERATOR_VALUES, ROOT } from "./support/harness";
+import { parseArgs } from "../scripts/plan";
+import { CostEstimate, money } from "../scripts/plan/cost";
+import { PlanResult, StackResult, renderPlan } from "../scripts/plan/index";
+import { PRICE_KEYS, PriceTableError, loadPriceTable } from "../scripts/plan/pricing";
+import { secretValues } from "../scripts/plan/run";
+
+const MISSING_CHECKOUT = path.join(os.tmpdir(), `no-app-checkout-${process.pid}`);
+
+let result: PlanResult;
+let staging: StackResult;
+let prod: StackResult;
+const costOf = (r: StackResult): CostEstimate => {
+  if (typeof r.cost === "string") throw new Error(`no cost estimate: ${r.cost}`);
+  return r.cost;
+};
+
+beforeAll(async () => {
+  result = await renderPlan({ stack: "prod", diff: "staging", appRepoPath: MISSING_CHECKOUT });
+  staging = result.stacks.staging!;
+  prod = result.stacks.prod!;
+});
+
+describe("the resource tree", () => {
+  it("shows staging's single NAT gateway and prod's one per AZ", () => {
+    expect(staging.markdown).toContain("- NAT: Single → 1 NAT gateway (one AZ's outage cuts every task's egress)");
+    expect(prod.markdown).toContain("- NAT: OnePerAz → 3 NAT gateways");
+    expect(prod.markdown).toContain("`10.30.0.0/16`, 3 AZs");
+  });
+
+  it("shows prod serving HTTPS on 443 with its TLS policy and redirecting port 80, staging on plain HTTP ports", () => {
+    const httpsRow = prod.markdown.split("\n").find((l) => l.startsWith("| `platform-https` | 443 | HTTPS |"));
+    expect(httpsRow).toMatch(/\| ELBSecurityPolicy-TLS13-[^|]+ \|$/);
+    expect(prod.markdown).toContain("| `platform-http-redirect` | 80 | HTTP | redirect → HTTPS:443 (HTTP_301) | — |");
+    expect(prod.markdown).toContain("- Certificate: gateway.tupl.example.com + api.tupl.example.com");
+    expect(staging.markdown).not.toContain("| HTTPS |");
+    expect(staging.markdown).toContain("| `platform-gateway` | 3000 | HTTP | 404 \"Not found\" | — |");
+  });
+
+  it("shows each service's size, deployment bounds, target-group health check and listener rules", () => {
+    expect(prod.markdown).toContain("- Task `prod-gateway`: 1024 CPU units (1 vCPU), 4096 MiB, X86_64");
+    expect(prod.markdown).toContain("- Deployment: min healthy 0% / max 100%, circuit breaker on (rollback)");
+    expect(prod.markdown).toContain("| `gateway-3000` | gateway:3000 (HTTP) | HTTP /health on 3000, expects 200 | 5 s / 4 s | 2 / 3 | 30 s |");
+    expect(prod.markdown).toContain("| HTTPS:443 | 100 | host gateway.tupl.example.com and path /api/keys* and source 198.51.100.0/24 | forward → gateway-3000 |");
+    expect(prod.markdown).toContain("- Tasks: autoscaling 2–6");
+  });
+
+  it("shows the containers' health checks in short and the EFS volumes with their protection", () => {
+    expect(prod.markdown).toMatch(/\| gateway \| `gateway-\w+ \(not built\)` \| 3000 \| `node` GET :3000\/health, body status = healthy/);
+    expect(prod.markdown).toContain("`python` TCP connect :50051");
+    expect(prod.markdown).toMatch(/- EFS `security-stack`: elastic throughput, encrypted on, protect on, retain on delete on/);
+    expect(staging.markdown).toMatch(/- EFS `security-stack`: bursting throughput, encrypted on, protect off, retain on delete off/);
+    expect(prod.markdown).toContain("- Logs: `/ecs/prod/gateway`, kept 90 days");
+  });
+
+  it("warns that the app checkout is missing and plans the rest", () => {
+    expect(staging.markdown).toContain(`> **Warning:** image gateway: the app repo checkout is missing ${MISSING_CHECKOUT}`);
+    expect(result.warnings).toContainEqual(expect.stringContaining(`staging: image security-stack: the app repo checkout is missing ${MISSING_CHECKOUT}`));
+    expect(staging.plan.services.map((s) => s.name).sort()).toEqual(["console", "gateway", "security"]);
+  });
+
+  it("names the operator values filled with stand-ins and never prints a secret value", () => {
+    expect(staging.markdown).toContain("> **Stand-ins:** `geminiApiKey`, `googleApiKey`, `supabaseJwtSecret`, `supabaseAnonKey` are not set");
+    const secrets = [...Object.values(OPERATOR_VALUES).map((v) => v.value), ...secretValues(staging.plan), ...secretValues(prod.plan)];
+    expect(secrets).toContainEqual(expect.stringMatching(/^tupl_[0-9a-f]{64}$/));
+    for (const text of [result.text, staging.markdown, prod.markdown, ...result.warnings]) {
+      for (const secret of secrets) expect(text).not.toContain(secret);
+    }
+  });
+});
+
+describe("outputs and rollout bounds", () => {
+  it("lists every output of the contract", () => {
+    for (const key of Object.keys(prod.plan.run.outputs)) expect(prod.markdown).toContain(`| \`${key}\` |`);
+    expect(prod.markdown).toContain("| `gatewayUrl` | `https://gateway.tupl.example.com` |");
+  });
+
+  it("gives each service's rollout bound as healthyThreshold × interval + deregistration delay, equal to the output", () => {
+    const bounds = prod.plan.run.outputs.rolloutBoundSeconds as Record<string, number>;
+    const gateway = prod.plan.services.find((s) => s.owner === "gateway")!.targetGroups[0];
+    expect(gateway.healthyThreshold * gateway.intervalSeconds + gateway.deregistrationDelaySeconds).toBe(bounds.gateway);
+    expect(prod.markdown).toContain(
+      `| MCP Gateway | ${bounds.gateway} s | ${gateway.healthyThreshold} × ${gateway.intervalSeconds} s + ${gateway.deregistrationDelaySeconds} s = ${bounds.gateway} s |`,
+    );
+    expect(prod.markdown).not.toContain("differs from the output");
+  });
+});
+
+describe("the cost estimate", () => {
+  it("totals each system and the stack in dollars, prod above staging", () => {
+    const [s, p] = [costOf(staging), costOf(prod)];
+    for (const c of [s, p]) {
+      expect(Number.isFinite(c.total)).toBe(true);
+      expect(c.total).toBeGreaterThan(0);
+      for (const owner of ["gateway", "securityStack", "uiConsole", "shared"] as const) expect(c.byOwner[owner]).toBeGreaterThan(0);
+      expect(c.total).toBeCloseTo(Object.values(c.byOwner).reduce((n, v) => n + v, 0), 2);
+    }
+    expect(p.total).toBeGreaterThan(s.total);
+    expect(prod.markdown).toContain(`**Estimated total: ${money(p.total)} per month**`);
+    expect(prod.markdown).toContain(`| **Total** | **${money(p.total)}** |`);
+  });
+
+  it("prices NAT gateways by strategy: one in staging, one per AZ in prod", () => {
+    const nat = (c: CostEstimate) => c.lines.find((l) => l.item.startsWith("NAT gateways"))!;
+    expect(nat(costOf(staging)).basis).toMatch(/^1 × 730 h × \$0\.048 \+ \d+ GB × \$0\.048$/);
+    expect(nat(costOf(prod)).basis).toMatch(/^3 × 730 h × \$0\.048 /);
+  });
+
+  it("prices the console at its autoscaling floor and says what its ceiling costs", () => {
+    const line = costOf(prod).lines.find((l) => l.item === "Fargate x86 (console)")!;
+    expect(line.basis).toMatch(/^2 tasks × \(0\.25 vCPU/);
+    expect(costOf(prod).notes).toContainEqual(expect.stringMatching(/^console is priced at its autoscaling floor of 2 tasks; at its ceiling of 6 tasks/));
+  });
+
+  it("names an AWS pricing page and a date on every price line, and the region of figures not found for eu-west-1", () => {
+    const header = "| price | unit | USD | figure for | source | read via | date |";
+    const lines = prod.markdown.split("\n");
+    const start = lines.indexOf(header);
+    expect(start).toBeGreaterThan(0);
+    const rows = lines.slice(start + 2).filter((l) => l.startsWith("| "));
+    expect(rows).toHaveLength(PRICE_KEYS.length);
+    for (const row of rows) {
+      const cells = row.split(" | ");
+      expect(cells[4]).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z-]+\/pricing\/$/);
+      expect(cells[6]).toMatch(/^\d{4}-\d{2}(-\d{2})? \|$/);
+      expect(cells[3]).toMatch(/^eu-west-1$|^\*\*us-east-1\*\* \(no eu-west-1 figure found\)$/);
+    }
+    expect(prod.markdown).toContain("- 730 hours in a month");
+  });
+
+  it("refuses a region without a price table and names the file to add", () => {
+    expect(() => loadPriceTable("us-west-2")).toThrow(PriceTableError);
+    expect(() => loadPriceTable("us-west-2")).toThrow("no price table for region us-west-2: add pricing/us-west-2.json (tables exist for: eu-west-1)");
+  });
+});
+
+describe("the staging/prod diff", () => {
+  it("lists the settings that differ, NAT and task sizes among them", () => {
+    expect(result.text).toContain("# Diff: prod vs staging");
+    expect(result.text).toContain("| NAT gateways | Single (1) | OnePerAz (3) |");
+    expect(result.text).toContain("| Availability zones | 2 | 3 |");
+    expect(result.text).toContain("| MCP Gateway (gateway): task size | 512 CPU / 2048 MiB X86_64 | 1024 CPU / 4096 MiB X86_64 |");
+    expect(result.text).toContain("| AI Security Stack (security): task size | 2048 CPU / 8192 MiB X86_64 | 4096 CPU / 16384 MiB X86_64 |");
+    expect(result.text).toContain("| EFS gateway: protection | none | protect on, retain on delete on |");
+  });
+
+  it("lists resources only in one stack and the cost difference per system", () => {
+    expect(result.diff!.onlyIn.prod).toContain("aws:acm/certificate:Certificate platform");
+    expect(result.diff!.onlyIn.staging).toContain("aws:lb/listener:Listener platform-gateway");
+    const [s, p] = [costOf(staging), costOf(prod)];
+    expect(result.diffSummary).toBe(
+      `prod vs staging: ${result.diff!.onlyIn.prod.length} resources only in prod, ${result.diff!.onlyIn.staging.length} only in staging; ` +
+        `${result.diff!.settings.length} settings differ; estimated cost ${money(s.total)} → ${money(p.total)} per month (+${money(p.total - s.total)}).`,
+    );
+    expect(result.text).toContain(`| **Total** | **${money(s.total)}** | **${money(p.total)}** | **+${money(p.total - s.total)}** |`);
+  });
+});
+
+describe("the command line", () => {
+  it("takes repeatable --config key=value overrides (values may hold '=')", () => {
+    expect(parseArgs(["--stack", "prod", "--diff=staging", "--config", "gatewayCpu=512", "--config", "domain=a=b.example.com"])).toEqual({
+      stack: "prod",
+      diff: "staging",
+      config: { gatewayCpu: "512", domain: "a=b.example.com" },
+    });
+    expect(() => parseArgs(["--stack", "dev"])).toThrow('--stack must be one of staging, prod (got "dev")');
+    expect(() => parseArgs(["--stack", "prod", "--config", "gatewayCpu"])).toThrow('--config takes key=value (got "gatewayCpu")');
+  });
+
+  it("reports a config error as `pulumi preview` does: every problem on stderr, no stack trace, exit 1", () => {
+    const child = spawnSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", "--stack", "staging", "--config", "gatewayCpu=300", "--config", "uiConsoleMinCount=0"],
+      { cwd: ROOT, encoding: "utf8", env: { ...process.env, AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_PROFILE: "" } },
+    );
+    expect(child.stdout).toBe("");
+    expect(child.stderr).toMatch(/^error: Invalid stack config \(2 problems\):\n/);
+    expect(child.stderr).toContain("  - ai-platform:gatewayCpu: 300 is not a Fargate size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384\n");
+    expect(child.stderr).toContain("  - ai-platform:uiConsoleMinCount: 0 is out of range; use 1 or more\n");
+    expect(child.stderr).not.toMatch(/^\s+at /m);
+    expect(child.status).toBe(1);
+  });
+});
