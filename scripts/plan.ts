@@ -6,7 +6,7 @@
  * Config errors are reported as `pulumi preview` reports them, on stderr, with exit code 1.
  */
 import { StackName } from "../tests/support/harness";
-import { PlanOptions, STACKS, isConfigError, renderPlan } from "./plan/index";
+import { PlanOptions, STACKS, isProgramError, renderPlan } from "./plan/index";
 
 const USAGE = `usage: npm run plan -- --stack <${STACKS.join("|")}> [--diff <${STACKS.join("|")}>] [--config key=value]... [--app-repo <path>] [--format markdown|json]
 
@@ -70,7 +70,7 @@ export function parseArgs(argv: string[]): PlanOptions {
 async function main(): Promise<number> {
   // Pulumi captures a stack trace for every resource it registers, and ts-node's source-map support rewrites each
   // one: about a second of the plan's five. The plan prints no stack traces worth mapping, so V8's own will do.
-  Error.prepareStackTrace = undefined;
+  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
   let options: PlanOptions;
   try {
     options = parseArgs(process.argv.slice(2));
@@ -85,8 +85,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${result.text}\n`);
     return 0;
   } catch (err) {
-    // As `pulumi preview` reports a program's config error: the message, every problem listed, no stack trace.
-    if (isConfigError(err)) {
+    // As `pulumi preview` reports a config error (every problem listed) or refused arguments: the message alone.
+    if (isProgramError(err)) {
       process.stderr.write(`error: ${err.message}\n`);
       return 1;
     }

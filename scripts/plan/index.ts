@@ -10,7 +10,7 @@ import { PriceTableError, loadPriceTable } from "./pricing";
 import { renderStack } from "./render";
 import { runStack, secretValues } from "./run";
 
-export { isConfigError, STACKS } from "./run";
+export { isProgramError, STACKS } from "./run";
 
 export interface PlanOptions {
   stack: StackName;
@@ -65,9 +65,8 @@ export async function renderPlan(options: PlanOptions): Promise<PlanResult> {
   const stacks: PlanResult["stacks"] = { [options.stack]: main };
   let diff: StackDiff | undefined;
   let summary: string | undefined;
-  let base: StackResult | undefined;
   if (options.diff && options.diff !== options.stack) {
-    base = await planOne(options.diff, options);
+    const base = await planOne(options.diff, options);
     stacks[options.diff] = base;
     const costs = typeof main.cost !== "string" && typeof base.cost !== "string" ? ([base.cost, main.cost] as [CostEstimate, CostEstimate]) : undefined;
     diff = diffStacks(base.plan, main.plan, costs);

@@ -284,7 +284,7 @@ function describeAlarm(a: Captured): string {
     LessThanOrEqualToThreshold: "≤",
   };
   const metric = i.metricName ?? (i.metricQueries ?? []).find((q: any) => q.returnData)?.label ?? "metric math";
-  const threshold = Number(i.threshold) >= 1e6 ? `${Number(i.threshold) / 1024 ** 3} GiB` : i.threshold;
+  const threshold = i.metricName === "BurstCreditBalance" ? `${Number(i.threshold) / 1024 ** 3} GiB` : i.threshold;
   return `${a.name}: ${metric} ${op[i.comparisonOperator] ?? i.comparisonOperator} ${threshold} for ${i.evaluationPeriods}×${i.period ?? 60}s`;
 }
 

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, configSchema } from "../../config-schema";
 import { OPERATOR_VALUES, ROOT, StackName, runProgram, stackConfig } from "../../tests/support/harness";
 import { StackPlan, TYPES, buildPlan } from "./model";
@@ -70,7 +71,12 @@ export function secretValues(plan: StackPlan): string[] {
   return [...values].filter((v) => v.length >= 6);
 }
 
-/** A config error of the program (every `ai-platform:<key>: ...` problem), as `pulumi preview` reports it. */
-export function isConfigError(err: unknown): err is Error {
-  return err instanceof Error && (err.name === "ConfigError" || err.message.startsWith("Invalid stack config"));
+/**
+ * An error the program reports to its user — a ConfigError listing every `ai-platform:<key>: ...` problem, or
+ * arguments a component refuses — for which `pulumi preview` prints the message alone, without a stack trace.
+ */
+export function isProgramError(err: unknown): err is Error {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "ConfigError" || pulumi.RunError.isInstance(err)) return true;
+  return pulumi.ResourceError.isInstance(err) && (err as { hideStack?: boolean }).hideStack === true;
 }
