@@ -7,11 +7,23 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import * as pulumi from "@pulumi/pulumi";
+import type * as PulumiModule from "@pulumi/pulumi";
 import { PROJECT } from "../../config-schema";
 
+/**
+ * @pulumi/pulumi, loaded on the first run: a test file whose scenarios are all in the run cache (below) never
+ * pays for loading Pulumi and the AWS provider SDK.
+ */
+const loadPulumi = (): typeof PulumiModule => require("@pulumi/pulumi");
 // Internal to @pulumi/pulumi (not re-exported): resolves when every outstanding engine/monitor RPC has finished.
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+const waitForRPCs = (): Promise<void> => (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+/**
+ * Directory where one jest session keeps the result of each scenario it has run (tests/support/jest-global-setup.ts
+ * creates it fresh per session and removes it after): the program is deterministic under mocks, so a scenario
+ * that several test files share runs once. Runs with their own app checkout or environment are never cached.
+ */
+export const RUN_CACHE_ENV = "AI_PLATFORM_RUN_CACHE";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const FIXTURE_APP_REPO = path.join(ROOT, "tests", "fixtures", "app-repo");
@@ -250,8 +262,54 @@ function requireProgram(): any {
   return program;
 }
 
+/** The plain data of a run, as cached. */
+type RunData = Pick<ProgramRun, "stack" | "config" | "resources" | "outputs" | "warnings">;
+
 /** Runs index.ts under mocks; rejects with the program's error (e.g. a ConfigError) when it fails. */
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  const cacheDir = process.env[RUN_CACHE_ENV];
+  const cacheable = cacheDir && opts.appRepoPath === undefined && opts.env === undefined;
+  const file = cacheable
+    ? path.join(cacheDir, `${crypto.createHash("sha256").update(stableJson(opts)).digest("hex").slice(0, 32)}.json`)
+    : undefined;
+  if (file && fs.existsSync(file)) return withLookups(JSON.parse(fs.readFileSync(file, "utf8")));
+  const data = await execute(opts);
+  if (file) {
+    // Write then rename: a concurrent worker reading the same scenario never sees half a file.
+    const partial = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, JSON.stringify(data));
+    fs.renameSync(partial, file);
+    // Every caller gets its own copy, cached or not, so a test may mutate what it receives.
+    return withLookups(JSON.parse(JSON.stringify(data)));
+  }
+  return withLookups(data);
+}
+
+/** JSON with object keys sorted, so equal options give equal cache keys. */
+function stableJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+}
+
+function withLookups(data: RunData): ProgramRun {
+  const { resources } = data;
+  // A mock's state is its inputs plus computed attributes, captured as one object; JSON splits the two.
+  for (const r of resources) r.state = r.inputs;
+  const ofType = (type: string) => resources.filter((r) => r.type === type);
+  const find = (type: string, name: string) => resources.find((r) => r.type === type && r.name === name);
+  return {
+    ...data,
+    ofType,
+    find,
+    get: (type, name) => {
+      const r = find(type, name);
+      if (!r) throw new Error(`no ${type} named ${name}; have: ${ofType(type).map((x) => x.name).join(", ") || "none"}`);
+      return r;
+    },
+  };
+}
+
+async function execute(opts: RunOptions): Promise<RunData> {
+  const pulumi = loadPulumi();
   const { values, secretKeys } = stackConfig(opts);
   const region = values["aws:region"] ?? "us-east-1";
   const captured = new Map<string, Captured>();
@@ -349,23 +407,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     });
   }
 
-  const resources = [...captured.values()];
-  const ofType = (type: string) => resources.filter((r) => r.type === type);
-  const find = (type: string, name: string) => resources.find((r) => r.type === type && r.name === name);
-  return {
-    stack: opts.stack,
-    config: values,
-    resources,
-    outputs,
-    warnings,
-    ofType,
-    find,
-    get: (type, name) => {
-      const r = find(type, name);
-      if (!r) throw new Error(`no ${type} named ${name}; have: ${ofType(type).map((x) => x.name).join(", ") || "none"}`);
-      return r;
-    },
-  };
+  return { stack: opts.stack, config: values, resources: [...captured.values()], outputs, warnings };
 }
 
 /** Deserializes the mock monitor's stored state (a protobuf-ready object) into plain values. */
@@ -378,6 +420,7 @@ async function decode(state: any): Promise<Record<string, any>> {
 }
 
 function unwrapSecrets(v: any): any {
+  const pulumi = loadPulumi();
   if (Array.isArray(v)) return v.map(unwrapSecrets);
   if (v && typeof v === "object") {
     if (v[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return unwrapSecrets(v.value);
@@ -387,7 +430,8 @@ function unwrapSecrets(v: any): any {
 }
 
 async function resolveDeep(v: any): Promise<any> {
-  if (pulumi.Output.isInstance(v)) return resolveDeep(await new Promise((resolve) => (v as pulumi.Output<any>).apply(resolve)));
+  const pulumi = loadPulumi();
+  if (pulumi.Output.isInstance(v)) return resolveDeep(await new Promise((resolve) => (v as PulumiModule.Output<any>).apply(resolve)));
   if (Array.isArray(v)) return Promise.all(v.map(resolveDeep));
   if (v && typeof v === "object") {
     const entries = await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await resolveDeep(x)] as const));
