@@ -597,41 +597,32 @@ export class FargateService extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const cpu = new aws.cloudwatch.MetricAlarm(
-      `${name}-cpu`,
-      {
-        ...common,
-        name: `${pulumi.getStack()}-${name}-cpu-high`,
-        alarmDescription: `${name}: CPU above ${alarms.cpuPercent}% of the task's reservation`,
-        namespace: "AWS/ECS",
-        metricName: "CPUUtilization",
-        period: 60,
-        dimensions,
-        statistic: "Average",
-        threshold: alarms.cpuPercent,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
-      { parent: this },
+    const utilization = (
+      [
+        ["cpu", "CPU", "CPUUtilization", alarms.cpuPercent],
+        ["memory", "memory", "MemoryUtilization", alarms.memoryPercent],
+      ] as const
+    ).map(
+      ([id, label, metricName, percent]) =>
+        new aws.cloudwatch.MetricAlarm(
+          `${name}-${id}`,
+          {
+            ...common,
+            name: `${pulumi.getStack()}-${name}-${id}-high`,
+            alarmDescription: `${name}: ${label} above ${percent}% of the task's reservation`,
+            namespace: "AWS/ECS",
+            metricName,
+            period: 60,
+            dimensions,
+            statistic: "Average",
+            threshold: percent,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "notBreaching",
+          },
+          { parent: this },
+        ),
     );
-    const memory = new aws.cloudwatch.MetricAlarm(
-      `${name}-memory`,
-      {
-        ...common,
-        name: `${pulumi.getStack()}-${name}-memory-high`,
-        alarmDescription: `${name}: memory above ${alarms.memoryPercent}% of the task's reservation`,
-        namespace: "AWS/ECS",
-        metricName: "MemoryUtilization",
-        period: 60,
-        dimensions,
-        statistic: "Average",
-        threshold: alarms.memoryPercent,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
-      { parent: this },
-    );
-    this.alarmNames.push(running.name, cpu.name, memory.name);
+    this.alarmNames.push(running.name, ...utilization.map((a) => a.name));
   }
 }
 

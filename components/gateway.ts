@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "../config";
-import { AlarmArgs, FargateService } from "./fargate-service";
+import { FargateService } from "./fargate-service";
+import { SystemArgs, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
 import { chromaHealthCheck, gatewayHealthCheck } from "./health-checks";
 import { Image } from "./image";
-import { Network } from "./network";
-import { Platform } from "./platform";
 import { Secret } from "./secret";
 import { Volume } from "./volume";
 
@@ -17,14 +15,7 @@ export const ADMIN_KEY_VARIABLE = "MCP_GATEWAY_ADMIN_API_KEY";
 /** The key-management API, unauthenticated in the app: reachable only from the admin CIDRs. */
 export const KEY_API_PATH = "/api/keys*";
 
-export interface GatewayArgs {
-  config: StackConfig;
-  network: Network;
-  platform: Platform;
-  /** Private subnet count (mount targets are one per subnet). */
-  subnetCount: number;
-  alarms: AlarmArgs;
-}
+export type GatewayArgs = SystemArgs;
 
 /**
  * The MCP Gateway with ChromaDB as a sidecar in the same task (reached at localhost:8000), its tenants,
@@ -40,40 +31,25 @@ export class Gateway extends pulumi.ComponentResource {
 
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-platform:system:Gateway", name, {}, opts);
-    const { config, network, platform } = args;
+    const { config, platform } = args;
     const gw = config.gateway;
     const parent = { parent: this };
 
     this.image = new Image(
       "gateway",
-      {
-        dockerfile: "gateway.Dockerfile",
-        contextPath: config.appRepoPath,
-        sourceDirs: ["mcp-gateway"],
-        architecture: config.architecture,
-        keepImages: config.ecrKeepImages,
-        missingContext: config.missingContext,
-        forceDelete: !config.protectState,
-      },
+      { ...sharedImageArgs(config), dockerfile: "gateway.Dockerfile", sourceDirs: ["mcp-gateway"] },
       parent,
     );
 
     this.volume = new Volume(
       "gateway",
       {
-        vpcId: network.vpcId,
-        subnetIds: network.privateSubnetIds,
-        subnetCount: args.subnetCount,
+        ...sharedVolumeArgs(args),
         accessPoints: [
           { name: "tenants", path: "/gateway/tenants" },
           { name: "workspace", path: "/gateway/workspace" },
           ...(gw.intelligenceEnabled ? [{ name: "chroma", path: "/gateway/chroma" }] : []),
         ],
-        throughputMode: config.efs.throughputMode,
-        provisionedThroughputMibps: config.efs.provisionedThroughputMibps,
-        transitionToIa: config.efs.transitionToIa,
-        protectState: config.protectState,
-        alarmTopicArn: args.alarms.topicArn,
       },
       parent,
     );
@@ -109,14 +85,8 @@ export class Gateway extends pulumi.ComponentResource {
     this.service = new FargateService(
       "gateway",
       {
-        clusterArn: platform.cluster.arn,
-        clusterName: platform.cluster.name,
-        vpcId: network.vpcId,
-        subnetIds: network.privateSubnetIds,
-        loadBalancer: platform.loadBalancer,
-        albSecurityGroupId: platform.albSecurityGroup.id,
+        ...sharedServiceArgs(args),
         size: gw,
-        architecture: config.architecture,
         containers: [
           ...chroma,
           {
@@ -150,14 +120,10 @@ export class Gateway extends pulumi.ComponentResource {
           },
         ],
         volumes: [this.volume],
-        healthCheck: config.healthCheck,
         healthCheckGracePeriodSeconds: gw.healthCheckGracePeriodSeconds,
-        logRetentionDays: config.logRetentionDays,
         scaling: { mode: "singleWriter" },
         // The gateway proxies to MCP servers on whatever ports they use.
         egress: "any",
-        enableExecuteCommand: config.ecsExec,
-        alarms: args.alarms,
       },
       parent,
     );

@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "../config";
-import { AlarmArgs, FargateService } from "./fargate-service";
+import { FargateService } from "./fargate-service";
+import { SystemArgs, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
 import { bodyStatusHealthCheck, statusCodeHealthCheck, tcpHealthCheck } from "./health-checks";
 import { Image } from "./image";
-import { Network } from "./network";
-import { Platform } from "./platform";
 import { Secret } from "./secret";
 import { Volume } from "./volume";
 
@@ -14,13 +12,7 @@ export const CONTROL_PLANE_PORT = 8001;
 /** Hugging Face cache of the image (HF_HOME); the image runs as uid 1000, so not under /root. */
 export const HF_CACHE_DIR = "/app/hf-cache";
 
-export interface SecurityStackArgs {
-  config: StackConfig;
-  network: Network;
-  platform: Platform;
-  subnetCount: number;
-  alarms: AlarmArgs;
-}
+export type SecurityStackArgs = SystemArgs;
 
 /**
  * The AI Security Stack: one image, three containers in one task where the seed ran supervisord — data plane
@@ -38,20 +30,16 @@ export class SecurityStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecurityStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-platform:system:SecurityStack", name, {}, opts);
-    const { config, network, platform } = args;
+    const { config, platform } = args;
     const ss = config.securityStack;
     const parent = { parent: this };
 
     this.image = new Image(
       "security-stack",
       {
+        ...sharedImageArgs(config),
         dockerfile: "security-stack.Dockerfile",
-        contextPath: config.appRepoPath,
         sourceDirs: ["management-plane", "policy_control_plane", "semantic-sandbox", "tupl_data_plane"],
-        architecture: config.architecture,
-        keepImages: config.ecrKeepImages,
-        missingContext: config.missingContext,
-        forceDelete: !config.protectState,
       },
       parent,
     );
@@ -59,18 +47,11 @@ export class SecurityStack extends pulumi.ComponentResource {
     this.volume = new Volume(
       "security-stack",
       {
-        vpcId: network.vpcId,
-        subnetIds: network.privateSubnetIds,
-        subnetCount: args.subnetCount,
+        ...sharedVolumeArgs(args),
         accessPoints: [
           { name: "data", path: "/security-stack/data" },
           { name: "hf-cache", path: "/security-stack/hf-cache" },
         ],
-        throughputMode: config.efs.throughputMode,
-        provisionedThroughputMibps: config.efs.provisionedThroughputMibps,
-        transitionToIa: config.efs.transitionToIa,
-        protectState: config.protectState,
-        alarmTopicArn: args.alarms.topicArn,
       },
       parent,
     );
@@ -94,14 +75,8 @@ export class SecurityStack extends pulumi.ComponentResource {
     this.service = new FargateService(
       "security",
       {
-        clusterArn: platform.cluster.arn,
-        clusterName: platform.cluster.name,
-        vpcId: network.vpcId,
-        subnetIds: network.privateSubnetIds,
-        loadBalancer: platform.loadBalancer,
-        albSecurityGroupId: platform.albSecurityGroup.id,
+        ...sharedServiceArgs(args),
         size: ss,
-        architecture: config.architecture,
         containers: [
           {
             name: "data-plane",
@@ -145,13 +120,9 @@ export class SecurityStack extends pulumi.ComponentResource {
           { endpoint: platform.endpoint("control"), containerName: "control-plane", containerPort: CONTROL_PLANE_PORT, healthCheckPath: "/health" },
         ],
         volumes: [this.volume],
-        healthCheck: config.healthCheck,
         healthCheckGracePeriodSeconds: ss.healthCheckGracePeriodSeconds,
-        logRetentionDays: config.logRetentionDays,
         scaling: { mode: "singleWriter" },
         egress: "https",
-        enableExecuteCommand: config.ecsExec,
-        alarms: args.alarms,
       },
       parent,
     );

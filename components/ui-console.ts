@@ -1,23 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "../config";
-import { AlarmArgs, FargateService } from "./fargate-service";
+import { FargateService } from "./fargate-service";
+import { SystemArgs, sharedImageArgs, sharedServiceArgs } from "./system";
 import { wgetHealthCheck } from "./health-checks";
 import { Image } from "./image";
-import { Network } from "./network";
-import { Platform } from "./platform";
 
 /** nginx runs unprivileged in the image; Fargate cannot grant the capability to bind port 80. */
 export const CONSOLE_PORT = 8080;
 
-export interface UiConsoleArgs {
-  config: StackConfig;
-  network: Network;
-  platform: Platform;
+export interface UiConsoleArgs extends SystemArgs {
   /** The management plane's public URL (VITE_API_BASE_URL), an output of the security stack. */
   apiUrl: pulumi.Input<string>;
   /** The gateway's public URL (VITE_GATEWAY_BASE_URL), an output of the gateway. */
   gatewayUrl: pulumi.Input<string>;
-  alarms: AlarmArgs;
 }
 
 /** The origin (scheme://host[:port]) of a URL, for the Content-Security-Policy. */
@@ -36,15 +30,15 @@ export class UiConsole extends pulumi.ComponentResource {
 
   constructor(name: string, args: UiConsoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-platform:system:UiConsole", name, {}, opts);
-    const { config, network, platform } = args;
+    const { config, platform } = args;
     const ui = config.uiConsole;
     const parent = { parent: this };
 
     this.image = new Image(
       "ui-console",
       {
+        ...sharedImageArgs(config),
         dockerfile: "ui-console.Dockerfile",
-        contextPath: config.appRepoPath,
         sourceDirs: ["mcp-ui"],
         infraDirs: ["ui-console"],
         buildArgs: {
@@ -53,10 +47,6 @@ export class UiConsole extends pulumi.ComponentResource {
           VITE_SUPABASE_URL: config.supabase.url,
           VITE_SUPABASE_ANON_KEY: config.supabase.anonKey,
         },
-        architecture: config.architecture,
-        keepImages: config.ecrKeepImages,
-        missingContext: config.missingContext,
-        forceDelete: !config.protectState,
       },
       parent,
     );
@@ -64,14 +54,8 @@ export class UiConsole extends pulumi.ComponentResource {
     this.service = new FargateService(
       "console",
       {
-        clusterArn: platform.cluster.arn,
-        clusterName: platform.cluster.name,
-        vpcId: network.vpcId,
-        subnetIds: network.privateSubnetIds,
-        loadBalancer: platform.loadBalancer,
-        albSecurityGroupId: platform.albSecurityGroup.id,
+        ...sharedServiceArgs(args),
         size: ui,
-        architecture: config.architecture,
         containers: [
           {
             name: "console",
@@ -87,13 +71,9 @@ export class UiConsole extends pulumi.ComponentResource {
           },
         ],
         exposedPorts: [{ endpoint: platform.endpoint("console"), containerName: "console", containerPort: CONSOLE_PORT, healthCheckPath: "/health" }],
-        healthCheck: config.healthCheck,
         healthCheckGracePeriodSeconds: 30,
-        logRetentionDays: config.logRetentionDays,
         scaling: { mode: "stateless", min: ui.minCount, max: ui.maxCount },
         egress: "https",
-        enableExecuteCommand: config.ecsExec,
-        alarms: args.alarms,
       },
       parent,
     );
