@@ -124,7 +124,9 @@ export type ContainerDefinition = {
 };
 
 /** Seconds a rolling deploy of one stateless target takes at best: healthy checks in a row, then draining. */
-export function rolloutBoundSeconds(t: HealthCheckTiming): number {
+export function rolloutBoundSeconds(
+  t: Pick<HealthCheckTiming, "healthyThreshold" | "intervalSeconds" | "deregistrationDelaySeconds">,
+): number {
   return t.healthyThreshold * t.intervalSeconds + t.deregistrationDelaySeconds;
 }
 
@@ -518,7 +520,7 @@ export class FargateService extends pulumi.ComponentResource {
     const alarms = args.alarms!;
     const dimensions = { TargetGroup: targetGroup.arnSuffix, LoadBalancer: args.loadBalancer.arnSuffix };
     // A starting task fails target checks until its grace period is over; the alarm must not fire before that.
-    const unhealthyPeriods = Math.max(alarms.evaluationPeriods, Math.ceil(args.healthCheckGracePeriodSeconds / 60));
+    const unhealthyPeriods = minutesCoveringGrace(alarms.evaluationPeriods, args.healthCheckGracePeriodSeconds);
     const unhealthy = new aws.cloudwatch.MetricAlarm(
       `${tgName}-unhealthy`,
       {
@@ -593,7 +595,7 @@ export class FargateService extends pulumi.ComponentResource {
         comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "breaching",
         // A single-writer deploy stops the old task first; allow the grace period before alarming.
-        evaluationPeriods: Math.max(alarms.evaluationPeriods, Math.ceil(args.healthCheckGracePeriodSeconds / 60)),
+        evaluationPeriods: minutesCoveringGrace(alarms.evaluationPeriods, args.healthCheckGracePeriodSeconds),
       },
       { parent: this },
     );
@@ -624,6 +626,11 @@ export class FargateService extends pulumi.ComponentResource {
     );
     this.alarmNames.push(running.name, ...utilization.map((a) => a.name));
   }
+}
+
+/** One-minute evaluation periods: at least the configured number, and enough to outlast a start's grace period. */
+function minutesCoveringGrace(configuredPeriods: number, gracePeriodSeconds: number): number {
+  return Math.max(configuredPeriods, Math.ceil(gracePeriodSeconds / 60));
 }
 
 interface ResolvedContainer {

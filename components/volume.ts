@@ -57,8 +57,6 @@ export class Volume extends pulumi.ComponentResource {
   public readonly securityGroup: aws.ec2.SecurityGroup;
   public readonly mountTargets: aws.efs.MountTarget[];
   public readonly mounts: VolumeMount[];
-  public throughputAlarm?: aws.cloudwatch.MetricAlarm;
-  private readonly clients: aws.vpc.SecurityGroupIngressRule[] = [];
 
   constructor(private readonly volumeName: string, args: VolumeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-platform:volume:Volume", volumeName, {}, opts);
@@ -149,7 +147,7 @@ export class Volume extends pulumi.ComponentResource {
     const dimensions = { FileSystemId: this.fileSystem.id };
     const common = { evaluationPeriods: 5, alarmActions: [topicArn], okActions: [topicArn], treatMissingData: "notBreaching" };
     if (mode === "bursting") {
-      this.throughputAlarm = new aws.cloudwatch.MetricAlarm(
+      new aws.cloudwatch.MetricAlarm(
         `${name}-burst-credits`,
         {
           ...common,
@@ -168,7 +166,7 @@ export class Volume extends pulumi.ComponentResource {
       return;
     }
     // Throughput use in percent: metered bytes per second over the permitted throughput (AWS's formula).
-    this.throughputAlarm = new aws.cloudwatch.MetricAlarm(
+    new aws.cloudwatch.MetricAlarm(
       `${name}-throughput`,
       {
         ...common,
@@ -194,19 +192,17 @@ export class Volume extends pulumi.ComponentResource {
 
   /** Admits NFS from a task security group; called by the service that mounts the volume. */
   allowClient(clientName: string, securityGroupId: pulumi.Input<string>): void {
-    this.clients.push(
-      new aws.vpc.SecurityGroupIngressRule(
-        `${this.volumeName}-nfs-from-${clientName}`,
-        {
-          securityGroupId: this.securityGroup.id,
-          referencedSecurityGroupId: securityGroupId,
-          ipProtocol: "tcp",
-          fromPort: 2049,
-          toPort: 2049,
-          description: `NFS from ${clientName} tasks`,
-        },
-        { parent: this },
-      ),
+    new aws.vpc.SecurityGroupIngressRule(
+      `${this.volumeName}-nfs-from-${clientName}`,
+      {
+        securityGroupId: this.securityGroup.id,
+        referencedSecurityGroupId: securityGroupId,
+        ipProtocol: "tcp",
+        fromPort: 2049,
+        toPort: 2049,
+        description: `NFS from ${clientName} tasks`,
+      },
+      { parent: this },
     );
   }
 

@@ -1,4 +1,5 @@
 /** Markdown of a stack plan: the resource tree with the settings a reviewer checks, outputs, rollout bounds, cost. */
+import { rolloutBoundSeconds } from "../../components/fargate-service";
 import { CostEstimate, money, usd } from "./cost";
 import { OWNERS, OWNER_TITLES, ServicePlan, StackPlan, SYSTEMS, SystemKey } from "./model";
 
@@ -179,7 +180,7 @@ function renderRollout(plan: StackPlan): string[] {
     .filter((k) => k in bounds)
     .map((k) => {
       const tg = plan.services.find((s) => s.owner === k)?.targetGroups[0];
-      const formula = tg ? tg.healthyThreshold * tg.intervalSeconds + tg.deregistrationDelaySeconds : undefined;
+      const formula = tg ? rolloutBoundSeconds(tg) : undefined;
       return [
         SYSTEMS[k].title,
         `${bounds[k]} s`,

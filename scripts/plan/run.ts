@@ -3,12 +3,10 @@
  * app checkout (a missing one is a warning, not an error), config overrides, and a record of which operator
  * values were filled with stand-ins.
  */
-import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, configSchema } from "../../config-schema";
-import { OPERATOR_VALUES, ROOT, StackName, runProgram, stackConfig } from "../../tests/support/harness";
+import { PROJECT } from "../../config-schema";
+import { OPERATOR_VALUES, ROOT, StackName, committedConfig, runProgram, stackConfig } from "../../tests/support/harness";
 import { StackPlan, TYPES, buildPlan } from "./model";
 
 export const STACKS: StackName[] = ["staging", "prod"];
@@ -23,12 +21,6 @@ export interface StackRunOptions {
 
 const unqualified = (key: string) => (key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key);
 
-/** The stack's configured appRepoPath, resolved like `pulumi preview` does: against the project directory. */
-function configuredAppRepoPath(stack: StackName): string {
-  const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
-  const value = file.config?.[`${PROJECT}:appRepoPath`] ?? configSchema.appRepoPath.default;
-  return String(value);
-}
 
 /** Runs the program for a stack and builds its plan model; rejects with the program's error (e.g. ConfigError). */
 export async function runStack(opts: StackRunOptions): Promise<StackPlan> {
@@ -40,7 +32,7 @@ export async function runStack(opts: StackRunOptions): Promise<StackPlan> {
       delete overrides[key];
     }
   }
-  const resolvedAppRepo = path.resolve(ROOT, appRepoPath ?? configuredAppRepoPath(opts.stack));
+  const resolvedAppRepo = path.resolve(ROOT, appRepoPath ?? committedConfig(opts.stack)[`${PROJECT}:appRepoPath`]);
 
   // What the stack config holds before the harness fills operator values in.
   const { values } = stackConfig({ stack: opts.stack, config: overrides, operatorValues: false, appRepoPath: resolvedAppRepo });

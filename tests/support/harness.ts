@@ -90,12 +90,12 @@ export const OPERATOR_VALUES: Record<string, { value: string; secret: boolean }>
 const toConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 const qualify = (key: string): string => (key.includes(":") ? key : `${PROJECT}:${key}`);
 
-/** The config the Pulumi CLI would hand the program: project defaults, then the stack file, then overrides. */
-export function stackConfig(opts: RunOptions): { values: Record<string, string>; secretKeys: string[] } {
+/** The config as committed: Pulumi.yaml's defaults overlaid with the stack file, by qualified key. */
+export function committedConfig(stack: StackName): Record<string, string> {
   const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
     config: Record<string, { default?: unknown }>;
   };
-  const stackFile = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${opts.stack}.yaml`), "utf8")) as {
+  const stackFile = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
     config?: Record<string, unknown>;
   };
   const values: Record<string, string> = {};
@@ -103,6 +103,12 @@ export function stackConfig(opts: RunOptions): { values: Record<string, string>;
     if (spec.default !== undefined) values[qualify(key)] = toConfigString(spec.default);
   }
   for (const [key, v] of Object.entries(stackFile.config ?? {})) values[key] = toConfigString(v);
+  return values;
+}
+
+/** The config the Pulumi CLI would hand the program: project defaults, then the stack file, then overrides. */
+export function stackConfig(opts: RunOptions): { values: Record<string, string>; secretKeys: string[] } {
+  const values = committedConfig(opts.stack);
   const secretKeys: string[] = [];
   if (opts.operatorValues !== false) {
     for (const [key, { value, secret }] of Object.entries(OPERATOR_VALUES)) {
