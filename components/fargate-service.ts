@@ -1,54 +1,12 @@
-import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Architecture, HealthCheckTiming, TaskSize } from "../config";
+import { ContainerSpec, renderContainerDefinitions, withHealthCheckDefaults } from "./container-definition";
+import { ContainerTiming, DeployTime, deployTime, serviceTimeouts } from "./deploy-time";
 import { Endpoint } from "./platform";
-import { Secret } from "./secret";
 import { Volume } from "./volume";
 
-/** A container's health check, run by ECS inside the container. Limits are ECS's. */
-export interface ContainerHealthCheck {
-  /** `["CMD-SHELL", "..."]` or `["CMD", ...]`; only tools the image has. */
-  command: string[];
-  /** Seconds between checks (5 to 300). @default 15 */
-  intervalSeconds?: number;
-  /** Seconds before a check counts as failed (2 to 60). @default 5 */
-  timeoutSeconds?: number;
-  /** Failures in a row before the container is unhealthy (1 to 10). @default 3 */
-  retries?: number;
-  /** Seconds after start in which failures do not count (0 to 300). @default 60 */
-  startPeriodSeconds?: number;
-}
-
-export interface ContainerMount {
-  /** Name of a volume mount (an access point of one of the service's volumes). */
-  volume: string;
-  /** @example "/app/tenants" */
-  containerPath: string;
-  readOnly?: boolean;
-}
-
-/** An image from our ECR repositories (pull granted by exact ARN) or a public image by name. */
-export type ContainerImage = { ref: pulumi.Input<string>; repositoryArn: pulumi.Input<string> } | { publicName: string };
-
-export interface ContainerSpec {
-  /** @example "gateway" */
-  name: string;
-  image: ContainerImage;
-  /** Overrides the image's CMD. */
-  command?: string[];
-  workingDirectory?: string;
-  /** Ports the container listens on (within the task; exposure is separate). */
-  ports?: number[];
-  /** Plain settings; never secrets. */
-  environment?: Record<string, pulumi.Input<string>>;
-  /** Secrets by environment variable name; injected by ECS from Secrets Manager at task start. */
-  secrets?: Record<string, Secret>;
-  healthCheck: ContainerHealthCheck;
-  /** Containers that must reach a state before this one starts. */
-  dependsOn?: { containerName: string; condition: "START" | "HEALTHY" | "COMPLETE" | "SUCCESS" }[];
-  mounts?: ContainerMount[];
-}
+export type { ContainerHealthCheck, ContainerImage, ContainerMount, ContainerSpec } from "./container-definition";
 
 /** A container port published through the shared load balancer. */
 export interface ExposedPort {
@@ -105,24 +63,6 @@ export interface FargateServiceArgs {
 /** Logical names of target groups must leave room for the 8 characters the provider appends (32 in all). */
 export const MAX_TARGET_GROUP_LOGICAL_NAME = 24;
 
-/** Keys of an ECS container definition we write; anything else would be dropped silently by ECS. */
-export type ContainerDefinition = {
-  name: string;
-  image: string;
-  essential: boolean;
-  command?: string[];
-  workingDirectory?: string;
-  portMappings: { containerPort: number; protocol: "tcp" }[];
-  environment: { name: string; value: string }[];
-  secrets: { name: string; valueFrom: string }[];
-  healthCheck: { command: string[]; interval: number; timeout: number; retries: number; startPeriod: number };
-  dependsOn?: { containerName: string; condition: string }[];
-  mountPoints: { sourceVolume: string; containerPath: string; readOnly: boolean }[];
-  logConfiguration: { logDriver: "awslogs"; options: Record<string, string> };
-  dockerLabels: Record<string, string>;
-  linuxParameters: { initProcessEnabled: boolean };
-};
-
 /** Seconds a rolling deploy of one stateless target takes at best: healthy checks in a row, then draining. */
 export function rolloutBoundSeconds(
   t: Pick<HealthCheckTiming, "healthyThreshold" | "intervalSeconds" | "deregistrationDelaySeconds">,
@@ -144,8 +84,9 @@ export class FargateService extends pulumi.ComponentResource {
   public readonly executionRole: aws.iam.Role;
   public readonly taskRole: aws.iam.Role;
   public readonly targetGroups: aws.lb.TargetGroup[] = [];
-  public readonly alarmNames: pulumi.Output<string>[] = [];
   public readonly rolloutBoundSeconds: number;
+  /** The worst good deploy of this service, phase by phase; its custom timeouts are derived from it. */
+  public readonly deployTime: DeployTime;
 
   constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-platform:service:FargateService", name, {}, opts);
@@ -169,9 +110,12 @@ export class FargateService extends pulumi.ComponentResource {
       { vpcId: args.vpcId, description: `${name} tasks: in from the load balancer on exposed ports only`, tags: { Name: `${name}-tasks` } },
       parent,
     );
+    // Every rule the tasks need to pull images, read secrets, pass target checks and mount EFS: the service
+    // waits for all of them (see `prerequisites` below).
+    const networkRules: pulumi.Resource[] = [];
     const exposedContainerPorts = [...new Set(args.exposedPorts.map((p) => p.containerPort))];
     for (const port of exposedContainerPorts) {
-      new aws.vpc.SecurityGroupIngressRule(
+      networkRules.push(new aws.vpc.SecurityGroupIngressRule(
         `${name}-in-${port}`,
         {
           securityGroupId: this.securityGroup.id,
@@ -182,8 +126,8 @@ export class FargateService extends pulumi.ComponentResource {
           description: `Port ${port} from the load balancer`,
         },
         parent,
-      );
-      new aws.vpc.SecurityGroupEgressRule(
+      ));
+      networkRules.push(new aws.vpc.SecurityGroupEgressRule(
         `${name}-alb-out-${port}`,
         {
           securityGroupId: args.albSecurityGroupId,
@@ -194,10 +138,10 @@ export class FargateService extends pulumi.ComponentResource {
           description: `Load balancer to ${name} tasks on ${port}`,
         },
         parent,
-      );
+      ));
     }
     const anyEgress = args.egress === "any";
-    new aws.vpc.SecurityGroupEgressRule(
+    networkRules.push(new aws.vpc.SecurityGroupEgressRule(
       `${name}-out-${anyEgress ? "tcp" : "https"}`,
       {
         securityGroupId: this.securityGroup.id,
@@ -208,9 +152,9 @@ export class FargateService extends pulumi.ComponentResource {
         description: anyEgress ? "Any TCP: upstream servers on arbitrary ports" : "HTTPS: ECR, Secrets Manager, CloudWatch Logs, third-party APIs",
       },
       parent,
-    );
+    ));
     for (const [i, volume] of volumes.entries()) {
-      new aws.vpc.SecurityGroupEgressRule(
+      networkRules.push(new aws.vpc.SecurityGroupEgressRule(
         `${name}-out-nfs-${i}`,
         {
           securityGroupId: this.securityGroup.id,
@@ -218,11 +162,11 @@ export class FargateService extends pulumi.ComponentResource {
           ipProtocol: "tcp",
           fromPort: 2049,
           toPort: 2049,
-          description: "NFS to the service's EFS mount targets",
+          // EC2 allows only a-z A-Z 0-9, spaces and ._-:/()#,@[]+=&;{}!$* in descriptions (no apostrophe).
+          description: "NFS to the EFS mount targets",
         },
         parent,
-      );
-      volume.allowClient(name, this.securityGroup.id);
+      ), volume.allowClient(name, this.securityGroup.id));
     }
 
     // --- IAM: the execution role starts the task; the task role is what the application may do.
@@ -232,7 +176,8 @@ export class FargateService extends pulumi.ComponentResource {
     const repositoryArns = uniqueOutputs(
       args.containers.flatMap((c) => ("repositoryArn" in c.image ? [pulumi.output(c.image.repositoryArn)] : [])),
     );
-    new aws.iam.RolePolicy(
+    const rolePolicies: aws.iam.RolePolicy[] = [];
+    rolePolicies.push(new aws.iam.RolePolicy(
       `${name}-execution`,
       {
         role: this.executionRole.id,
@@ -260,7 +205,7 @@ export class FargateService extends pulumi.ComponentResource {
         ),
       },
       parent,
-    );
+    ));
 
     this.taskRole = new aws.iam.Role(`${name}-task`, { assumeRolePolicy: JSON.stringify(assumeEcsTasks) }, parent);
     const taskStatements: pulumi.Output<aws.iam.PolicyStatement>[] = volumes.map((v) => v.clientPolicyStatement());
@@ -275,57 +220,19 @@ export class FargateService extends pulumi.ComponentResource {
       );
     }
     if (taskStatements.length > 0) {
-      new aws.iam.RolePolicy(
+      rolePolicies.push(new aws.iam.RolePolicy(
         `${name}-task`,
         {
           role: this.taskRole.id,
           policy: pulumi.all(taskStatements).apply((Statement) => JSON.stringify({ Version: "2012-10-17", Statement })),
         },
         parent,
-      );
+      ));
     }
 
     // --- Task definition
     const region = aws.getRegionOutput({}, parent).region;
-    const containerDefinitions = pulumi
-      .all([
-        region,
-        this.logGroup.name,
-        pulumi.all(args.containers.map((c) => resolveContainer(c))),
-      ])
-      .apply(([regionName, logGroupName, resolved]) =>
-        JSON.stringify(
-          resolved.map((c): ContainerDefinition => ({
-            name: c.spec.name,
-            image: c.image,
-            essential: true,
-            ...(c.spec.command ? { command: c.spec.command } : {}),
-            ...(c.spec.workingDirectory ? { workingDirectory: c.spec.workingDirectory } : {}),
-            portMappings: (c.spec.ports ?? []).map((containerPort) => ({ containerPort, protocol: "tcp" as const })),
-            environment: Object.entries(c.environment).sort().map(([n, value]) => ({ name: n, value })),
-            secrets: c.secrets.map(([n, valueFrom]) => ({ name: n, valueFrom })),
-            healthCheck: {
-              command: c.spec.healthCheck.command,
-              interval: c.spec.healthCheck.intervalSeconds ?? 15,
-              timeout: c.spec.healthCheck.timeoutSeconds ?? 5,
-              retries: c.spec.healthCheck.retries ?? 3,
-              startPeriod: c.spec.healthCheck.startPeriodSeconds ?? 60,
-            },
-            ...(c.spec.dependsOn ? { dependsOn: c.spec.dependsOn } : {}),
-            mountPoints: (c.spec.mounts ?? []).map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, readOnly: m.readOnly ?? false })),
-            logConfiguration: {
-              logDriver: "awslogs",
-              options: { "awslogs-group": logGroupName, "awslogs-region": regionName, "awslogs-stream-prefix": c.spec.name },
-            },
-            // ECS reads secrets only when a task starts: a new secret version changes this label, hence the
-            // task definition, hence a deployment of exactly the services that use the secret.
-            dockerLabels: c.secretVersions ? { "ai-platform.secret-versions": c.secretVersions } : {},
-            // An init process as PID 1 forwards SIGTERM (node and python ignore it as PID 1, so every stop
-            // would wait out the stop timeout) and reaps ECS Exec's agent processes.
-            linuxParameters: { initProcessEnabled: true },
-          })),
-        ),
-      );
+    const containerDefinitions = renderContainerDefinitions(args.containers, { logGroupName: this.logGroup.name, region });
 
     this.taskDefinition = new aws.ecs.TaskDefinition(
       name,
@@ -352,6 +259,8 @@ export class FargateService extends pulumi.ComponentResource {
     );
 
     // --- Load balancing: a target group per exposed port and its listener rules.
+    const listenerRules: aws.lb.ListenerRule[] = [];
+    const rollbackAlarms: RollbackAlarm[] = [];
     const loadBalancers = args.exposedPorts.map((port) => {
       const tgName = `${name}-${port.containerPort}`;
       const targetGroup = new aws.lb.TargetGroup(
@@ -377,9 +286,28 @@ export class FargateService extends pulumi.ComponentResource {
         { parent: this, deleteBeforeReplace: false },
       );
       this.targetGroups.push(targetGroup);
-      this.createListenerRules(tgName, port, targetGroup);
-      if (args.alarms) this.createTargetAlarms(tgName, port, targetGroup, args);
+      listenerRules.push(...this.createListenerRules(tgName, port, targetGroup));
+      if (args.alarms) rollbackAlarms.push(...this.createTargetAlarms(tgName, port, targetGroup, args));
       return { targetGroupArn: targetGroup.arn, containerName: port.containerName, containerPort: port.containerPort };
+    });
+
+    // --- What the first task needs before it starts. The engine creates a resource as soon as what it
+    // references exists, and the service references none of these: without the wait, CreateService fails on a
+    // target group no listener rule attaches yet, and the first tasks fail on mount targets that are still
+    // creating, missing NFS or egress rules, or role policies that do not exist yet, until the circuit breaker
+    // fails a first deployment that has nothing to roll back to.
+    const prerequisites: pulumi.Resource[] = [
+      ...listenerRules,
+      ...networkRules,
+      ...volumes.flatMap((v): pulumi.Resource[] => [...v.mountTargets, v.fileSystemPolicy]),
+      ...rolePolicies,
+    ];
+
+    this.deployTime = deployTime({
+      containers: args.containers.map(containerTiming),
+      gracePeriodSeconds: loadBalancers.length ? args.healthCheckGracePeriodSeconds : 0,
+      targets: loadBalancers.length ? args.healthCheck : undefined,
+      bakeSeconds: Math.max(0, ...rollbackAlarms.map((a) => a.windowSeconds)),
     });
 
     const singleWriter = args.scaling.mode === "singleWriter";
@@ -395,7 +323,7 @@ export class FargateService extends pulumi.ComponentResource {
         deploymentMinimumHealthyPercent: singleWriter ? 0 : 100,
         deploymentMaximumPercent: singleWriter ? 100 : 200,
         deploymentCircuitBreaker: { enable: true, rollback: true },
-        alarms: this.alarmNames.length ? { alarmNames: [...this.alarmNames], enable: true, rollback: true } : undefined,
+        alarms: rollbackAlarms.length ? { alarmNames: rollbackAlarms.map((a) => a.alarm.name), enable: true, rollback: true } : undefined,
         healthCheckGracePeriodSeconds: loadBalancers.length ? args.healthCheckGracePeriodSeconds : undefined,
         loadBalancers,
         networkConfiguration: { subnets: args.subnetIds, securityGroups: [this.securityGroup.id], assignPublicIp: false },
@@ -406,6 +334,8 @@ export class FargateService extends pulumi.ComponentResource {
       },
       {
         parent: this,
+        dependsOn: prerequisites,
+        customTimeouts: serviceTimeouts(this.deployTime),
         // Autoscaling owns the running count of a stateless service after creation.
         ignoreChanges: args.scaling.mode === "stateless" ? ["desiredCount"] : [],
       },
@@ -414,18 +344,19 @@ export class FargateService extends pulumi.ComponentResource {
     if (args.scaling.mode === "stateless") this.createAutoscaling(name, args.scaling, args);
     if (args.alarms) this.createServiceAlarms(name, args, args.alarms);
 
-    this.registerOutputs({ serviceName: this.service.name, logGroupName: this.logGroup.name });
+    this.registerOutputs({ serviceName: this.service.name, logGroupName: this.logGroup.name, deployTime: this.deployTime });
   }
 
-  private createListenerRules(tgName: string, port: ExposedPort, targetGroup: aws.lb.TargetGroup): void {
+  private createListenerRules(tgName: string, port: ExposedPort, targetGroup: aws.lb.TargetGroup): aws.lb.ListenerRule[] {
     const endpoint = port.endpoint;
+    const rules: aws.lb.ListenerRule[] = [];
     const hostCondition = endpoint.host ? [{ hostHeader: { values: [endpoint.host] } }] : [];
     let priority = endpoint.priority;
     if (port.restrictedPaths) {
       const { pathPattern, allowCidrs } = port.restrictedPaths;
       // A rule holds at most 5 condition values: host and path take two, so three CIDRs fit per rule.
       for (let i = 0; i < allowCidrs.length; i += 3) {
-        new aws.lb.ListenerRule(
+        rules.push(new aws.lb.ListenerRule(
           `${tgName}-admin-${i / 3}`,
           {
             listenerArn: endpoint.listener.arn,
@@ -434,9 +365,9 @@ export class FargateService extends pulumi.ComponentResource {
             actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
           },
           { parent: this },
-        );
+        ));
       }
-      new aws.lb.ListenerRule(
+      rules.push(new aws.lb.ListenerRule(
         `${tgName}-deny`,
         {
           listenerArn: endpoint.listener.arn,
@@ -445,9 +376,9 @@ export class FargateService extends pulumi.ComponentResource {
           actions: [{ type: "fixed-response", fixedResponse: { statusCode: "403", contentType: "text/plain", messageBody: "Forbidden" } }],
         },
         { parent: this },
-      );
+      ));
     }
-    new aws.lb.ListenerRule(
+    rules.push(new aws.lb.ListenerRule(
       `${tgName}-forward`,
       {
         listenerArn: endpoint.listener.arn,
@@ -456,7 +387,8 @@ export class FargateService extends pulumi.ComponentResource {
         actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
       },
       { parent: this },
-    );
+    ));
+    return rules;
   }
 
   private createAutoscaling(
@@ -516,7 +448,7 @@ export class FargateService extends pulumi.ComponentResource {
   }
 
   /** Target alarms exist before the service, which rolls a deployment back when they fire. */
-  private createTargetAlarms(tgName: string, port: ExposedPort, targetGroup: aws.lb.TargetGroup, args: FargateServiceArgs): void {
+  private createTargetAlarms(tgName: string, port: ExposedPort, targetGroup: aws.lb.TargetGroup, args: FargateServiceArgs): RollbackAlarm[] {
     const alarms = args.alarms!;
     const dimensions = { TargetGroup: targetGroup.arnSuffix, LoadBalancer: args.loadBalancer.arnSuffix };
     // A starting task fails target checks until its grace period is over; the alarm must not fire before that.
@@ -559,7 +491,10 @@ export class FargateService extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.alarmNames.push(unhealthy.name, errors.name);
+    return [
+      { alarm: unhealthy, windowSeconds: unhealthyPeriods * 60 },
+      { alarm: errors, windowSeconds: alarms.evaluationPeriods * 60 },
+    ];
   }
 
   private createServiceAlarms(name: string, args: FargateServiceArgs, alarms: AlarmArgs): void {
@@ -572,7 +507,7 @@ export class FargateService extends pulumi.ComponentResource {
     };
     // Desired minus running, both from Container Insights: catches a service below its desired count at any
     // scale (an autoscaled console whose extra tasks fail to start included).
-    const running = new aws.cloudwatch.MetricAlarm(
+    new aws.cloudwatch.MetricAlarm(
       `${name}-running-tasks`,
       {
         ...common,
@@ -599,7 +534,7 @@ export class FargateService extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const utilization = (
+    (
       [
         ["cpu", "CPU", "CPUUtilization", alarms.cpuPercent],
         ["memory", "memory", "MemoryUtilization", alarms.memoryPercent],
@@ -624,40 +559,27 @@ export class FargateService extends pulumi.ComponentResource {
           { parent: this },
         ),
     );
-    this.alarmNames.push(running.name, ...utilization.map((a) => a.name));
   }
+}
+
+/** An alarm that rolls the service's deployment back, and the window (seconds) ECS bakes the deployment for it. */
+interface RollbackAlarm {
+  alarm: aws.cloudwatch.MetricAlarm;
+  windowSeconds: number;
+}
+
+/** A container's health-check timing with ECS's defaults applied, for the deploy-time bound. */
+function containerTiming(c: ContainerSpec): ContainerTiming {
+  return {
+    name: c.name,
+    ...withHealthCheckDefaults(c.healthCheck),
+    waitsForHealthy: (c.dependsOn ?? []).filter((d) => d.condition === "HEALTHY").map((d) => d.containerName),
+  };
 }
 
 /** One-minute evaluation periods: at least the configured number, and enough to outlast a start's grace period. */
 function minutesCoveringGrace(configuredPeriods: number, gracePeriodSeconds: number): number {
   return Math.max(configuredPeriods, Math.ceil(gracePeriodSeconds / 60));
-}
-
-interface ResolvedContainer {
-  spec: ContainerSpec;
-  image: string;
-  environment: Record<string, string>;
-  secrets: [string, string][];
-  secretVersions?: string;
-}
-
-function resolveContainer(spec: ContainerSpec): pulumi.Output<ResolvedContainer> {
-  const secretEntries = Object.entries(spec.secrets ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  return pulumi
-    .all([
-      "ref" in spec.image ? pulumi.output(spec.image.ref) : pulumi.output(spec.image.publicName),
-      pulumi.all(spec.environment ?? {}),
-      pulumi.all(secretEntries.map(([n, s]) => pulumi.all([n, s.arn, s.versionId]))),
-    ])
-    .apply(([image, environment, secrets]) => ({
-      spec,
-      image,
-      environment: environment as Record<string, string>,
-      secrets: secrets.map(([n, arn]) => [n, arn] as [string, string]),
-      secretVersions: secrets.length
-        ? crypto.createHash("sha256").update(secrets.map(([n, , v]) => `${n}=${v}`).join("\n")).digest("hex").slice(0, 16)
-        : undefined,
-    }));
 }
 
 function uniqueOutputs(values: pulumi.Input<string>[]): pulumi.Output<string[]> {

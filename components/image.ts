@@ -10,8 +10,15 @@ import { Architecture } from "../config";
 /** Directory of our Dockerfiles; also the `infra` named build context (nginx template, scripts). */
 export const DOCKERFILES_DIR = path.resolve(__dirname, "..", "dockerfiles");
 
-/** The tag the registry build cache is kept under; the only mutable tag of the repository. */
+/** The tag the registry build cache is kept under. */
 export const CACHE_TAG = "buildcache";
+
+/**
+ * Days an untagged image stays in the repository. A tag moves when a build is pushed again under the same
+ * content tag (a revert, a retry), which leaves the earlier image untagged; a service that rolled back to it
+ * still runs it, so it must outlive the next successful deploy by a wide margin, not by hours.
+ */
+export const UNTAGGED_IMAGE_DAYS = 14;
 
 export interface ImageArgs {
   /** Dockerfile under `dockerfiles/`. @example "gateway.Dockerfile" */
@@ -39,8 +46,11 @@ export interface ImageArgs {
    * `warn` (the offline plan) reports it and plans the rest.
    */
   missingContext?: "error" | "warn";
-  /** Delete the repository (and its images) with the stack; off keeps images of a protected stack. */
-  forceDelete: boolean;
+  /**
+   * Keep the repository and its images on `pulumi destroy` (prod); off deletes them with the stack, images
+   * included.
+   */
+  protectState: boolean;
 }
 
 /** `linux/amd64` or `linux/arm64`: what buildx calls the Fargate architecture. */
@@ -51,9 +61,9 @@ export function platformOf(architecture: Architecture): dockerBuild.Platform {
 /**
  * An ECR repository and an image built from one of our Dockerfiles against the app repo, pushed to it.
  *
- * The tag is a hash of what goes into the build (Dockerfile, ignore file, source folders, build args), so tags
- * stay immutable and an unchanged build keeps its tag. Tasks use `imageRef`, which pins the pushed digest: a
- * changed image rolls out, an unchanged one does not.
+ * The tag is a hash of what goes into the build (Dockerfile, ignore file, source folders, build args), so an
+ * unchanged build keeps its tag and is not rebuilt. Tasks use `imageRef`, which pins the pushed digest: a changed
+ * image rolls out, an unchanged one does not, and what runs never depends on where a tag points.
  */
 export class Image extends pulumi.ComponentResource {
   public readonly repository: aws.ecr.Repository;
@@ -72,22 +82,28 @@ export class Image extends pulumi.ComponentResource {
     }
     const missing = [args.contextPath, ...args.sourceDirs.map((d) => path.join(args.contextPath, d))].filter((p) => !fs.existsSync(p));
 
+    // Kept on destroy of a protected stack: `forceDelete` off alone would make destroy fail on a repository
+    // that still holds images (RepositoryNotEmptyException).
+    const kept = { parent: this, retainOnDelete: args.protectState };
     this.repository = new aws.ecr.Repository(
       name,
       {
-        // Tags are content hashes and never move; only the build-cache tag is rewritten on every build.
-        imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
-        imageTagMutabilityExclusionFilters: [{ filter: CACHE_TAG, filterType: "WILDCARD" }],
+        // Content tags must accept a second push. docker-build's update is always a fresh build and push to
+        // the same tag, and ECR refuses any push to an existing immutable tag, even of the same digest: a revert
+        // to code whose tag is still kept, a rebuild that only docker-build's own context hash notices (file
+        // modes), and a retry after a failed cache export would all fail `pulumi up`. Tasks pin the digest, so a
+        // moved tag never changes what runs.
+        imageTagMutability: "MUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfigurations: [{ encryptionType: "KMS" }],
-        forceDelete: args.forceDelete,
+        forceDelete: !args.protectState,
       },
-      { parent: this },
+      kept,
     );
     new aws.ecr.LifecyclePolicy(
       name,
       { repository: this.repository.name, policy: JSON.stringify(lifecyclePolicy(args.keepImages)) },
-      { parent: this },
+      kept,
     );
     this.repositoryUrl = this.repository.repositoryUrl;
 
@@ -130,7 +146,9 @@ export class Image extends pulumi.ComponentResource {
         registries: [{ address: this.repository.repositoryUrl, username: auth.userName, password: auth.password }],
         // ECR needs the image-manifest, OCI-typed cache format.
         cacheFrom: [{ registry: { ref: cacheRef } }],
-        cacheTo: [{ registry: { ref: cacheRef, imageManifest: true, ociMediaTypes: true, mode: dockerBuild.CacheMode.Max } }],
+        // BuildKit pushes the image before it exports the cache: a failed export (throttling, a cache bigger than
+        // a layer upload allows) must not fail a deploy whose image is already in the registry.
+        cacheTo: [{ registry: { ref: cacheRef, imageManifest: true, ociMediaTypes: true, mode: dockerBuild.CacheMode.Max, ignoreError: true } }],
       },
       { parent: this },
     );
@@ -141,14 +159,14 @@ export class Image extends pulumi.ComponentResource {
   }
 }
 
-/** ECR lifecycle: drop untagged layers after a day, keep the newest `keep` content-tagged images. */
+/** ECR lifecycle: drop untagged images after `UNTAGGED_IMAGE_DAYS`, keep the newest `keep` content-tagged images. */
 export function lifecyclePolicy(keep: number): object {
   return {
     rules: [
       {
         rulePriority: 1,
-        description: "Expire untagged images after 1 day",
-        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
+        description: `Expire untagged images after ${UNTAGGED_IMAGE_DAYS} days`,
+        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: UNTAGGED_IMAGE_DAYS },
         action: { type: "expire" },
       },
       {

@@ -41,14 +41,14 @@ export function sharedServiceArgs(args: SystemArgs): Pick<
 /** Image settings every system shares: the app checkout, the architecture, retention and protection. */
 export function sharedImageArgs(config: StackConfig): Pick<
   ImageArgs,
-  "contextPath" | "architecture" | "keepImages" | "missingContext" | "forceDelete"
+  "contextPath" | "architecture" | "keepImages" | "missingContext" | "protectState"
 > {
   return {
     contextPath: config.appRepoPath,
     architecture: config.architecture,
     keepImages: config.ecrKeepImages,
     missingContext: config.missingContext,
-    forceDelete: !config.protectState,
+    protectState: config.protectState,
   };
 }
 

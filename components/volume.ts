@@ -56,6 +56,8 @@ export class Volume extends pulumi.ComponentResource {
   public readonly fileSystem: aws.efs.FileSystem;
   public readonly securityGroup: aws.ec2.SecurityGroup;
   public readonly mountTargets: aws.efs.MountTarget[];
+  /** Clients mount only once it exists: it decides who may mount (IAM) and that they must use TLS. */
+  public readonly fileSystemPolicy: aws.efs.FileSystemPolicy;
   public readonly mounts: VolumeMount[];
 
   constructor(private readonly volumeName: string, args: VolumeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -78,7 +80,7 @@ export class Volume extends pulumi.ComponentResource {
     new aws.efs.BackupPolicy(name, { fileSystemId: this.fileSystem.id, backupPolicy: { status: "ENABLED" } }, { parent: this });
     // With any file-system policy in place, EFS grants nothing by default: a client needs an IAM identity
     // allowed to ClientMount/ClientWrite (the task roles), and this policy refuses it without TLS.
-    new aws.efs.FileSystemPolicy(
+    this.fileSystemPolicy = new aws.efs.FileSystemPolicy(
       name,
       {
         fileSystemId: this.fileSystem.id,
@@ -190,9 +192,9 @@ export class Volume extends pulumi.ComponentResource {
     );
   }
 
-  /** Admits NFS from a task security group; called by the service that mounts the volume. */
-  allowClient(clientName: string, securityGroupId: pulumi.Input<string>): void {
-    new aws.vpc.SecurityGroupIngressRule(
+  /** Admits NFS from a task security group; called by the service that mounts the volume, which waits for the rule. */
+  allowClient(clientName: string, securityGroupId: pulumi.Input<string>): aws.vpc.SecurityGroupIngressRule {
+    return new aws.vpc.SecurityGroupIngressRule(
       `${this.volumeName}-nfs-from-${clientName}`,
       {
         securityGroupId: this.securityGroup.id,

@@ -106,14 +106,15 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
       expect(td.inputs.runtimePlatform).toEqual({ cpuArchitecture: "X86_64", operatingSystemFamily: "LINUX" });
       expect(td.inputs.executionRoleArn).toBe(run.get("aws:iam/role:Role", `${service}-execution`).inputs.arn);
       expect(td.inputs.taskRoleArn).toBe(run.get("aws:iam/role:Role", `${service}-task`).inputs.arn);
-      expect(containerDefinitions(td).map((c) => c.name)).toEqual(containers);
+      // The provider sorts containers by name before it compares; they go out in that order.
+      expect(containerDefinitions(td).map((c) => c.name)).toEqual([...containers].sort());
     });
 
     it("starts each container only after the one it needs is healthy", () => {
       const order = containerDefinitions(run.get(TASK_DEFINITION, service)).flatMap((c) =>
         (c.dependsOn ?? []).map((d: { containerName: string; condition: string }) => [c.name, d.containerName, d.condition]),
       );
-      expect(order).toEqual(startOrder);
+      expect(order.sort()).toEqual([...startOrder].sort());
     });
 
     it("logs to its own log group, kept for the stack's retention", () => {

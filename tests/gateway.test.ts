@@ -76,14 +76,14 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
     it("runs the gateway from its ECR image pinned by digest, listening on 3000", () => {
       const repositoryUrl = run.get(T.repository, "gateway").inputs.repositoryUrl;
       expect(c.gateway.image).toMatch(new RegExp(`^${repositoryUrl}:sha-[0-9a-f]+@sha256:[0-9a-f]{64}$`));
-      expect(c.gateway.portMappings).toEqual([{ containerPort: 3000, protocol: "tcp" }]);
+      expect(c.gateway.portMappings).toEqual([{ containerPort: 3000, hostPort: 3000, protocol: "tcp" }]);
       expect(env(c.gateway).MCP_GATEWAY_HTTP_PORT).toBe("3000");
     });
 
     it("runs ChromaDB from the pinned image of the config, never latest, on 8000", () => {
       expect(c.chromadb.image).toBe("chromadb/chroma:1.0.15");
       expect(c.chromadb.image).not.toMatch(/:latest$|^[^:]+$/);
-      expect(c.chromadb.portMappings).toEqual([{ containerPort: 8000, protocol: "tcp" }]);
+      expect(c.chromadb.portMappings).toEqual([{ containerPort: 8000, hostPort: 8000, protocol: "tcp" }]);
     });
 
     it("gives ChromaDB persistence on and telemetry off", () => {
@@ -145,10 +145,10 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
 
     it("mounts tenants at /app/tenants and workspace at /app/workspace in the gateway, chroma at /data in ChromaDB", () => {
       expect(c.gateway.mountPoints).toEqual([
-        { sourceVolume: "tenants", containerPath: "/app/tenants", readOnly: false },
-        { sourceVolume: "workspace", containerPath: "/app/workspace", readOnly: false },
+        { sourceVolume: "tenants", containerPath: "/app/tenants" },
+        { sourceVolume: "workspace", containerPath: "/app/workspace" },
       ]);
-      expect(c.chromadb.mountPoints).toEqual([{ sourceVolume: "chroma", containerPath: "/data", readOnly: false }]);
+      expect(c.chromadb.mountPoints).toEqual([{ sourceVolume: "chroma", containerPath: "/data" }]);
       expect(env(c.gateway).MCP_GATEWAY_TENANTS_ROOT).toBe("/app/tenants");
     });
 
@@ -182,7 +182,7 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
         { name: "GEMINI_API_KEY", valueFrom: gemini },
         { name: "MCP_GATEWAY_ADMIN_API_KEY", valueFrom: admin },
       ]);
-      expect(c.chromadb.secrets).toEqual([]);
+      expect(c.chromadb.secrets).toBeUndefined();
     });
 
     it("never puts a secret's name or value in the plain environment or anywhere in the task definition", () => {

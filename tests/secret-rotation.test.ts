@@ -42,7 +42,7 @@ describe("the secret-versions label", () => {
   it("marks exactly the containers that receive secrets", () => {
     const marked = SERVICES.flatMap((s) => Object.entries(labels(before, s)).filter(([, v]) => v !== undefined).map(([c]) => `${s}/${c}`));
     const withSecrets = SERVICES.flatMap((s) =>
-      containerDefinitions(taskDefinition(before, s)).filter((c) => c.secrets.length > 0).map((c) => `${s}/${c.name}`),
+      containerDefinitions(taskDefinition(before, s)).filter((c) => (c.secrets ?? []).length > 0).map((c) => `${s}/${c.name}`),
     );
     expect(marked.sort()).toEqual(withSecrets.sort());
     expect(marked.sort()).toEqual(["gateway/gateway", "security/control-plane", "security/management-plane"]);
@@ -72,7 +72,7 @@ describe("the secret-versions label", () => {
   it("gives containers only secret references (valueFrom ARNs), never values", () => {
     for (const service of SERVICES) {
       for (const c of containerDefinitions(taskDefinition(before, service))) {
-        for (const s of c.secrets) expect(s.valueFrom).toMatch(/^arn:aws:secretsmanager:eu-west-1:123456789012:secret:/);
+        for (const s of c.secrets ?? []) expect(s.valueFrom).toMatch(/^arn:aws:secretsmanager:eu-west-1:123456789012:secret:/);
       }
     }
   });

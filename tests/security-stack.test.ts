@@ -62,7 +62,7 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
 
   describe("containers", () => {
     it("runs the three processes as three essential containers of one task, all from the stack's one image", () => {
-      expect(Object.keys(c)).toEqual(["data-plane", "management-plane", "control-plane"]);
+      expect(Object.keys(c).sort()).toEqual(["control-plane", "data-plane", "management-plane"]);
       const repositoryUrl = run.get(T.repository, "security-stack").inputs.repositoryUrl;
       for (const container of Object.values(c)) {
         expect(container.essential).toBe(true);
@@ -73,19 +73,19 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
 
     it("runs the data plane as /app/bridge-server on gRPC port 50051", () => {
       expect(c["data-plane"].command).toEqual(["/app/bridge-server"]);
-      expect(c["data-plane"].portMappings).toEqual([{ containerPort: DATA_PLANE_PORT, protocol: "tcp" }]);
+      expect(c["data-plane"].portMappings).toEqual([{ containerPort: DATA_PLANE_PORT, hostPort: DATA_PLANE_PORT, protocol: "tcp" }]);
     });
 
     it("runs the management plane with uvicorn in /app/management-plane on 8000", () => {
       expect(c["management-plane"].command).toEqual(["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]);
       expect(c["management-plane"].workingDirectory).toBe("/app/management-plane");
-      expect(c["management-plane"].portMappings).toEqual([{ containerPort: 8000, protocol: "tcp" }]);
+      expect(c["management-plane"].portMappings).toEqual([{ containerPort: 8000, hostPort: 8000, protocol: "tcp" }]);
     });
 
     it("runs the control plane with python server.py in /app/policy_control_plane on 8001", () => {
       expect(c["control-plane"].command).toEqual(["python", "server.py"]);
       expect(c["control-plane"].workingDirectory).toBe("/app/policy_control_plane");
-      expect(c["control-plane"].portMappings).toEqual([{ containerPort: 8001, protocol: "tcp" }]);
+      expect(c["control-plane"].portMappings).toEqual([{ containerPort: 8001, hostPort: 8001, protocol: "tcp" }]);
     });
 
     it("starts them in order: management plane after a HEALTHY data plane, control plane after a HEALTHY management plane", () => {
@@ -151,7 +151,7 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
 
   describe("state on EFS", () => {
     it("mounts /app/data in all three containers and the model cache where HF_HOME points", () => {
-      const data = { sourceVolume: "data", containerPath: "/app/data", readOnly: false };
+      const data = { sourceVolume: "data", containerPath: "/app/data" };
       for (const name of ["data-plane", "management-plane"]) {
         const container = c[name];
         const cache = container.mountPoints.find((m: any) => m.sourceVolume === "hf-cache");
@@ -198,7 +198,7 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
         { name: "SUPABASE_JWT_SECRET", valueFrom: jwt },
       ]);
       expect(c["control-plane"].secrets).toEqual([{ name: "SUPABASE_JWT_SECRET", valueFrom: jwt }]);
-      expect(c["data-plane"].secrets).toEqual([]);
+      expect(c["data-plane"].secrets).toBeUndefined();
     });
 
     it("stores the stack secrets' values in Secrets Manager and never in the task definition", () => {

@@ -75,7 +75,7 @@ describe.each<[StackName, { supabaseUrl: string; min: number; max: number; host?
   describe("container", () => {
     it("listens on 8080 (unprivileged nginx) and checks its own /health", () => {
       const c = consoleContainer(run);
-      expect(c.portMappings).toEqual([{ containerPort: 8080, protocol: "tcp" }]);
+      expect(c.portMappings).toEqual([{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }]);
       expect(c.healthCheck.command).toEqual(["CMD-SHELL", expect.stringContaining("http://127.0.0.1:8080/health")]);
     });
 
@@ -89,8 +89,8 @@ describe.each<[StackName, { supabaseUrl: string; min: number; max: number; host?
 
     it("receives no secrets and mounts no volumes (it is stateless)", () => {
       const c = consoleContainer(run);
-      expect(c.secrets).toEqual([]);
-      expect(c.mountPoints).toEqual([]);
+      expect(c.secrets).toBeUndefined();
+      expect(c.mountPoints).toBeUndefined();
       expect(run.get(T.taskDefinition, "console").inputs.volumes ?? []).toEqual([]);
     });
   });

@@ -36,6 +36,8 @@ export interface Captured {
   type: string;
   name: string;
   urn: string;
+  /** The id the mock gave the resource (what other resources' inputs hold when they reference it). */
+  id?: string;
   parentUrn?: string;
   custom: boolean;
   /** Inputs as the provider would receive them (outputs resolved). */
@@ -46,7 +48,10 @@ export interface Captured {
   retainOnDelete: boolean;
   ignoreChanges: string[];
   deleteBeforeReplace: boolean;
+  /** URNs this resource waits for: its explicit `dependsOn` and every resource its inputs reference. */
   dependencies: string[];
+  /** `customTimeouts` resource option, as the engine receives it ("" where unset). */
+  customTimeouts?: { create: string; update: string; delete: string };
 }
 
 export interface RunOptions {
@@ -343,7 +348,13 @@ async function execute(opts: RunOptions): Promise<RunData> {
     register(req, (err: any, resp: any) => {
       if (!err && resp) {
         const urn: string = resp.getUrn();
+        const timeouts = req.getCustomtimeouts?.();
         options.set(urn, {
+          id: resp.getId?.() || undefined,
+          customTimeouts:
+            timeouts && (timeouts.getCreate() || timeouts.getUpdate() || timeouts.getDelete())
+              ? { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() }
+              : undefined,
           parentUrn: req.getParent() || undefined,
           protect: Boolean(req.getProtect?.()),
           retainOnDelete: Boolean(req.getRetainondelete?.()),
@@ -401,6 +412,7 @@ async function execute(opts: RunOptions): Promise<RunData> {
       type,
       name,
       urn,
+      id: o.id,
       parentUrn: o.parentUrn,
       custom: !type.startsWith("ai-platform:") && type !== "pulumi:pulumi:Stack",
       inputs: state,
@@ -410,6 +422,7 @@ async function execute(opts: RunOptions): Promise<RunData> {
       ignoreChanges: o.ignoreChanges ?? [],
       deleteBeforeReplace: o.deleteBeforeReplace ?? false,
       dependencies: o.dependencies ?? [],
+      customTimeouts: o.customTimeouts,
     });
   }
 
