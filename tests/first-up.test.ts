@@ -17,7 +17,6 @@ const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
 const TARGET_GROUP = "aws:lb/targetGroup:TargetGroup";
 const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
-const FILE_SYSTEM = "aws:efs/fileSystem:FileSystem";
 const FILE_SYSTEM_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";

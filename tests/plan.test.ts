@@ -92,6 +92,18 @@ describe("outputs and rollout bounds", () => {
     );
     expect(prod.markdown).not.toContain("differs from the output");
   });
+
+  it("shows each service's deploy-time bound beside the timeout derived from it, in both stacks", () => {
+    for (const r of [staging, prod]) {
+      expect(r.plan.services.length).toBeGreaterThan(0);
+      for (const s of r.plan.services) {
+        const d = s.deployTime!;
+        expect(d.totalSeconds).toBe(d.taskStartSeconds + d.healthySeconds + d.targetHealthySeconds + d.replaceOldSeconds + d.bakeSeconds);
+        const row = r.markdown.split("\n").find((l) => l.startsWith(`| \`${s.name}\` | ${d.totalSeconds} s `));
+        expect([s.name, row]).toEqual([s.name, expect.stringContaining(`| ${s.timeouts!.update} (delete ${s.timeouts!.delete}) |`)]);
+      }
+    }
+  });
 });
 
 describe("the cost estimate", () => {

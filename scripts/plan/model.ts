@@ -4,6 +4,7 @@
  * the shared platform. Rendering, costing and diffing all read this model, never the raw resources again.
  */
 import { Captured, ProgramRun, containerDefinitions, policyDocument } from "../../tests/support/harness";
+import { DeployTime } from "../../components/deploy-time";
 
 export const SYSTEMS = {
   gateway: { type: "ai-platform:system:Gateway", title: "MCP Gateway" },
@@ -113,6 +114,10 @@ export interface ServicePlan {
   gracePeriodSeconds?: number;
   circuitBreaker: string;
   rollbackAlarms: number;
+  /** The worst good deploy, phase by phase, as the service component computed it. */
+  deployTime?: DeployTime;
+  /** The service's `customTimeouts` ("44m"). */
+  timeouts?: { create: string; update: string; delete: string };
   ecsExec: boolean;
   waitForSteadyState: boolean;
   publicIp: boolean;
@@ -503,6 +508,8 @@ export function buildPlan(run: ProgramRun, extra: { appRepoPath: string; standIn
         ? `on${svc.inputs.deploymentCircuitBreaker.rollback ? " (rollback)" : ""}`
         : "off",
       rollbackAlarms: svc.inputs.alarms?.enable ? (svc.inputs.alarms.alarmNames ?? []).length : 0,
+      deployTime: component === svc ? undefined : component.inputs.deployTime,
+      timeouts: svc.customTimeouts,
       ecsExec: Boolean(svc.inputs.enableExecuteCommand),
       waitForSteadyState: Boolean(svc.inputs.waitForSteadyState),
       publicIp: Boolean(svc.inputs.networkConfiguration?.assignPublicIp),

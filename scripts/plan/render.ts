@@ -187,12 +187,28 @@ function renderRollout(plan: StackPlan): string[] {
         tg ? `${tg.healthyThreshold} × ${tg.intervalSeconds} s + ${tg.deregistrationDelaySeconds} s = ${formula} s${formula === bounds[k] ? "" : " ⚠ differs from the output"}` : "—",
       ];
     });
+  const deployRows = plan.services.map((s) => {
+    const d = s.deployTime;
+    const phases = d
+      ? `${d.taskStartSeconds} start + ${d.healthySeconds} healthy + ${d.targetHealthySeconds} target + ${d.replaceOldSeconds} old task + ${d.bakeSeconds} bake`
+      : "—";
+    const timeout = s.timeouts ? `${s.timeouts.update} (delete ${s.timeouts.delete})` : "provider default (20m)";
+    return [code(s.name), d ? `${d.totalSeconds} s (${Math.ceil(d.totalSeconds / 60)} min)` : "—", phases, timeout];
+  });
   return [
     "## Rollout bound",
     "",
     "Seconds a rolling deploy of one target takes at best (`rolloutBoundSeconds` output): healthy threshold × check interval + deregistration delay.",
     "",
     table(["system", "bound", "healthyThreshold × interval + deregistration delay"], rows),
+    "",
+    "## Deploy-time bound and timeout",
+    "",
+    "The worst good deploy of each service (seconds): task start and image pull, its containers healthy along their " +
+      "dependencies or the grace period if longer, the target group's healthy checks, the old task drained and stopped, " +
+      "and the bake time in which ECS watches the rollback alarms. `pulumi up` waits for all of it; the timeout adds the margin.",
+    "",
+    table(["service", "bound", "phases (s)", "create/update timeout"], deployRows),
     "",
   ];
 }
