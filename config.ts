@@ -314,6 +314,8 @@ export function loadConfig(): StackConfig {
   }
   for (const [key, list] of [["allowedIngressCidrs", ingressCidrs], ["gatewayAdminCidrs", adminCidrs]] as const) {
     for (const c of list) if (!parseCidr(c)) r.problem(key, `"${c}" is not an IPv4 CIDR block such as 203.0.113.0/24`);
+    // EC2 refuses a second rule for the same CIDR and port (InvalidPermission.Duplicate) at `pulumi up`.
+    for (const c of new Set(list.filter((x, i) => list.indexOf(x) !== i))) r.problem(key, `"${c}" is listed twice; list each CIDR once`);
   }
   const idleTimeoutSeconds = r.integer("albIdleTimeoutSeconds");
   if (idleTimeoutSeconds < 1 || idleTimeoutSeconds > 4000) {

@@ -20,6 +20,19 @@ export interface NetworkArgs {
 }
 
 /**
+ * Bits between the VPC's prefix and each AZ's block: room for 8 AZ blocks (no region has more than 6), so the
+ * blocks never depend on how many AZs are in use. Left to awsx, the per-AZ mask is derived from the AZ count:
+ * going from 2 to 3 AZs would move every subnet's CIDR, and each replacement subnet would overlap the one it
+ * replaces (InvalidSubnet.Conflict; pulumi/pulumi-awsx#910). With a fixed block, a new AZ only adds subnets.
+ */
+export const AZ_BLOCK_BITS = 3;
+
+/** The netmask of each AZ's block in a VPC of this CIDR. */
+export function availabilityZoneCidrMask(cidr: string): number {
+  return Number(cidr.split("/")[1]) + AZ_BLOCK_BITS;
+}
+
+/**
  * The VPC the stack runs in: public subnets for the load balancer, private subnets (egress through NAT)
  * for tasks and EFS. A new VPC comes from awsx, whose subnet layout and NAT strategy are worth reusing.
  */
@@ -41,6 +54,7 @@ export class Network extends pulumi.ComponentResource {
         {
           cidrBlock: args.cidr,
           numberOfAvailabilityZones: args.availabilityZones,
+          availabilityZoneCidrMask: availabilityZoneCidrMask(args.cidr),
           enableDnsHostnames: true,
           enableDnsSupport: true,
           natGateways: {

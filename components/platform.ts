@@ -89,9 +89,11 @@ export class Platform extends pulumi.ComponentResource {
       parent,
     );
     for (const port of listenerPorts) {
-      for (const [i, cidr] of args.ingressCidrs.entries()) {
+      for (const cidr of args.ingressCidrs) {
+        // Named by CIDR, not by position: removing one CIDR then deletes its rule instead of rewriting the
+        // rules after it into CIDRs other rules still hold (InvalidPermission.Duplicate).
         new aws.vpc.SecurityGroupIngressRule(
-          `${name}-alb-in-${port}-${i}`,
+          `${name}-alb-in-${port}-${cidr.replace(/[./]/g, "-")}`,
           {
             securityGroupId: this.albSecurityGroup.id,
             ipProtocol: "tcp",
@@ -186,7 +188,7 @@ export class Platform extends pulumi.ComponentResource {
     );
 
     const https = new aws.lb.Listener(
-      `${name}-https`,
+      listenerName(name, 443),
       {
         loadBalancerArn: this.loadBalancer.arn,
         port: 443,
@@ -198,7 +200,7 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this },
     );
     new aws.lb.Listener(
-      `${name}-http-redirect`,
+      listenerName(name, 80),
       {
         loadBalancerArn: this.loadBalancer.arn,
         port: 80,
@@ -227,7 +229,7 @@ export class Platform extends pulumi.ComponentResource {
   private createPortListeners(name: string, args: PlatformArgs): void {
     for (const spec of args.endpoints) {
       const listener = new aws.lb.Listener(
-        `${name}-${spec.name}`,
+        listenerName(name, spec.listenerPort),
         {
           loadBalancerArn: this.loadBalancer.arn,
           port: spec.listenerPort,
@@ -309,6 +311,15 @@ export class Platform extends pulumi.ComponentResource {
     );
     return bucket;
   }
+}
+
+/**
+ * A listener is named by its port in both modes. An ALB holds one listener per port, and the engine creates
+ * before it deletes: under names by role, turning the domain on or off would create the new port-80 listener
+ * while the old one still holds the port (DuplicateListener). By port, the switch is an update in place.
+ */
+function listenerName(platform: string, port: number): string {
+  return `${platform}-listener-${port}`;
 }
 
 /** Default answer of a listener for requests no rule matches. */

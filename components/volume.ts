@@ -117,7 +117,9 @@ export class Volume extends pulumi.ComponentResource {
       new aws.efs.MountTarget(
         `${name}-${i}`,
         { fileSystemId: this.fileSystem.id, subnetId: subnetIds.apply((ids) => ids[i]), securityGroups: [this.securityGroup.id] },
-        { parent: this },
+        // EFS allows one mount target per AZ: a replacement (another subnet in the same AZ) must delete the
+        // old one first, or CreateMountTarget fails with MountTargetConflict.
+        { parent: this, deleteBeforeReplace: true },
       ),
     );
 

@@ -56,8 +56,8 @@ const hostValues = (rule: Captured): string[] | undefined => rule.inputs.conditi
 const sourceIps = (rule: Captured): string[] => rule.inputs.conditions.find((c: any) => c.sourceIp)?.sourceIp.values ?? [];
 
 describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: string }]>([
-  ["staging", { adminCidrs: ["203.0.113.0/24"], listener: "platform-gateway" }],
-  ["prod", { adminCidrs: ["198.51.100.0/24"], listener: "platform-https", host: "gateway.tupl.example.com" }],
+  ["staging", { adminCidrs: ["203.0.113.0/24"], listener: "platform-listener-3000" }],
+  ["prod", { adminCidrs: ["198.51.100.0/24"], listener: "platform-listener-443", host: "gateway.tupl.example.com" }],
 ])("the gateway in %s", (stack, expected) => {
   let run: ProgramRun;
   let c: Record<string, any>;
@@ -300,7 +300,7 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
       it("matches no host header (the gateway has its own listener port) and forwards everything else with /*", () => {
         for (const r of rules) expect(hostValues(r)).toBeUndefined();
         expect(pathValues(rules[rules.length - 1])).toEqual(["/*"]);
-        expect(run.get(T.listener, "platform-gateway").inputs.port).toBe(3000);
+        expect(run.get(T.listener, "platform-listener-3000").inputs.port).toBe(3000);
       });
     }
 
@@ -350,7 +350,7 @@ describe("the gateway in prod with five admin CIDRs", () => {
   });
 
   it("gives no two rules on the listener the same priority (AWS refuses duplicates)", () => {
-    const listenerArn = run.get(T.listener, "platform-https").inputs.arn;
+    const listenerArn = run.get(T.listener, "platform-listener-443").inputs.arn;
     const priorities = run.ofType(T.listenerRule).filter((r) => r.inputs.listenerArn === listenerArn).map((r) => r.inputs.priority);
     expect(new Set(priorities).size).toBe(priorities.length);
   });

@@ -37,12 +37,12 @@ describe("the resource tree", () => {
   });
 
   it("shows prod serving HTTPS on 443 with its TLS policy and redirecting port 80, staging on plain HTTP ports", () => {
-    const httpsRow = prod.markdown.split("\n").find((l) => l.startsWith("| `platform-https` | 443 | HTTPS |"));
+    const httpsRow = prod.markdown.split("\n").find((l) => l.startsWith("| `platform-listener-443` | 443 | HTTPS |"));
     expect(httpsRow).toMatch(/\| ELBSecurityPolicy-TLS13-[^|]+ \|$/);
-    expect(prod.markdown).toContain("| `platform-http-redirect` | 80 | HTTP | redirect → HTTPS:443 (HTTP_301) | — |");
+    expect(prod.markdown).toContain("| `platform-listener-80` | 80 | HTTP | redirect → HTTPS:443 (HTTP_301) | — |");
     expect(prod.markdown).toContain("- Certificate: gateway.tupl.example.com + api.tupl.example.com");
     expect(staging.markdown).not.toContain("| HTTPS |");
-    expect(staging.markdown).toContain("| `platform-gateway` | 3000 | HTTP | 404 \"Not found\" | — |");
+    expect(staging.markdown).toContain("| `platform-listener-3000` | 3000 | HTTP | 404 \"Not found\" | — |");
   });
 
   it("shows each service's size, deployment bounds, target-group health check and listener rules", () => {
@@ -166,7 +166,7 @@ describe("the staging/prod diff", () => {
 
   it("lists resources only in one stack and the cost difference per system", () => {
     expect(result.diff!.onlyIn.prod).toContain("aws:acm/certificate:Certificate platform");
-    expect(result.diff!.onlyIn.staging).toContain("aws:lb/listener:Listener platform-gateway");
+    expect(result.diff!.onlyIn.staging).toContain("aws:lb/listener:Listener platform-listener-3000");
     const [s, p] = [costOf(staging), costOf(prod)];
     expect(result.diffSummary).toBe(
       `prod vs staging: ${result.diff!.onlyIn.prod.length} resources only in prod, ${result.diff!.onlyIn.staging.length} only in staging; ` +

@@ -125,10 +125,10 @@ describe("without a domain (staging)", () => {
   it("listens with plain HTTP on one port per endpoint", () => {
     const listeners = run.ofType(T.listener).map((l) => [l.name, l.inputs.protocol, l.inputs.port]);
     expect(listeners).toEqual([
-      ["platform-gateway", "HTTP", 3000],
-      ["platform-api", "HTTP", 8000],
-      ["platform-control", "HTTP", 8001],
-      ["platform-console", "HTTP", 80],
+      ["platform-listener-3000", "HTTP", 3000],
+      ["platform-listener-8000", "HTTP", 8000],
+      ["platform-listener-8001", "HTTP", 8001],
+      ["platform-listener-80", "HTTP", 80],
     ]);
     expect(run.ofType(T.listener).every((l) => l.inputs.certificateArn === undefined)).toBe(true);
   });
@@ -138,7 +138,7 @@ describe("without a domain (staging)", () => {
   });
 
   it("attaches each system's rules to its endpoint's own listener, matching any path there", () => {
-    const listenerArn = (endpoint: string) => run.get(T.listener, `platform-${endpoint}`).state.arn;
+    const listenerArn = (endpoint: string) => run.get(T.listener, `platform-listener-${run.config[`ai-platform:${endpoint}ListenerPort`]}`).state.arn;
     const rules = run.ofType(T.listenerRule);
     expect(rules.length).toBeGreaterThanOrEqual(4);
     for (const rule of rules) {
@@ -207,14 +207,14 @@ describe("with a domain (prod)", () => {
       const records = run.ofType(T.record).filter((r) => r.name.startsWith("platform-cert-validation-"));
       expect(validation.inputs.certificateArn).toBe(run.get(T.certificate, "platform").state.arn);
       expect([...validation.inputs.validationRecordFqdns].sort()).toEqual(records.map((r) => r.state.fqdn).sort());
-      const https = run.get(T.listener, "platform-https");
+      const https = run.get(T.listener, "platform-listener-443");
       expect(https.inputs.certificateArn).toBe(validation.state.certificateArn);
       expect(https.dependencies).toContain(validation.urn);
     });
   });
 
   it("serves HTTPS on 443 with AWS's current TLS policy (TLS 1.3 and 1.2, forward secrecy, post-quantum key exchange)", () => {
-    expect(run.get(T.listener, "platform-https").inputs).toMatchObject({
+    expect(run.get(T.listener, "platform-listener-443").inputs).toMatchObject({
       port: 443,
       protocol: "HTTPS",
       sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
@@ -222,7 +222,7 @@ describe("with a domain (prod)", () => {
   });
 
   it("redirects plain HTTP on 80 to HTTPS, permanently, and has no other listener", () => {
-    expect(run.get(T.listener, "platform-http-redirect").inputs).toMatchObject({
+    expect(run.get(T.listener, "platform-listener-80").inputs).toMatchObject({
       port: 80,
       protocol: "HTTP",
       defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
@@ -235,7 +235,7 @@ describe("with a domain (prod)", () => {
   });
 
   it("attaches every system's rules to the HTTPS listener, each matching its own host", () => {
-    const httpsArn = run.get(T.listener, "platform-https").state.arn;
+    const httpsArn = run.get(T.listener, "platform-listener-443").state.arn;
     const rules = run.ofType(T.listenerRule);
     expect(rules.length).toBeGreaterThanOrEqual(4);
     for (const rule of rules) {

@@ -136,7 +136,7 @@ describe("efs-mounts-use-tls-and-iam", () => {
 
 describe("http-redirects-to-https", () => {
   it("holds for prod, whose only HTTP listener (port 80) redirects to HTTPS", async () => {
-    const redirect = runs.prod.get(T.listener, "platform-http-redirect").inputs;
+    const redirect = runs.prod.get(T.listener, "platform-listener-80").inputs;
     expect(redirect.port).toBe(80);
     expect(redirect.defaultActions).toEqual([{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
     expect(await messages(httpRedirectsToHttps, runs.prod.resources)).toEqual([]);
@@ -149,7 +149,7 @@ describe("http-redirects-to-https", () => {
 
   it("fires when prod's port-80 listener answers instead of redirecting", async () => {
     const resources = broken("prod", (rs) => {
-      resourceIn(rs, T.listener, "platform-http-redirect").inputs.defaultActions = [
+      resourceIn(rs, T.listener, "platform-listener-80").inputs.defaultActions = [
         { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404" } },
       ];
     });
@@ -157,8 +157,8 @@ describe("http-redirects-to-https", () => {
       {
         policy: "http-redirects-to-https",
         message:
-          "listener platform-http-redirect (HTTP on port 80) answers over plain HTTP although the stack serves HTTPS (platform-https); its default action must redirect to HTTPS",
-        urn: resourceIn(resources, T.listener, "platform-http-redirect").urn,
+          "listener platform-listener-80 (HTTP on port 80) answers over plain HTTP although the stack serves HTTPS (platform-listener-443); its default action must redirect to HTTPS",
+        urn: resourceIn(resources, T.listener, "platform-listener-80").urn,
       },
     ]);
   });
@@ -166,30 +166,30 @@ describe("http-redirects-to-https", () => {
   it("fires when a listener rule forwards plain HTTP past the redirect", async () => {
     const resources = broken("prod", (rs) => {
       const rule = resourceIn(rs, T.listenerRule, "gateway-3000-forward");
-      const https = resourceIn(rs, T.listener, "platform-https").urn;
-      const http = resourceIn(rs, T.listener, "platform-http-redirect").urn;
+      const https = resourceIn(rs, T.listener, "platform-listener-443").urn;
+      const http = resourceIn(rs, T.listener, "platform-listener-80").urn;
       rule.dependencies = rule.dependencies.map((d) => (d === https ? http : d));
     });
     expect(await messages(httpRedirectsToHttps, resources)).toEqual([
-      "listener rule gateway-3000-forward on HTTP listener platform-http-redirect answers over plain HTTP although the stack serves HTTPS; only redirects to HTTPS belong there",
+      "listener rule gateway-3000-forward on HTTP listener platform-listener-80 answers over plain HTTP although the stack serves HTTPS; only redirects to HTTPS belong there",
     ]);
   });
 
   it("fires for every plain HTTP listener and its forwarding rules, not only port 80, once any listener serves HTTPS", async () => {
     const resources = broken("staging", (rs) => {
-      const gateway = resourceIn(rs, T.listener, "platform-gateway").inputs;
+      const gateway = resourceIn(rs, T.listener, "platform-listener-3000").inputs;
       gateway.protocol = "HTTPS";
       gateway.port = 443;
     });
     const plain = [
-      { listener: "platform-api", port: 8000, rule: "security-8000-forward" },
-      { listener: "platform-control", port: 8001, rule: "security-8001-forward" },
-      { listener: "platform-console", port: 80, rule: "console-8080-forward" },
+      { listener: "platform-listener-8000", port: 8000, rule: "security-8000-forward" },
+      { listener: "platform-listener-8001", port: 8001, rule: "security-8001-forward" },
+      { listener: "platform-listener-80", port: 80, rule: "console-8080-forward" },
     ];
     expect(await messages(httpRedirectsToHttps, resources)).toEqual([
       ...plain.map(
         ({ listener, port }) =>
-          `listener ${listener} (HTTP on port ${port}) answers over plain HTTP although the stack serves HTTPS (platform-gateway); its default action must redirect to HTTPS`,
+          `listener ${listener} (HTTP on port ${port}) answers over plain HTTP although the stack serves HTTPS (platform-listener-3000); its default action must redirect to HTTPS`,
       ),
       ...plain.map(
         ({ listener, rule }) =>

@@ -40,16 +40,16 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
     "staging",
     {
       supabaseUrl: "https://staging-tupl.supabase.co",
-      api: { listener: "platform-api" },
-      control: { listener: "platform-control" },
+      api: { listener: "platform-listener-8000" },
+      control: { listener: "platform-listener-8001" },
     },
   ],
   [
     "prod",
     {
       supabaseUrl: "https://tupl.supabase.co",
-      api: { listener: "platform-https", host: "api.tupl.example.com" },
-      control: { listener: "platform-https", host: "control.tupl.example.com" },
+      api: { listener: "platform-listener-443", host: "api.tupl.example.com" },
+      control: { listener: "platform-listener-443", host: "control.tupl.example.com" },
     },
   ],
 ])("the security stack in %s", (stack, expected) => {

@@ -43,13 +43,13 @@ function resourcesOf(run: ProgramRun, system: System) {
 const sortedNames = (run: ProgramRun, type: string): string[] => run.ofType(type).map((r) => r.name).sort();
 
 describe.each<[StackName, System[], { listeners: string[]; albPorts: number[]; hosts: string[] }]>([
-  ["staging", ["gateway"], { listeners: ["platform-gateway"], albPorts: [3000], hosts: [] }],
-  ["staging", ["securityStack"], { listeners: ["platform-api", "platform-control"], albPorts: [8000, 8001], hosts: [] }],
-  ["prod", ["gateway"], { listeners: ["platform-http-redirect", "platform-https"], albPorts: [80, 443], hosts: ["gateway"] }],
+  ["staging", ["gateway"], { listeners: ["platform-listener-3000"], albPorts: [3000], hosts: [] }],
+  ["staging", ["securityStack"], { listeners: ["platform-listener-8000", "platform-listener-8001"], albPorts: [8000, 8001], hosts: [] }],
+  ["prod", ["gateway"], { listeners: ["platform-listener-443", "platform-listener-80"], albPorts: [80, 443], hosts: ["gateway"] }],
   [
     "prod",
     ["gateway", "securityStack"],
-    { listeners: ["platform-http-redirect", "platform-https"], albPorts: [80, 443], hosts: ["gateway", "api", "control"] },
+    { listeners: ["platform-listener-443", "platform-listener-80"], albPorts: [80, 443], hosts: ["gateway", "api", "control"] },
   ],
 ])("%s with systems %j", (stack, on, expected) => {
   const off = ALL.filter((s) => !on.includes(s));

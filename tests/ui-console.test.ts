@@ -29,7 +29,7 @@ function env(container: any): Record<string, string> {
 }
 
 describe.each<[StackName, { supabaseUrl: string; min: number; max: number; host?: string; listener: string; url: (alb: string) => string }]>([
-  ["staging", { supabaseUrl: "https://staging-tupl.supabase.co", min: 1, max: 2, listener: "platform-console", url: (alb) => `http://${alb}` }],
+  ["staging", { supabaseUrl: "https://staging-tupl.supabase.co", min: 1, max: 2, listener: "platform-listener-80", url: (alb) => `http://${alb}` }],
   [
     "prod",
     {
@@ -37,7 +37,7 @@ describe.each<[StackName, { supabaseUrl: string; min: number; max: number; host?
       min: 2,
       max: 6,
       host: "console.tupl.example.com",
-      listener: "platform-https",
+      listener: "platform-listener-443",
       url: () => "https://console.tupl.example.com",
     },
   ],
@@ -146,7 +146,7 @@ describe.each<[StackName, { supabaseUrl: string; min: number; max: number; host?
     if (expected.host) {
       it(`is reached at ${expected.host}: a host rule on the HTTPS listener and an alias record`, () => {
         const rule = run.get(T.listenerRule, "console-8080-forward").inputs;
-        expect(rule.listenerArn).toBe(run.get(T.listener, "platform-https").inputs.arn);
+        expect(rule.listenerArn).toBe(run.get(T.listener, "platform-listener-443").inputs.arn);
         expect(rule.conditions).toEqual([{ hostHeader: { values: [expected.host] } }]);
         expect(rule.actions).toEqual([{ type: "forward", targetGroupArn: run.get(T.targetGroup, "console-8080").inputs.arn }]);
         const record = run.get(T.record, "platform-console").inputs;

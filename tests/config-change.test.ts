@@ -1,0 +1,133 @@
+/**
+ * Config changes a platform engineer makes to a live stack, applied the way the engine applies them: it
+ * creates new resources (and updates changed ones) before it deletes the ones that went away. Where AWS holds a
+ * key unique (a listener per port, a rule per priority, a security-group rule per CIDR and port), a new or
+ * changed resource must not claim a key that a resource of the previous run still holds, or `pulumi up` stops
+ * half-applied (DuplicateListener, PriorityInUse, InvalidPermission.Duplicate).
+ */
+import { Captured, ProgramRun, runProgram } from "./support/harness";
+import { availabilityZoneCidrMask } from "../components/network";
+
+const LISTENER = "aws:lb/listener:Listener";
+const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
+const VPC = "awsx:ec2:Vpc";
+
+/** What AWS keeps unique, per resource type. */
+const UNIQUE_KEYS: Record<string, (r: Captured) => string> = {
+  [LISTENER]: (r) => `${r.inputs.loadBalancerArn} port ${r.inputs.port}`,
+  [LISTENER_RULE]: (r) => `${r.inputs.listenerArn} priority ${r.inputs.priority}`,
+  [INGRESS]: (r) => ruleKey(r),
+  [EGRESS]: (r) => ruleKey(r),
+};
+
+function ruleKey(r: Captured): string {
+  const i = r.inputs;
+  return `${i.securityGroupId} ${i.ipProtocol} ${i.fromPort}-${i.toPort} ${i.cidrIpv4 ?? i.referencedSecurityGroupId}`;
+}
+
+/** Resources of the second run that claim a key another resource of the first run holds while they are made. */
+function collisions(before: ProgramRun, after: ProgramRun): string[] {
+  const found: string[] = [];
+  for (const [type, key] of Object.entries(UNIQUE_KEYS)) {
+    const previous = new Map(before.ofType(type).map((r) => [r.urn, key(r)]));
+    for (const r of after.ofType(type)) {
+      const k = key(r);
+      if (previous.get(r.urn) === k) continue;
+      for (const [urn, held] of previous) {
+        if (urn !== r.urn && held === k) found.push(`${type} ${r.name} claims "${k}" still held by ${urn.split("::").pop()}`);
+      }
+    }
+  }
+  return found;
+}
+
+const run = (config: Record<string, unknown>) => runProgram({ stack: "staging", config });
+
+describe("turning the domain on and off", () => {
+  let plain: ProgramRun;
+  let withDomain: ProgramRun;
+  beforeAll(async () => {
+    plain = await run({});
+    withDomain = await run({ domain: "staging.tupl.example.com" });
+  });
+
+  it("changes the stack's listeners (the scenario is real)", () => {
+    expect(withDomain.ofType(LISTENER).map((l) => l.inputs.port).sort()).toEqual([443, 80]);
+    expect(plain.ofType(LISTENER).map((l) => l.inputs.port)).toContain(80);
+  });
+
+  it("keeps the port-80 listener as one resource, updated in place either way", () => {
+    const port80 = (r: ProgramRun) => r.ofType(LISTENER).find((l) => l.inputs.port === 80)!.urn;
+    expect(port80(withDomain)).toBe(port80(plain));
+  });
+
+  it("claims no listener port, rule priority or security-group rule still held, in either direction", () => {
+    expect(collisions(plain, withDomain)).toEqual([]);
+    expect(collisions(withDomain, plain)).toEqual([]);
+  });
+});
+
+describe("removing one of two ingress CIDRs", () => {
+  let two: ProgramRun;
+  let one: ProgramRun;
+  beforeAll(async () => {
+    two = await run({ allowedIngressCidrs: ["203.0.113.0/24", "198.51.100.0/24"] });
+    one = await run({ allowedIngressCidrs: ["198.51.100.0/24"] });
+  });
+
+  it("deletes the removed CIDR's rules and leaves the other CIDR's rules untouched", () => {
+    const cidrRules = (r: ProgramRun) => Object.fromEntries(r.ofType(INGRESS).filter((x) => x.inputs.cidrIpv4).map((x) => [x.urn, x.inputs.cidrIpv4]));
+    const kept = Object.entries(cidrRules(two)).filter(([, cidr]) => cidr === "198.51.100.0/24");
+    expect(kept.length).toBeGreaterThan(0);
+    for (const [urn, cidr] of kept) expect(cidrRules(one)[urn]).toBe(cidr);
+  });
+
+  it("claims no rule key still held", () => {
+    expect(collisions(two, one)).toEqual([]);
+  });
+});
+
+describe("the detector", () => {
+  it("finds a rule rewritten into a CIDR another rule still holds", async () => {
+    const before = await run({ allowedIngressCidrs: ["203.0.113.0/24", "198.51.100.0/24"] });
+    const after = { ...before, ofType: (t: string) => before.ofType(t).map((r) => ({ ...r, inputs: { ...r.inputs } })) } as ProgramRun;
+    const rewritten = after.ofType(INGRESS);
+    const first = rewritten.find((r) => r.inputs.cidrIpv4 === "203.0.113.0/24")!;
+    first.inputs.cidrIpv4 = "198.51.100.0/24";
+    const view = { ...after, ofType: (t: string) => (t === INGRESS ? rewritten : before.ofType(t)) } as ProgramRun;
+    expect(collisions(before, view)).toEqual([expect.stringContaining(`${first.name} claims`)]);
+  });
+});
+
+describe("adding an availability zone", () => {
+  let two: ProgramRun;
+  let three: ProgramRun;
+  beforeAll(async () => {
+    two = await run({ availabilityZones: 2 });
+    three = await run({ availabilityZones: 3 });
+  });
+
+  it("keeps each AZ's address block, so the existing subnets stay where they are and new ones are added", () => {
+    const mask = (r: ProgramRun) => r.get(VPC, "network").inputs.availabilityZoneCidrMask;
+    expect(mask(two)).toBe(mask(three));
+    expect(mask(two)).toBe(availabilityZoneCidrMask(two.get(VPC, "network").inputs.cidrBlock));
+  });
+
+  it("leaves room in the VPC for six AZ blocks, each big enough for a public and a private /28", () => {
+    for (const cidr of ["10.0.0.0/16", "10.0.0.0/24"]) {
+      const prefix = Number(cidr.split("/")[1]);
+      const mask = availabilityZoneCidrMask(cidr);
+      expect(2 ** (mask - prefix)).toBeGreaterThanOrEqual(6);
+      expect(mask).toBeLessThanOrEqual(27);
+    }
+  });
+
+  it("adds a mount target per file system for the new AZ, and replaces a mount target by deleting it first (one per AZ)", () => {
+    const perFs = (r: ProgramRun) => r.ofType(MOUNT_TARGET).length;
+    expect(perFs(three)).toBe((perFs(two) / 2) * 3);
+    for (const m of three.ofType(MOUNT_TARGET)) expect([m.name, m.deleteBeforeReplace]).toEqual([m.name, true]);
+  });
+});
