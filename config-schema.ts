@@ -141,7 +141,7 @@ export const configSchema = {
   protectState: {
     type: "boolean",
     default: true,
-    description: "Keep stateful resources (EFS file systems) on pulumi destroy and protect them from replacement.",
+    description: "Keep stateful resources on pulumi destroy: EFS file systems (also protected from replacement), ECR repositories with their images, the access-log bucket.",
   },
   secretRecoveryWindowDays: {
     type: "integer",
