@@ -5,7 +5,7 @@
  * Markdown: resources with the settings a reviewer checks, outputs, rollout bounds and an estimated monthly cost.
  * Config errors are reported as `pulumi preview` reports them, on stderr, with exit code 1.
  */
-import { StackName } from "../tests/support/harness";
+import { StackName } from "../lib/stacks";
 import { PlanOptions, STACKS, isProgramError, renderPlan } from "./plan/index";
 
 const USAGE = `usage: npm run plan -- --stack <${STACKS.join("|")}> [--diff <${STACKS.join("|")}>] [--config key=value]... [--app-repo <path>] [--format markdown|json]
@@ -20,7 +20,7 @@ const USAGE = `usage: npm run plan -- --stack <${STACKS.join("|")}> [--diff <${S
 class UsageError extends Error {}
 
 function stackName(v: string | undefined, flag: string): StackName {
-  if (!v || !(STACKS as string[]).includes(v)) throw new UsageError(`${flag} must be one of ${STACKS.join(", ")}${v ? ` (got "${v}")` : ""}`);
+  if (!v || !(STACKS as readonly string[]).includes(v)) throw new UsageError(`${flag} must be one of ${STACKS.join(", ")}${v ? ` (got "${v}")` : ""}`);
   return v as StackName;
 }
 

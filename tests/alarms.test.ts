@@ -63,7 +63,7 @@ function theAlarmOn(run: ProgramRun, namespace: string, metricName: string, dime
 function targetGroupDimensions(run: ProgramRun, service: string, port: number): Record<string, string> {
   const loadBalancer = run.ofType("aws:lb/loadBalancer:LoadBalancer");
   expect(loadBalancer).toHaveLength(1);
-  return { TargetGroup: run.get(TARGET_GROUP, `${service}-${port}`).inputs.arnSuffix, LoadBalancer: loadBalancer[0].inputs.arnSuffix };
+  return { TargetGroup: run.get(TARGET_GROUP, `${service}-${port}`).state.arnSuffix, LoadBalancer: loadBalancer[0].state.arnSuffix };
 }
 
 /** The running-tasks alarm of a service: metric math over Container Insights' running and desired counts. */
@@ -137,7 +137,7 @@ describe.each(["staging", "prod"] as const)("%s: alarms per system", (stack) => 
 
   it("sends every alarm and its recovery to the stack's alarm topic", () => {
     const topicArn = run().outputs.alarmTopicArn;
-    expect(topicArn).toBe(run().get("aws:sns/topic:Topic", "alarms").inputs.arn);
+    expect(topicArn).toBe(run().get("aws:sns/topic:Topic", "alarms").state.arn);
     for (const alarm of run().ofType(ALARM)) {
       expect({ name: alarm.name, alarmActions: alarm.inputs.alarmActions, okActions: alarm.inputs.okActions }).toEqual({
         name: alarm.name,
@@ -163,15 +163,15 @@ describe.each(["staging", "prod"] as const)("%s: alarms per system", (stack) => 
 });
 
 it("gives staging and prod disjoint alarm names", () => {
-  const staging = new Set(runs.staging.ofType(ALARM).map((a) => a.inputs.name));
-  expect(runs.prod.ofType(ALARM).filter((a) => staging.has(a.inputs.name))).toEqual([]);
+  const staging = new Set(runs.staging.ofType(ALARM).map((a) => a.state.name));
+  expect(runs.prod.ofType(ALARM).filter((a) => staging.has(a.state.name))).toEqual([]);
 });
 
 describe("EFS alarms", () => {
   describe.each(SYSTEMS.filter((s) => s.fileSystem).map((s) => s.key))("the %s file system", (key) => {
     it("in staging (bursting) alarms when its burst credits fall below 100 GiB", () => {
       const dimensions = { FileSystemId: runs.staging.outputs.efsFileSystemIds[key] };
-      const fs = runs.staging.ofType("aws:efs/fileSystem:FileSystem").find((f) => f.inputs.arn.endsWith(`/${dimensions.FileSystemId}`));
+      const fs = runs.staging.ofType("aws:efs/fileSystem:FileSystem").find((f) => f.state.arn.endsWith(`/${dimensions.FileSystemId}`));
       expect(fs?.inputs.throughputMode).toBe("bursting");
       const alarm = theAlarmOn(runs.staging, "AWS/EFS", "BurstCreditBalance", dimensions);
       expect(alarm).toMatchObject({ statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: BURST_CREDIT_ALARM_BYTES });
@@ -181,7 +181,7 @@ describe("EFS alarms", () => {
 
     it("in prod (elastic) alarms when it uses more than 80% of its permitted throughput, and has no burst-credit alarm", () => {
       const dimensions = { FileSystemId: runs.prod.outputs.efsFileSystemIds[key] };
-      const fs = runs.prod.ofType("aws:efs/fileSystem:FileSystem").find((f) => f.inputs.arn.endsWith(`/${dimensions.FileSystemId}`));
+      const fs = runs.prod.ofType("aws:efs/fileSystem:FileSystem").find((f) => f.state.arn.endsWith(`/${dimensions.FileSystemId}`));
       expect(fs?.inputs.throughputMode).toBe("elastic");
       expect(alarmsOn(runs.prod, "AWS/EFS", "BurstCreditBalance", dimensions)).toEqual([]);
 
@@ -219,13 +219,13 @@ describe("deployment rollback alarms", () => {
     it.each(SYSTEMS.map((s) => s.service))("the %s service rolls a deploy back on exactly its own target groups' unhealthy and 5xx alarms", (name) => {
       const run = runs[stack];
       const service = run.get(SERVICE, name).inputs;
-      const ownTargetGroups = run.ofType(TARGET_GROUP).filter((tg) => service.loadBalancers.some((lb: any) => lb.targetGroupArn === tg.inputs.arn));
+      const ownTargetGroups = run.ofType(TARGET_GROUP).filter((tg) => service.loadBalancers.some((lb: any) => lb.targetGroupArn === tg.state.arn));
       expect(ownTargetGroups.map((tg) => tg.inputs.port).sort()).toEqual(SYSTEMS.find((s) => s.service === name)!.ports);
-      const suffixes = new Set(ownTargetGroups.map((tg) => tg.inputs.arnSuffix));
+      const suffixes = new Set(ownTargetGroups.map((tg) => tg.state.arnSuffix));
       const expected = run
         .ofType(ALARM)
         .filter((a) => ["UnHealthyHostCount", "HTTPCode_Target_5XX_Count"].includes(a.inputs.metricName) && suffixes.has(a.inputs.dimensions.TargetGroup))
-        .map((a) => a.inputs.name);
+        .map((a) => a.state.name);
       expect(expected).toHaveLength(2 * ownTargetGroups.length);
       expect(service.alarms).toEqual({ alarmNames: expect.arrayContaining(expected), enable: true, rollback: true });
       expect(service.alarms.alarmNames).toHaveLength(expected.length);
@@ -242,14 +242,14 @@ describe("deployment rollback alarms", () => {
             ["CPUUtilization", "MemoryUtilization"].includes(a.inputs.metricName) ||
             (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.metricName === "RunningTaskCount"),
         )
-        .map((a) => a.inputs.name);
+        .map((a) => a.state.name);
       expect(rollbackAlarms.filter((n) => loadAlarms.includes(n))).toEqual([]);
     });
 
     it("creates the rollback alarms before the services that name them", () => {
       const run = runs[stack];
       for (const service of run.ofType(SERVICE)) {
-        const alarmUrns = run.ofType(ALARM).filter((a) => service.inputs.alarms.alarmNames.includes(a.inputs.name)).map((a) => a.urn);
+        const alarmUrns = run.ofType(ALARM).filter((a) => service.inputs.alarms.alarmNames.includes(a.state.name)).map((a) => a.urn);
         expect(service.dependencies).toEqual(expect.arrayContaining(alarmUrns));
       }
     });
@@ -263,7 +263,7 @@ describe("the alarm topic", () => {
 
     it("is the one topic of the stack, its ARN an output", () => {
       expect(runs[stack].ofType("aws:sns/topic:Topic")).toHaveLength(1);
-      expect(runs[stack].outputs.alarmTopicArn).toBe(topic().inputs.arn);
+      expect(runs[stack].outputs.alarmTopicArn).toBe(topic().state.arn);
     });
 
     it("is encrypted with its own rotating KMS key, not the AWS-managed SNS key CloudWatch cannot use", () => {
@@ -286,9 +286,9 @@ describe("the alarm topic", () => {
 
     it("lets CloudWatch alarms publish to it", () => {
       const policy = runs[stack].get("aws:sns/topicPolicy:TopicPolicy", "alarms");
-      expect(policy.inputs.arn).toBe(topic().inputs.arn);
+      expect(policy.state.arn).toBe(topic().state.arn);
       expect(policyDocument(policy).Statement).toContainEqual(
-        expect.objectContaining({ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topic().inputs.arn }),
+        expect.objectContaining({ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topic().state.arn }),
       );
     });
   });

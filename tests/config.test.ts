@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, loadConfig } from "../config";
-import { ProgramRun, RunOptions, StackName, runProgram, stackConfig } from "./support/harness";
+import { ProgramRun, RunOptions, StackName, registeredUrns, runProgram, stackConfig } from "./support/harness";
 
 /**
  * config.ts turns stack config into one typed object and refuses bad config before any resource exists, listing
@@ -36,13 +36,13 @@ async function failure(opts: RunOptions): Promise<ConfigFailure> {
   }
   if (run) throw new Error(`expected a config error, but the program ran (${run.resources.length} resources)`);
   // runProgram leaves its mock monitor in place and waits for every RPC, so this is all the run registered.
-  const registered: Map<string, unknown> = (pulumi.runtime.getMonitor() as any).getRegisteredResources();
+  const registered = registeredUrns();
   return {
     name: error?.name,
     message: String(error?.message),
     problems: error?.problems ?? [],
     isRunError: pulumi.RunError.isInstance(error),
-    registeredTypes: [...registered.keys()].map((urn) => urn.split("::")[2]),
+    registeredTypes: registered.map((urn) => urn.split("::")[2]),
   };
 }
 

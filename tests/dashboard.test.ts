@@ -62,8 +62,8 @@ const shows = (lines: MetricLine[], namespace: string, metricName: string, dimen
 
 function targetGroupDimensions(run: ProgramRun, targetGroup: string): Record<string, string> {
   return {
-    TargetGroup: run.get("aws:lb/targetGroup:TargetGroup", targetGroup).inputs.arnSuffix,
-    LoadBalancer: run.ofType("aws:lb/loadBalancer:LoadBalancer")[0].inputs.arnSuffix,
+    TargetGroup: run.get("aws:lb/targetGroup:TargetGroup", targetGroup).state.arnSuffix,
+    LoadBalancer: run.ofType("aws:lb/loadBalancer:LoadBalancer")[0].state.arnSuffix,
   };
 }
 
@@ -127,7 +127,7 @@ describe("staging's dashboard", () => {
     const service = () => ({ ClusterName: staging.outputs.clusterName, ServiceName: staging.outputs.serviceNames[system.key] });
 
     it("shows running against desired tasks (Container Insights) of its own service on the real cluster", () => {
-      expect(service().ServiceName).toBe(staging.get("aws:ecs/service:Service", system.service).inputs.name);
+      expect(service().ServiceName).toBe(staging.get("aws:ecs/service:Service", system.service).state.name);
       expect(shows(lines(), "ECS/ContainerInsights", "RunningTaskCount", service())).toBe(true);
       expect(shows(lines(), "ECS/ContainerInsights", "DesiredTaskCount", service())).toBe(true);
     });
@@ -184,7 +184,7 @@ describe("staging's dashboard", () => {
         ? alarm.inputs.metricQueries.filter((q: any) => q.metric).map((q: any) => q.metric)
         : [alarm.inputs];
       for (const { namespace, metricName, dimensions } of metrics) {
-        expect([alarm.inputs.name, metricName, shows(lines, namespace, metricName, dimensions)]).toEqual([alarm.inputs.name, metricName, true]);
+        expect([alarm.state.name, metricName, shows(lines, namespace, metricName, dimensions)]).toEqual([alarm.state.name, metricName, true]);
       }
     }
   });

@@ -21,11 +21,11 @@ beforeAll(async () => {
 /** A service's role (task or execution) as its task definition names it, and the inline policies on it. */
 function role(run: ProgramRun, service: string, which: "taskRoleArn" | "executionRoleArn"): { role: Captured; statements: any[] } {
   const arn = run.get("aws:ecs/taskDefinition:TaskDefinition", service).inputs[which];
-  const found = run.ofType("aws:iam/role:Role").find((r) => r.inputs.arn === arn);
+  const found = run.ofType("aws:iam/role:Role").find((r) => r.state.arn === arn);
   if (!found) throw new Error(`no role with ARN ${arn}`);
   const statements = run
     .ofType("aws:iam/rolePolicy:RolePolicy")
-    .filter((p) => p.inputs.role === found.inputs.name)
+    .filter((p) => p.inputs.role === found.state.name)
     .flatMap((p) => policyDocument(p).Statement);
   return { role: found, statements };
 }

@@ -104,8 +104,8 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
       expect(td.inputs.networkMode).toBe("awsvpc");
       expect([td.inputs.cpu, td.inputs.memory]).toEqual(sizeKeys.map((k) => run.config[`ai-platform:${k}`]));
       expect(td.inputs.runtimePlatform).toEqual({ cpuArchitecture: "X86_64", operatingSystemFamily: "LINUX" });
-      expect(td.inputs.executionRoleArn).toBe(run.get("aws:iam/role:Role", `${service}-execution`).inputs.arn);
-      expect(td.inputs.taskRoleArn).toBe(run.get("aws:iam/role:Role", `${service}-task`).inputs.arn);
+      expect(td.inputs.executionRoleArn).toBe(run.get("aws:iam/role:Role", `${service}-execution`).state.arn);
+      expect(td.inputs.taskRoleArn).toBe(run.get("aws:iam/role:Role", `${service}-task`).state.arn);
       // The provider sorts containers by name before it compares; they go out in that order.
       expect(containerDefinitions(td).map((c) => c.name)).toEqual([...containers].sort());
     });
@@ -120,9 +120,9 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
     it("logs to its own log group, kept for the stack's retention", () => {
       const logGroup = run.get("aws:cloudwatch/logGroup:LogGroup", service);
       expect(logGroup.inputs.retentionInDays).toBe(Number(run.config["ai-platform:logRetentionDays"]));
-      expect(run.outputs.logGroupNames[output]).toBe(logGroup.inputs.name);
+      expect(run.outputs.logGroupNames[output]).toBe(logGroup.state.name);
       for (const c of containerDefinitions(run.get(TASK_DEFINITION, service))) {
-        expect(c.logConfiguration.options["awslogs-group"]).toBe(logGroup.inputs.name);
+        expect(c.logConfiguration.options["awslogs-group"]).toBe(logGroup.state.name);
       }
     });
 
@@ -146,7 +146,7 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
 
       it(`pulls images from exactly the ${repository} repository`, () => {
         const pull = policy.filter((s) => actionsOf([s]).some((a) => a.startsWith("ecr:") && a !== "ecr:GetAuthorizationToken"));
-        expect(pull.flatMap((s) => asList(s.Resource))).toEqual([run.get("aws:ecr/repository:Repository", repository).inputs.arn]);
+        expect(pull.flatMap((s) => asList(s.Resource))).toEqual([run.get("aws:ecr/repository:Repository", repository).state.arn]);
       });
 
       it("allows nothing on every resource but ECR's token call, which has no resource to scope to", () => {
@@ -155,7 +155,7 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
 
       it("writes logs to its own log group only", () => {
         const logs = policy.filter((s) => actionsOf([s]).some((a) => a.startsWith("logs:")));
-        expect(logs.flatMap((s) => asList(s.Resource))).toEqual([`${run.get("aws:cloudwatch/logGroup:LogGroup", service).inputs.arn}:*`]);
+        expect(logs.flatMap((s) => asList(s.Resource))).toEqual([`${run.get("aws:cloudwatch/logGroup:LogGroup", service).state.arn}:*`]);
         expect(actionsOf(logs).sort()).toEqual(["logs:CreateLogStream", "logs:PutLogEvents"]);
       });
 
@@ -215,14 +215,14 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
         unhealthyThreshold: 3,
       });
       expect(tg.name.length).toBeLessThanOrEqual(24);
-      expect(tg.inputs.name.length).toBeLessThanOrEqual(TARGET_GROUP_NAME_LIMIT);
+      expect(tg.state.name.length).toBeLessThanOrEqual(TARGET_GROUP_NAME_LIMIT);
       // The service registers the container listening on that port with this target group...
-      const binding = run.get(SERVICE, service).inputs.loadBalancers.find((lb: any) => lb.targetGroupArn === tg.inputs.arn);
+      const binding = run.get(SERVICE, service).inputs.loadBalancers.find((lb: any) => lb.targetGroupArn === tg.state.arn);
       expect(binding.containerPort).toBe(port);
       const container = containerDefinitions(run.get(TASK_DEFINITION, service)).find((c) => c.name === binding.containerName);
       expect(container.portMappings.map((m: { containerPort: number }) => m.containerPort)).toContain(port);
       // ...and a listener rule forwards the endpoint's traffic to it.
-      const forward = run.ofType(LISTENER_RULE).filter((r) => r.inputs.actions.some((a: any) => a.type === "forward" && a.targetGroupArn === tg.inputs.arn));
+      const forward = run.ofType(LISTENER_RULE).filter((r) => r.inputs.actions.some((a: any) => a.type === "forward" && a.targetGroupArn === tg.state.arn));
       expect(forward.map((r) => r.name)).toContain(`${service}-${port}-forward`);
     });
   });
@@ -276,7 +276,7 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
       for (const p of policies) expect(p.inputs.policyType).toBe("TargetTrackingScaling");
       const label = byMetric.ALBRequestCountPerTarget.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.resourceLabel;
       expect(label).toMatch(/^app\/[^/]+\/[0-9a-f]+\/targetgroup\/[^/]+\/[0-9a-f]+$/);
-      expect(label).toBe(`${run.get("aws:lb/loadBalancer:LoadBalancer", "platform").inputs.arnSuffix}/${run.get(TARGET_GROUP, "console-8080").inputs.arnSuffix}`);
+      expect(label).toBe(`${run.get("aws:lb/loadBalancer:LoadBalancer", "platform").state.arnSuffix}/${run.get(TARGET_GROUP, "console-8080").state.arnSuffix}`);
     });
 
     it("rolls out one target within 45 s: healthy checks in a row plus connection draining", () => {
@@ -328,7 +328,7 @@ describe("ECS Exec: on in staging, off in prod", () => {
       "elasticfilesystem:ClientMount",
       "elasticfilesystem:ClientWrite",
     ]);
-    const consoleRole = prod.get("aws:iam/role:Role", "console-task").inputs.name;
+    const consoleRole = prod.get("aws:iam/role:Role", "console-task").state.name;
     expect(prod.find(ROLE_POLICY, "console-task")).toBeUndefined();
     expect(prod.get("aws:iam/role:Role", "console-task").inputs.managedPolicyArns ?? []).toEqual([]);
     expect(prod.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === consoleRole)).toEqual([]);

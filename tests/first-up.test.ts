@@ -50,7 +50,7 @@ function waitsFor(run: ProgramRun, resource: Captured): Set<string> {
 
 /** The resources a service's first task needs before it starts, found from the service's own inputs. */
 function firstTaskNeeds(run: ProgramRun, service: Captured): Captured[] {
-  const td = run.ofType(TASK_DEFINITION).find((t) => t.inputs.arn === service.inputs.taskDefinition)!;
+  const td = run.ofType(TASK_DEFINITION).find((t) => t.state.arn === service.inputs.taskDefinition)!;
   const targetGroupArns = new Set((service.inputs.loadBalancers ?? []).map((lb: { targetGroupArn: string }) => lb.targetGroupArn));
   const forwardsToService = (rule: Captured) =>
     (rule.inputs.actions ?? []).some((a: { type: string; targetGroupArn?: string }) => a.type === "forward" && targetGroupArns.has(a.targetGroupArn));
@@ -65,7 +65,7 @@ function firstTaskNeeds(run: ProgramRun, service: Captured): Captured[] {
     ((taskGroups.has(rule.inputs.securityGroupId) && efsGroups.has(rule.inputs.referencedSecurityGroupId)) ||
       (efsGroups.has(rule.inputs.securityGroupId) && taskGroups.has(rule.inputs.referencedSecurityGroupId)));
   const roleIds = new Set(
-    run.ofType(ROLE).filter((r) => [td.inputs.executionRoleArn, td.inputs.taskRoleArn].includes(r.inputs.arn)).map((r) => r.id),
+    run.ofType(ROLE).filter((r) => [td.inputs.executionRoleArn, td.inputs.taskRoleArn].includes(r.state.arn)).map((r) => r.id),
   );
   return [
     ...run.ofType(LISTENER_RULE).filter(forwardsToService),
@@ -89,7 +89,7 @@ describe.each(STACKS)("the %s stack's first up", (stack) => {
       const needs = firstTaskNeeds(run, service);
       const types = new Set(needs.map((n) => n.type));
       expect([service.name, types.has(LISTENER_RULE), types.has(ROLE_POLICY)]).toEqual([service.name, true, true]);
-      const td = run.ofType(TASK_DEFINITION).find((t) => t.inputs.arn === service.inputs.taskDefinition)!;
+      const td = run.ofType(TASK_DEFINITION).find((t) => t.state.arn === service.inputs.taskDefinition)!;
       if ((td.inputs.volumes ?? []).length) {
         expect([service.name, types.has(MOUNT_TARGET), types.has(FILE_SYSTEM_POLICY), types.has(INGRESS), types.has(EGRESS)]).toEqual([
           service.name, true, true, true, true,
@@ -124,8 +124,8 @@ describe.each(STACKS)("the %s stack's first up", (stack) => {
     for (const service of run.ofType(SERVICE)) {
       const waited = waitsFor(run, service);
       const names: string[] = service.inputs.alarms?.alarmNames ?? [];
-      const alarms = run.ofType(ALARM).filter((a) => names.includes(a.inputs.name));
-      expect(alarms.map((a) => a.inputs.name).sort()).toEqual([...names].sort());
+      const alarms = run.ofType(ALARM).filter((a) => names.includes(a.state.name));
+      expect(alarms.map((a) => a.state.name).sort()).toEqual([...names].sort());
       for (const alarm of alarms) expect(waited.has(alarm.urn)).toBe(true);
     }
   });
@@ -168,7 +168,7 @@ describe.each(STACKS)("the %s stack's security-group descriptions", (stack) => {
  * the component's own arithmetic.
  */
 function worstGoodDeploySeconds(run: ProgramRun, service: Captured): number {
-  const td = run.ofType(TASK_DEFINITION).find((t) => t.inputs.arn === service.inputs.taskDefinition)!;
+  const td = run.ofType(TASK_DEFINITION).find((t) => t.state.arn === service.inputs.taskDefinition)!;
   const defs = containerDefinitions(td);
   const byName = new Map(defs.map((c) => [c.name, c]));
   const healthy = (name: string): number => {
@@ -179,11 +179,11 @@ function worstGoodDeploySeconds(run: ProgramRun, service: Captured): number {
   };
   const containers = Math.max(...defs.map((c) => healthy(c.name)));
   const tgArns = (service.inputs.loadBalancers ?? []).map((lb: any) => lb.targetGroupArn);
-  const tgs = run.ofType(TARGET_GROUP).filter((t) => tgArns.includes(t.inputs.arn));
+  const tgs = run.ofType(TARGET_GROUP).filter((t) => tgArns.includes(t.state.arn));
   const grace = service.inputs.healthCheckGracePeriodSeconds ?? 0;
   const targets = Math.max(0, ...tgs.map((t) => t.inputs.healthCheck.healthyThreshold * t.inputs.healthCheck.interval));
   const draining = Math.max(0, ...tgs.map((t) => t.inputs.deregistrationDelay));
-  const alarms = run.ofType(ALARM).filter((a) => (service.inputs.alarms?.alarmNames ?? []).includes(a.inputs.name));
+  const alarms = run.ofType(ALARM).filter((a) => (service.inputs.alarms?.alarmNames ?? []).includes(a.state.name));
   const bake = Math.max(0, ...alarms.map((a) => a.inputs.evaluationPeriods * (a.inputs.period ?? 60)));
   return TASK_START_SECONDS + Math.max(containers, grace) + targets + draining + CONTAINER_STOP_SECONDS + bake;
 }
@@ -218,7 +218,7 @@ describe.each(STACKS)("the %s stack's deploy timeouts", (stack) => {
     const components = run.ofType(COMPONENT);
     for (const service of run.ofType(SERVICE)) {
       const component = components.find((c) => c.urn === service.parentUrn)!;
-      expect([service.name, component.inputs.deployTime.totalSeconds]).toEqual([service.name, worstGoodDeploySeconds(run, service)]);
+      expect([service.name, component.state.deployTime.totalSeconds]).toEqual([service.name, worstGoodDeploySeconds(run, service)]);
     }
   });
 

@@ -29,7 +29,7 @@ function containers(run: ProgramRun): Record<string, any> {
 }
 
 /** An access point's id: the last part of its ARN (…:access-point/fsap-…). */
-const accessPointId = (ap: Captured): string => ap.inputs.arn.split("/").pop();
+const accessPointId = (ap: Captured): string => ap.state.arn.split("/").pop();
 
 function env(container: any): Record<string, string> {
   return Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
@@ -74,7 +74,7 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
     });
 
     it("runs the gateway from its ECR image pinned by digest, listening on 3000", () => {
-      const repositoryUrl = run.get(T.repository, "gateway").inputs.repositoryUrl;
+      const repositoryUrl = run.get(T.repository, "gateway").state.repositoryUrl;
       expect(c.gateway.image).toMatch(new RegExp(`^${repositoryUrl}:sha-[0-9a-f]+@sha256:[0-9a-f]{64}$`));
       expect(c.gateway.portMappings).toEqual([{ containerPort: 3000, hostPort: 3000, protocol: "tcp" }]);
       expect(env(c.gateway).MCP_GATEWAY_HTTP_PORT).toBe("3000");
@@ -167,7 +167,7 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
 
     it("lets the task role mount and write through exactly these access points", () => {
       const [statement] = policyDocument(run.get(T.rolePolicy, "gateway-task")).Statement;
-      const apArns = ["chroma", "tenants", "workspace"].map((n) => run.get(T.accessPoint, `gateway-${n}`).inputs.arn).sort();
+      const apArns = ["chroma", "tenants", "workspace"].map((n) => run.get(T.accessPoint, `gateway-${n}`).state.arn).sort();
       expect(statement.Action).toEqual(["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]);
       expect(statement.Condition.StringEquals["elasticfilesystem:AccessPointArn"].slice().sort()).toEqual(apArns);
     });
@@ -175,8 +175,8 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
 
   describe("secrets", () => {
     it("injects GEMINI_API_KEY and the admin key from Secrets Manager by ARN", () => {
-      const gemini = run.get(T.secret, "gateway-gemini-api-key").inputs.arn;
-      const admin = run.get(T.secret, "gateway-admin-api-key").inputs.arn;
+      const gemini = run.get(T.secret, "gateway-gemini-api-key").state.arn;
+      const admin = run.get(T.secret, "gateway-admin-api-key").state.arn;
       expect(gemini).toMatch(/^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:/);
       expect(c.gateway.secrets).toEqual([
         { name: "GEMINI_API_KEY", valueFrom: gemini },
@@ -198,7 +198,7 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
 
     it("stores the Gemini key from the stack secret", () => {
       const version = run.get(T.secretVersion, "gateway-gemini-api-key");
-      expect(version.inputs.secretId).toBe(run.get(T.secret, "gateway-gemini-api-key").inputs.arn);
+      expect(version.inputs.secretId).toBe(run.get(T.secret, "gateway-gemini-api-key").state.arn);
       expect(version.inputs.secretString).toBe(STAND_IN_GEMINI_KEY);
     });
 
@@ -206,7 +206,7 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
       const id = run.get(T.randomId, "gateway-admin-api-key");
       const version = run.get(T.secretVersion, "gateway-admin-api-key");
       expect(id.inputs.byteLength).toBe(32);
-      expect(version.inputs.secretId).toBe(run.get(T.secret, "gateway-admin-api-key").inputs.arn);
+      expect(version.inputs.secretId).toBe(run.get(T.secret, "gateway-admin-api-key").state.arn);
       expect(version.inputs.secretString).toBe(`tupl_${id.state.hex}`);
       expect(version.inputs.secretString).toMatch(/^tupl_[0-9a-f]{64}$/);
     });
@@ -216,10 +216,10 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
       const secrets = statements.find((s: any) => s.Action === "secretsmanager:GetSecretValue");
       expect(secrets.Effect).toBe("Allow");
       expect(secrets.Resource).toEqual(
-        [run.get(T.secret, "gateway-admin-api-key").inputs.arn, run.get(T.secret, "gateway-gemini-api-key").inputs.arn].sort(),
+        [run.get(T.secret, "gateway-admin-api-key").state.arn, run.get(T.secret, "gateway-gemini-api-key").state.arn].sort(),
       );
       const pull = statements.find((s: any) => Array.isArray(s.Action) && s.Action.includes("ecr:BatchGetImage"));
-      expect(pull.Resource).toEqual([run.get(T.repository, "gateway").inputs.arn]);
+      expect(pull.Resource).toEqual([run.get(T.repository, "gateway").state.arn]);
       for (const s of statements.filter((x: any) => x.Action !== "ecr:GetAuthorizationToken")) {
         expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"|secret:\*/);
       }
@@ -239,13 +239,13 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
     it("puts the gateway container's port 3000 behind its target group, with the configured grace period", () => {
       const svc = run.get(T.service, "gateway").inputs;
       expect(svc.loadBalancers).toEqual([
-        { containerName: "gateway", containerPort: 3000, targetGroupArn: run.get(T.targetGroup, "gateway-3000").inputs.arn },
+        { containerName: "gateway", containerPort: 3000, targetGroupArn: run.get(T.targetGroup, "gateway-3000").state.arn },
       ]);
       expect(svc.healthCheckGracePeriodSeconds).toBe(120);
     });
 
     it("checks /health on 3000 from the target group, with a name AWS accepts", () => {
-      const tg = run.get(T.targetGroup, "gateway-3000").inputs;
+      const tg = run.get(T.targetGroup, "gateway-3000").state;
       expect(tg).toMatchObject({ port: 3000, protocol: "HTTP", targetType: "ip" });
       expect(tg.healthCheck).toMatchObject({ enabled: true, path: "/health", port: "3000", protocol: "HTTP", matcher: "200" });
       expect(tg.name.length).toBeLessThanOrEqual(32);
@@ -267,7 +267,7 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
     });
 
     it(`has its rules on ${expected.listener}`, () => {
-      const listenerArn = run.get(T.listener, expected.listener).inputs.arn;
+      const listenerArn = run.get(T.listener, expected.listener).state.arn;
       expect(rules.length).toBeGreaterThan(0);
       for (const r of rules) expect(r.inputs.listenerArn).toBe(listenerArn);
     });
@@ -275,7 +275,7 @@ describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: strin
     it("forwards /api/keys* from the admin CIDRs, then answers 403 to everyone else, then forwards the rest", () => {
       expect(rules.map((r) => r.name)).toEqual(["gateway-3000-admin-0", "gateway-3000-deny", "gateway-3000-forward"]);
       const [admin, deny, forward] = rules;
-      const tgArn = run.get(T.targetGroup, "gateway-3000").inputs.arn;
+      const tgArn = run.get(T.targetGroup, "gateway-3000").state.arn;
 
       expect(pathValues(admin)).toEqual(["/api/keys*"]);
       expect(sourceIps(admin)).toEqual(expected.adminCidrs);
@@ -350,7 +350,7 @@ describe("the gateway in prod with five admin CIDRs", () => {
   });
 
   it("gives no two rules on the listener the same priority (AWS refuses duplicates)", () => {
-    const listenerArn = run.get(T.listener, "platform-listener-443").inputs.arn;
+    const listenerArn = run.get(T.listener, "platform-listener-443").state.arn;
     const priorities = run.ofType(T.listenerRule).filter((r) => r.inputs.listenerArn === listenerArn).map((r) => r.inputs.priority);
     expect(new Set(priorities).size).toBe(priorities.length);
   });

@@ -57,7 +57,7 @@ describe("each system's image in the staging stack", () => {
 
   describe.each(IMAGES)("$image", ({ image, output, dockerfile }) => {
     it("lives in an ECR repository that scans on push and is encrypted", () => {
-      const repo = run.get(REPOSITORY, image).inputs;
+      const repo = run.get(REPOSITORY, image).state;
       expect(repo.imageScanningConfiguration).toEqual({ scanOnPush: true });
       expect(repo.encryptionConfigurations).toEqual([{ encryptionType: "KMS" }]);
       expect(run.outputs.ecrRepositoryUrls[output]).toBe(repo.repositoryUrl);
@@ -74,7 +74,7 @@ describe("each system's image in the staging stack", () => {
 
     it("keeps the newest 10 built images (the stack's ecrKeepImages), never expiring the build cache", () => {
       const policy = policyDocument(run.get("aws:ecr/lifecyclePolicy:LifecyclePolicy", image));
-      expect(run.get("aws:ecr/lifecyclePolicy:LifecyclePolicy", image).inputs.repository).toBe(run.get(REPOSITORY, image).inputs.name);
+      expect(run.get("aws:ecr/lifecyclePolicy:LifecyclePolicy", image).inputs.repository).toBe(run.get(REPOSITORY, image).state.name);
       const keep = policy.rules.find((r: any) => r.selection.countType === "imageCountMoreThan");
       expect(keep.selection.countNumber).toBe(10);
       expect(keep.action).toEqual({ type: "expire" });
@@ -96,14 +96,14 @@ describe("each system's image in the staging stack", () => {
 
     it("is pushed with the registry credentials of aws.ecr.getAuthorizationToken", () => {
       const build = run.get(IMAGE, image).inputs;
-      const url = run.get(REPOSITORY, image).inputs.repositoryUrl;
+      const url = run.get(REPOSITORY, image).state.repositoryUrl;
       expect(build.registries).toEqual([{ address: url, username: "AWS", password: "mock-ecr-token" }]);
       expect(build.tags).toEqual([expect.stringMatching(new RegExp(`^${url.replace(/\./g, "\\.")}:sha-[0-9a-f]{16}$`))]);
     });
 
     it("reads and writes its build cache in the registry, in the image-manifest OCI form ECR requires", () => {
       const build = run.get(IMAGE, image).inputs;
-      const cacheRef = `${run.get(REPOSITORY, image).inputs.repositoryUrl}:${CACHE_TAG}`;
+      const cacheRef = `${run.get(REPOSITORY, image).state.repositoryUrl}:${CACHE_TAG}`;
       expect(build.cacheFrom).toEqual([{ registry: { ref: cacheRef } }]);
       expect(build.cacheTo).toEqual([{ registry: { ref: cacheRef, imageManifest: true, ociMediaTypes: true, mode: "max", ignoreError: true } }]);
     });
@@ -116,7 +116,7 @@ describe("each system's image in the staging stack", () => {
       const ref = imageRun(run, image);
       expect(ref).toMatch(BY_DIGEST);
       const [, repositoryUrl, tag, digest] = BY_DIGEST.exec(ref)!;
-      expect(repositoryUrl).toBe(run.get(REPOSITORY, image).inputs.repositoryUrl);
+      expect(repositoryUrl).toBe(run.get(REPOSITORY, image).state.repositoryUrl);
       expect(`${repositoryUrl}:${tag}`).toBe(run.get(IMAGE, image).inputs.tags[0]);
       expect(digest).toBe(run.outputs.imageDigests[output]);
     });
@@ -135,7 +135,7 @@ describe("each system's image in the staging stack", () => {
   });
 
   it("every repository is in the deploying account's registry, in the stack's region", () => {
-    for (const { image } of IMAGES) expect(run.get(REPOSITORY, image).inputs.repositoryUrl.startsWith(`${ACCOUNT_ID}.dkr.ecr.eu-west-1.`)).toBe(true);
+    for (const { image } of IMAGES) expect(run.get(REPOSITORY, image).state.repositoryUrl.startsWith(`${ACCOUNT_ID}.dkr.ecr.eu-west-1.`)).toBe(true);
   });
 
   describe("content tags: what rolls out and what does not", () => {
@@ -162,7 +162,7 @@ describe("each system's image in the staging stack", () => {
       const registry = new Registry();
       for (const r of [unchanged, uiChanged, gatewayChanged, gatewayReverted]) {
         for (const { image } of IMAGES) {
-          const repo = r.get(REPOSITORY, image).inputs as RepositoryTags;
+          const repo = r.get(REPOSITORY, image).state as RepositoryTags;
           const build = r.get(IMAGE, image).inputs;
           for (const ref of [...build.tags, build.cacheTo[0].registry.ref]) registry.push(repo, ref);
         }
@@ -173,7 +173,7 @@ describe("each system's image in the staging stack", () => {
 
     it("the revert runs exactly the digest its push produced, whatever the tag pointed at before", () => {
       const [, , , digest] = BY_DIGEST.exec(imageRun(gatewayReverted, "gateway"))!;
-      expect(digest).toBe(gatewayReverted.get(IMAGE, "gateway").inputs.digest);
+      expect(digest).toBe(gatewayReverted.get(IMAGE, "gateway").state.digest);
     });
 
     it("an unchanged checkout gives every image the same tag and every task definition the same image", () => {
@@ -223,7 +223,7 @@ describe("a missing app repo checkout", () => {
     expect(run.ofType(IMAGE)).toEqual([]);
     expect(run.ofType(REPOSITORY)).toHaveLength(3);
     expect(run.ofType("aws:ecs/service:Service")).toHaveLength(3);
-    expect(imageRun(run, "gateway")).toBe(`${run.get(REPOSITORY, "gateway").inputs.repositoryUrl}:not-built`);
+    expect(imageRun(run, "gateway")).toBe(`${run.get(REPOSITORY, "gateway").state.repositoryUrl}:not-built`);
   });
 });
 

@@ -84,7 +84,7 @@ describe.each<[StackName, { cidr: string; azs: number; nat: string }]>([
   });
 
   it("puts every security group in this VPC", () => {
-    const vpcs = new Set(run.ofType(T.securityGroup).map((sg) => sg.inputs.vpcId));
+    const vpcs = new Set(run.ofType(T.securityGroup).map((sg) => sg.state.vpcId));
     expect([...vpcs]).toEqual([run.outputs.vpcId]);
   });
 });
@@ -117,7 +117,7 @@ describe("an existing VPC", () => {
   });
 
   it("puts every security group in the given VPC", () => {
-    const vpcs = new Set(run.ofType(T.securityGroup).map((sg) => sg.inputs.vpcId));
+    const vpcs = new Set(run.ofType(T.securityGroup).map((sg) => sg.state.vpcId));
     expect([...vpcs]).toEqual([existing.vpcId]);
   });
 });

@@ -188,7 +188,7 @@ describe.each<[StackName, { azs: number; urls: (alb: string) => Record<string, s
 
   it("give ECS service names by system", () => {
     expect(sortedKeys(o.serviceNames)).toEqual(["gateway", "securityStack", "uiConsole"]);
-    const services = run.ofType("aws:ecs/service:Service").map((s) => s.inputs.name).sort();
+    const services = run.ofType("aws:ecs/service:Service").map((s) => s.state.name).sort();
     expect((Object.values(o.serviceNames) as string[]).sort()).toEqual(services);
   });
 

@@ -197,7 +197,7 @@ describe("with a domain (prod)", () => {
       expect(records).toHaveLength(HOSTS.length);
       for (const host of HOSTS) {
         const option = options.find((o) => o.domainName === host)!;
-        const record = records.find((r) => r.inputs.name === option.resourceRecordName);
+        const record = records.find((r) => r.state.name === option.resourceRecordName);
         expect(record?.inputs).toMatchObject({ zoneId: ZONE_ID, type: option.resourceRecordType, records: [option.resourceRecordValue], ttl: 300 });
       }
     });
@@ -251,7 +251,7 @@ describe("with a domain (prod)", () => {
   it("points an alias A record per host at the load balancer, in the domain's zone", () => {
     const lb = run.get(T.loadBalancer, "platform").state;
     const aliases = run.ofType(T.record).filter((r) => !r.name.startsWith("platform-cert-validation-"));
-    expect(aliases.map((r) => r.inputs.name)).toEqual(HOSTS);
+    expect(aliases.map((r) => r.state.name)).toEqual(HOSTS);
     for (const record of aliases) {
       expect(record.inputs).toMatchObject({
         zoneId: ZONE_ID,

@@ -41,9 +41,15 @@ beforeAll(async () => {
   runs.prod = await runProgram({ stack: "prod" });
 });
 
-/** A copy of a stack's resources with one change made by `breakIt`. */
+/**
+ * A copy of a stack's resources with one change made by `breakIt` to their inputs, which for the copy are the
+ * properties rules see (inputs over returned state), so a deleted input is gone for the rule too.
+ */
 function broken(stack: StackName, breakIt: (resources: Captured[]) => void): Captured[] {
-  const resources = copyResources(runs[stack].resources);
+  const resources = copyResources(runs[stack].resources).map((r) => {
+    const props = { ...r.state, ...r.inputs };
+    return { ...r, inputs: props, state: props };
+  });
   breakIt(resources);
   return resources;
 }

@@ -80,7 +80,7 @@ describe("the secret-versions label", () => {
 
 describe("rotating geminiApiKey", () => {
   it("stores a new version of the gateway's Gemini secret", () => {
-    const version = (run: ProgramRun) => run.get(SECRET_VERSION, "gateway-gemini-api-key").inputs;
+    const version = (run: ProgramRun) => run.get(SECRET_VERSION, "gateway-gemini-api-key").state;
     expect(version(geminiRotated).secretString).toBe(ROTATED_GEMINI);
     expect(version(geminiRotated).versionId).not.toBe(version(before).versionId);
   });
@@ -104,7 +104,7 @@ describe("rotating geminiApiKey", () => {
 
 describe("rotating googleApiKey", () => {
   it("stores a new version of the security stack's Google secret", () => {
-    const version = (run: ProgramRun) => run.get(SECRET_VERSION, "security-google-api-key").inputs;
+    const version = (run: ProgramRun) => run.get(SECRET_VERSION, "security-google-api-key").state;
     expect(version(googleRotated).versionId).not.toBe(version(before).versionId);
   });
 
@@ -131,7 +131,7 @@ describe("what turns a new task definition into a deployment", () => {
   it.each(SERVICES)("the %s service runs the revision of its own task definition and never ignores a new one", (service) => {
     const svc = before.get("aws:ecs/service:Service", service);
     const definition = taskDefinition(before, service);
-    expect(svc.inputs.taskDefinition).toBe(definition.inputs.arn);
+    expect(svc.inputs.taskDefinition).toBe(definition.state.arn);
     expect(svc.dependencies).toContain(definition.urn);
     expect(svc.ignoreChanges).not.toContain("taskDefinition");
   });

@@ -70,11 +70,11 @@ describe.each([
   });
 
   it("each secret version belongs to its own secret", () => {
-    for (const { name } of SECRETS) expect(run.get(VERSION, name).inputs.secretId).toBe(run.get(SECRET, name).inputs.arn);
+    for (const { name } of SECRETS) expect(run.get(VERSION, name).inputs.secretId).toBe(run.get(SECRET, name).state.arn);
   });
 
   it("exposes every secret's ARN as an output", () => {
-    expect(run.outputs.secretArns).toEqual(Object.fromEntries(SECRETS.map((s) => [s.output, run.get(SECRET, s.name).inputs.arn])));
+    expect(run.outputs.secretArns).toEqual(Object.fromEntries(SECRETS.map((s) => [s.output, run.get(SECRET, s.name).state.arn])));
   });
 
   it.each(CONSUMERS.map((c) => [c.container, c.variable, c.output]))(

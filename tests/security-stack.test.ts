@@ -32,7 +32,7 @@ function env(container: any): Record<string, string> {
   return Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
 }
 
-const accessPointId = (ap: Captured): string => ap.inputs.arn.split("/").pop();
+const accessPointId = (ap: Captured): string => ap.state.arn.split("/").pop();
 const covers = (rule: Captured, port: number): boolean => rule.inputs.fromPort <= port && port <= rule.inputs.toPort;
 
 describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?: string }; control: { listener: string; host?: string } }]>([
@@ -63,7 +63,7 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
   describe("containers", () => {
     it("runs the three processes as three essential containers of one task, all from the stack's one image", () => {
       expect(Object.keys(c).sort()).toEqual(["control-plane", "data-plane", "management-plane"]);
-      const repositoryUrl = run.get(T.repository, "security-stack").inputs.repositoryUrl;
+      const repositoryUrl = run.get(T.repository, "security-stack").state.repositoryUrl;
       for (const container of Object.values(c)) {
         expect(container.essential).toBe(true);
         expect(container.image).toMatch(new RegExp(`^${repositoryUrl}:sha-[0-9a-f]+@sha256:[0-9a-f]{64}$`));
@@ -190,8 +190,8 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
 
   describe("secrets", () => {
     it("injects GOOGLE_API_KEY and SUPABASE_JWT_SECRET by ARN into the management plane, the JWT secret into the control plane", () => {
-      const google = run.get(T.secret, "security-google-api-key").inputs.arn;
-      const jwt = run.get(T.secret, "security-supabase-jwt").inputs.arn;
+      const google = run.get(T.secret, "security-google-api-key").state.arn;
+      const jwt = run.get(T.secret, "security-supabase-jwt").state.arn;
       expect(google).toMatch(/^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:/);
       expect(c["management-plane"].secrets).toEqual([
         { name: "GOOGLE_API_KEY", valueFrom: google },
@@ -216,10 +216,10 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
       const statements = policyDocument(run.get(T.rolePolicy, "security-execution")).Statement;
       const secrets = statements.find((s: any) => s.Action === "secretsmanager:GetSecretValue");
       expect(secrets.Resource).toEqual(
-        [run.get(T.secret, "security-google-api-key").inputs.arn, run.get(T.secret, "security-supabase-jwt").inputs.arn].sort(),
+        [run.get(T.secret, "security-google-api-key").state.arn, run.get(T.secret, "security-supabase-jwt").state.arn].sort(),
       );
       const pull = statements.find((s: any) => Array.isArray(s.Action) && s.Action.includes("ecr:BatchGetImage"));
-      expect(pull.Resource).toEqual([run.get(T.repository, "security-stack").inputs.arn]);
+      expect(pull.Resource).toEqual([run.get(T.repository, "security-stack").state.arn]);
     });
   });
 
@@ -228,7 +228,7 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
       ["api", "management-plane", 8000],
       ["control", "control-plane", 8001],
     ] as const)("routes %s to the %s's port %i through a target group that checks /health", (endpoint, containerName, port) => {
-      const tg = run.get(T.targetGroup, `security-${port}`).inputs;
+      const tg = run.get(T.targetGroup, `security-${port}`).state;
       expect(tg).toMatchObject({ port, protocol: "HTTP", targetType: "ip" });
       expect(tg.healthCheck).toMatchObject({ enabled: true, path: "/health", port: String(port), matcher: "200" });
       expect(tg.name.length).toBeLessThanOrEqual(32);
@@ -236,7 +236,7 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
 
       const { listener, host } = expected[endpoint];
       const rule = run.get(T.listenerRule, `security-${port}-forward`).inputs;
-      expect(rule.listenerArn).toBe(run.get(T.listener, listener).inputs.arn);
+      expect(rule.listenerArn).toBe(run.get(T.listener, listener).state.arn);
       expect(rule.actions).toEqual([{ type: "forward", targetGroupArn: tg.arn }]);
       if (host) {
         expect(rule.conditions).toEqual([{ hostHeader: { values: [host] } }]);

@@ -127,7 +127,7 @@ describe.each<[StackName, { supabaseUrl: string; min: number; max: number; host?
 
   describe("load balancer", () => {
     it("checks /health on 8080 from its target group", () => {
-      const tg = run.get(T.targetGroup, "console-8080").inputs;
+      const tg = run.get(T.targetGroup, "console-8080").state;
       expect(tg).toMatchObject({ port: 8080, protocol: "HTTP", targetType: "ip" });
       expect(tg.healthCheck).toMatchObject({ enabled: true, path: "/health", port: "8080", matcher: "200" });
       expect(run.get(T.service, "console").inputs.loadBalancers).toEqual([
@@ -146,15 +146,15 @@ describe.each<[StackName, { supabaseUrl: string; min: number; max: number; host?
     if (expected.host) {
       it(`is reached at ${expected.host}: a host rule on the HTTPS listener and an alias record`, () => {
         const rule = run.get(T.listenerRule, "console-8080-forward").inputs;
-        expect(rule.listenerArn).toBe(run.get(T.listener, "platform-listener-443").inputs.arn);
+        expect(rule.listenerArn).toBe(run.get(T.listener, "platform-listener-443").state.arn);
         expect(rule.conditions).toEqual([{ hostHeader: { values: [expected.host] } }]);
-        expect(rule.actions).toEqual([{ type: "forward", targetGroupArn: run.get(T.targetGroup, "console-8080").inputs.arn }]);
+        expect(rule.actions).toEqual([{ type: "forward", targetGroupArn: run.get(T.targetGroup, "console-8080").state.arn }]);
         const record = run.get(T.record, "platform-console").inputs;
         expect(record).toMatchObject({ name: expected.host, type: "A" });
       });
     } else {
       it("is reached on the load balancer's port 80 through its own listener", () => {
-        const listener = run.get(T.listener, expected.listener).inputs;
+        const listener = run.get(T.listener, expected.listener).state;
         expect(listener).toMatchObject({ port: 80, protocol: "HTTP" });
         const rule = run.get(T.listenerRule, "console-8080-forward").inputs;
         expect(rule.listenerArn).toBe(listener.arn);

@@ -102,7 +102,7 @@ describe.each(["staging", "prod"] as const)("EFS volumes in the %s stack", (stac
       const aps = accessPointsOf(run, fileSystem);
       const taskVolumes: any[] = run.get("aws:ecs/taskDefinition:TaskDefinition", service).inputs.volumes;
       expect(taskVolumes.map((v) => v.efsVolumeConfiguration.authorizationConfig.accessPointId).sort()).toEqual(
-        aps.map((ap) => ap.inputs.arn.split("/").pop()).sort(),
+        aps.map((ap) => ap.state.arn.split("/").pop()).sort(),
       );
     });
 
@@ -113,7 +113,7 @@ describe.each(["staging", "prod"] as const)("EFS volumes in the %s stack", (stac
           Effect: "Deny",
           Principal: { AWS: "*" },
           Action: "*",
-          Resource: fileSystem.inputs.arn,
+          Resource: fileSystem.state.arn,
           Condition: { Bool: { "aws:SecureTransport": "false" } },
         }),
       );
@@ -124,18 +124,18 @@ describe.each(["staging", "prod"] as const)("EFS volumes in the %s stack", (stac
       const grants = run
         .ofType("aws:iam/rolePolicy:RolePolicy")
         .flatMap((p) => policyDocument(p).Statement.map((s: any) => ({ policy: p.name, ...s })))
-        .filter((s: any) => asList(s.Resource).includes(fileSystem.inputs.arn));
+        .filter((s: any) => asList(s.Resource).includes(fileSystem.state.arn));
       expect(grants).toEqual([
         {
           policy: `${service}-task`,
           Effect: "Allow",
           Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-          Resource: fileSystem.inputs.arn,
+          Resource: fileSystem.state.arn,
           Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": expect.any(Array) } },
         },
       ]);
       expect([...grants[0].Condition.StringEquals["elasticfilesystem:AccessPointArn"]].sort()).toEqual(
-        accessPointsOf(run, fileSystem).map((ap) => ap.inputs.arn).sort(),
+        accessPointsOf(run, fileSystem).map((ap) => ap.state.arn).sort(),
       );
     });
   });

@@ -2,7 +2,7 @@
  * The offline plan (`npm run plan`): runs the real program for a stack under mocks and renders what it would
  * create, its outputs, rollout bounds and an estimated monthly cost — optionally against a second stack.
  */
-import { StackName } from "../../tests/support/harness";
+import { StackName } from "../../lib/stacks";
 import { CostEstimate, estimateCost } from "./cost";
 import { StackDiff, diffStacks, diffSummary, renderDiff } from "./diff";
 import { StackPlan } from "./model";

@@ -3,7 +3,7 @@
  * tree, each service's task, containers, volumes, load-balancer wiring and deployment settings, the network and
  * the shared platform. Rendering, costing and diffing all read this model, never the raw resources again.
  */
-import { Captured, ProgramRun, containerDefinitions, policyDocument } from "../../tests/support/harness";
+import { Captured, ProgramRun, containerDefinitions, policyDocument } from "../../lib/program-runner";
 import { DeployTime } from "../../components/deploy-time";
 
 export const SYSTEMS = {
@@ -405,7 +405,7 @@ export function buildPlan(run: ProgramRun, extra: { appRepoPath: string; standIn
     dnsRecords: run
       .ofType(T.record)
       .filter((r) => r.inputs.type === "A")
-      .map((r) => `${r.inputs.name} → ALB (alias)`),
+      .map((r) => `${r.state.name} → ALB (alias)`),
     dashboards: run.ofType(T.dashboard).map((d) => d.inputs.dashboardName),
     kmsKeys: run.ofType(T.kmsKey).map((k) => `${k.name}${k.inputs.enableKeyRotation ? " (rotation on)" : ""}`),
     alarmTopic: topic
@@ -508,7 +508,7 @@ export function buildPlan(run: ProgramRun, extra: { appRepoPath: string; standIn
         ? `on${svc.inputs.deploymentCircuitBreaker.rollback ? " (rollback)" : ""}`
         : "off",
       rollbackAlarms: svc.inputs.alarms?.enable ? (svc.inputs.alarms.alarmNames ?? []).length : 0,
-      deployTime: component === svc ? undefined : component.inputs.deployTime,
+      deployTime: component === svc ? undefined : component.state.deployTime,
       timeouts: svc.customTimeouts,
       ecsExec: Boolean(svc.inputs.enableExecuteCommand),
       waitForSteadyState: Boolean(svc.inputs.waitForSteadyState),
@@ -533,7 +533,7 @@ export function buildPlan(run: ProgramRun, extra: { appRepoPath: string; standIn
           action: (r.inputs.actions ?? []).map((a: any) => describeAction(a, tgName)).join("; "),
         }))
         .sort((a, b) => a.priority - b.priority),
-      logGroup: logGroup ? { name: logGroup.inputs.name, retentionDays: logGroup.inputs.retentionInDays } : undefined,
+      logGroup: logGroup ? { name: logGroup.state.name, retentionDays: logGroup.inputs.retentionInDays } : undefined,
       alarms: within(component, T.alarm).map(describeAlarm),
       ingress: sgIngress,
       egress: sgEgress,

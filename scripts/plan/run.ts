@@ -6,10 +6,11 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../config-schema";
-import { OPERATOR_VALUES, ROOT, StackName, committedConfig, runProgram, stackConfig } from "../../tests/support/harness";
+import { OPERATOR_VALUES, ROOT, committedConfig, runProgram, stackConfig } from "../../lib/program-runner";
+import { StackName } from "../../lib/stacks";
 import { StackPlan, TYPES, buildPlan } from "./model";
 
-export const STACKS: StackName[] = ["staging", "prod"];
+export { STACKS } from "../../lib/stacks";
 
 export interface StackRunOptions {
   stack: StackName;
@@ -68,7 +69,8 @@ export function secretValues(plan: StackPlan): string[] {
  * arguments a component refuses — for which `pulumi preview` prints the message alone, without a stack trace.
  */
 export function isProgramError(err: unknown): err is Error {
-  if (!(err instanceof Error)) return false;
-  if (err.name === "ConfigError" || pulumi.RunError.isInstance(err)) return true;
+  // Not `instanceof Error`: the program may run in another realm than this module (a test runner's).
+  if (!err || typeof (err as Error).message !== "string") return false;
+  if ((err as Error).name === "ConfigError" || pulumi.RunError.isInstance(err)) return true;
   return pulumi.ResourceError.isInstance(err) && (err as { hideStack?: boolean }).hideStack === true;
 }

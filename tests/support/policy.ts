@@ -52,13 +52,19 @@ const notApplicable = (reason?: string): never => {
   throw new NotApplicable(reason);
 };
 
+/**
+ * The properties the analyzer hands a rule: the inputs the program sent over what the provider returned (a test
+ * that breaks a resource edits its inputs).
+ */
+const propsOf = (r: Captured): Record<string, any> => ({ ...r.state, ...r.inputs });
+
 /** The stack as stack rules see it: one object per resource, parents and dependencies linked. */
 export function stackResources(resources: Captured[]): PolicyResource[] {
   const byUrn = new Map<string, PolicyResource>();
   for (const r of resources) {
     byUrn.set(r.urn, {
       type: r.type,
-      props: r.state,
+      props: propsOf(r),
       urn: r.urn,
       name: r.name,
       opts: optionsOf(r),
@@ -91,7 +97,7 @@ async function runRule(rule: Rule, resources: Captured[], config: PolicyConfig):
     for (const r of resources.filter((x) => x.custom)) {
       const args: ResourceValidationArgs = {
         type: r.type,
-        props: r.inputs,
+        props: propsOf(r),
         urn: r.urn,
         name: r.name,
         opts: optionsOf(r),

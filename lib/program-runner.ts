@@ -1,0 +1,394 @@
+/**
+ * Runs the real program (index.ts) under Pulumi's mocks with a stack's real config file and captures every
+ * resource it registers: type, logical name, the inputs it sent, the state the mocked AWS returned, and its
+ * resource options. Product code: the offline plan (`npm run plan`) and the tests both run the program here.
+ *
+ * The program and the Pulumi packages are loaded with Node's own `require`, never through a test runner's module
+ * registry: Pulumi and the AWS SDK load once per process and stay loaded, and each run re-evaluates only the
+ * project's own files (index.ts, config, components), transpiled once per file content.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as moduleApi from "module";
+import * as yaml from "js-yaml";
+import type * as PulumiModule from "@pulumi/pulumi";
+import { PROJECT } from "../config-schema";
+import { mockCall, mockState } from "./mocks";
+import { StackName } from "./stacks";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+type NodeModuleApi = typeof moduleApi & { _extensions: Record<string, unknown> };
+
+/**
+ * Node's module API. Under jest, `module` is a subclass of Node's whose `createRequire` returns jest's own
+ * registry-bound require; Node's class is its parent. Elsewhere `module` is Node's (and `Module` itself).
+ */
+function nodeModuleApi(): NodeModuleApi {
+  const exposed = moduleApi as unknown as NodeModuleApi & { Module?: unknown };
+  const parent = Object.getPrototypeOf(exposed.Module ?? exposed);
+  return typeof parent?.createRequire === "function" && parent._extensions ? parent : exposed;
+}
+
+/** Node's own require, outside any test runner's registry (and its realm). */
+const nativeRequire = nodeModuleApi().createRequire(path.join(ROOT, "index.ts"));
+/** The Error constructor of the realm the program runs in (a test runner may run this file in another). */
+const ProgramError: ErrorConstructor = nativeRequire("vm").runInThisContext("Error");
+/**
+ * The program realm's JSON. What the mocks answer must be made of that realm's arrays and objects: Pulumi's
+ * serializer tells arrays by `instanceof Array`, which fails for another realm's.
+ */
+const ProgramJSON: JSON = nativeRequire("vm").runInThisContext("JSON");
+const inProgramRealm = <T>(v: T): T => ProgramJSON.parse(JSON.stringify(v));
+/** The process the program sees: a test runner may give this module a copy, whose environment it never reads. */
+const programProcess: NodeJS.Process = nativeRequire("process");
+
+const loadPulumi = (): typeof PulumiModule => nativeRequire("@pulumi/pulumi");
+// Internal to @pulumi/pulumi (not re-exported): resolves when every outstanding engine/monitor RPC has finished.
+const waitForRPCs = (): Promise<void> => (nativeRequire("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+/** One registered resource. */
+export interface Captured {
+  type: string;
+  name: string;
+  urn: string;
+  /** The id the mocked AWS gave the resource (what other resources' inputs hold when they reference it). */
+  id?: string;
+  parentUrn?: string;
+  custom: boolean;
+  /** What the program sent, outputs of other resources resolved: what the provider would receive. */
+  inputs: Record<string, any>;
+  /** What the mocked AWS returned: the inputs plus computed attributes (ARNs, ids, DNS names, digests). */
+  state: Record<string, any>;
+  protect: boolean;
+  retainOnDelete: boolean;
+  ignoreChanges: string[];
+  deleteBeforeReplace: boolean;
+  /** URNs this resource waits for: its explicit `dependsOn` and every resource its inputs reference. */
+  dependencies: string[];
+  /** `customTimeouts` resource option, as the engine receives it. */
+  customTimeouts?: { create: string; update: string; delete: string };
+  /** URNs of the `aliases` resource option: earlier identities this resource keeps. */
+  aliases: string[];
+}
+
+export interface RunOptions {
+  stack: StackName;
+  /** Config overrides by unqualified key (`gatewayCpu`) or qualified key (`aws:region`). */
+  config?: Record<string, unknown>;
+  /** Keys to remove from the stack's config before the run (unqualified). */
+  unset?: string[];
+  /**
+   * Values operators set per stack (`pulumi config set [--secret]`), filled with stand-ins unless given.
+   * @default true
+   */
+  operatorValues?: boolean;
+  /** The app checkout the images are built from. @default the stack config's `appRepoPath` */
+  appRepoPath?: string;
+  /** Environment variables set for the run (e.g. AI_PLATFORM_OFFLINE_PLAN). */
+  env?: Record<string, string>;
+}
+
+/** The plain data of a run (JSON-safe). */
+export interface RunData {
+  stack: StackName;
+  config: Record<string, string>;
+  resources: Captured[];
+  outputs: Record<string, any>;
+  warnings: string[];
+}
+
+export interface ProgramRun extends RunData {
+  /** Every resource of a type (`aws:ecs/service:Service`). */
+  ofType(type: string): Captured[];
+  /** The one resource of a type and logical name; throws with the names that exist when absent. */
+  get(type: string, name: string): Captured;
+  find(type: string, name: string): Captured | undefined;
+}
+
+/** Stand-ins for the values operators set with `pulumi config set --secret` (and the public anon key). */
+export const OPERATOR_VALUES: Record<string, { value: string; secret: boolean }> = {
+  geminiApiKey: { value: "test-gemini-api-key", secret: true },
+  googleApiKey: { value: "test-google-api-key", secret: true },
+  supabaseJwtSecret: { value: "test-supabase-jwt-secret", secret: true },
+  supabaseAnonKey: { value: "test-supabase-anon-key", secret: false },
+};
+
+const toConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
+const qualify = (key: string): string => (key.includes(":") ? key : `${PROJECT}:${key}`);
+
+/** The config as committed: Pulumi.yaml's defaults overlaid with the stack file, by qualified key. */
+export function committedConfig(stack: StackName): Record<string, string> {
+  const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+    config: Record<string, { default?: unknown }>;
+  };
+  const stackFile = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config?: Record<string, unknown>;
+  };
+  const values: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(project.config)) {
+    if (spec.default !== undefined) values[qualify(key)] = toConfigString(spec.default);
+  }
+  for (const [key, v] of Object.entries(stackFile.config ?? {})) values[key] = toConfigString(v);
+  return values;
+}
+
+/** The config the Pulumi CLI would hand the program: project defaults, then the stack file, then overrides. */
+export function stackConfig(opts: RunOptions): { values: Record<string, string>; secretKeys: string[] } {
+  const values = committedConfig(opts.stack);
+  const secretKeys: string[] = [];
+  if (opts.operatorValues !== false) {
+    for (const [key, { value, secret }] of Object.entries(OPERATOR_VALUES)) {
+      if (!values[qualify(key)]) values[qualify(key)] = value;
+      if (secret) secretKeys.push(qualify(key));
+    }
+  }
+  if (opts.appRepoPath !== undefined) values[qualify("appRepoPath")] = opts.appRepoPath;
+  for (const [key, v] of Object.entries(opts.config ?? {})) values[qualify(key)] = toConfigString(v);
+  for (const key of opts.unset ?? []) delete values[qualify(key)];
+  return { values, secretKeys };
+}
+
+/** The project's own modules: what a run evaluates afresh (the runner, scripts and tests stay loaded). */
+function isProgramModule(file: string): boolean {
+  const rel = path.relative(ROOT, file);
+  return !rel.startsWith("..") && !/^(node_modules|lib|scripts|tests)[\\/]/.test(rel) && !rel.includes(`${path.sep}node_modules${path.sep}`);
+}
+
+/** Transpiled project files by content hash: a run re-evaluates them but never transpiles one twice. */
+const transpiled = new Map<string, string>();
+
+/**
+ * Lets Node's require load the project's TypeScript (transpile only; `tsc --noEmit` type-checks), unless a
+ * loader such as ts-node already does.
+ */
+function ensureTypeScriptLoader(): void {
+  const extensions = nodeModuleApi()._extensions;
+  if (extensions[".ts"]) return;
+  const ts = nativeRequire("typescript") as typeof import("typescript");
+  extensions[".ts"] = (module: { _compile(code: string, filename: string): void }, filename: string) => {
+    const source = fs.readFileSync(filename, "utf8");
+    const key = `${filename}\0${crypto.createHash("sha1").update(source).digest("hex")}`;
+    let code = transpiled.get(key);
+    if (code === undefined) {
+      code = ts.transpileModule(source, {
+        fileName: filename,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false },
+      }).outputText;
+      transpiled.set(key, code);
+    }
+    module._compile(code, filename);
+  };
+}
+
+/** Loads index.ts afresh with Node's require: the project's modules again, every package from the cache. */
+function loadProgram(): Record<string, unknown> {
+  ensureTypeScriptLoader();
+  const cache = nativeRequire.cache;
+  for (const key of Object.keys(cache)) if (isProgramModule(key)) delete cache[key];
+  return nativeRequire(path.join(ROOT, "index.ts"));
+}
+
+/**
+ * Runs index.ts under mocks and returns what it registered; rejects with the program's error (e.g. a
+ * ConfigError) when it fails. Runs in one process follow each other; never start two at once.
+ */
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  // Pulumi records `new Error().stack` for every promise and resource it makes; formatting (and, under a test
+  // runner, source-mapping) those traces was most of a run's time, and nothing under mocks reads them.
+  const limits = [Error.stackTraceLimit, ProgramError.stackTraceLimit];
+  Error.stackTraceLimit = ProgramError.stackTraceLimit = 0;
+  try {
+    // A JSON copy: plain data in the caller's realm, which the caller may change.
+    return withLookups(JSON.parse(JSON.stringify(await execute(opts))));
+  } finally {
+    [Error.stackTraceLimit, ProgramError.stackTraceLimit] = limits;
+  }
+}
+
+/**
+ * URNs the latest run registered, read from its mock monitor: what a failed run created before it stopped
+ * (a config error must leave only the stack itself).
+ */
+export function registeredUrns(): string[] {
+  const monitor = loadPulumi().runtime.getMonitor() as unknown as { getRegisteredResources?(): Map<string, unknown> };
+  return [...(monitor?.getRegisteredResources?.().keys() ?? [])];
+}
+
+/** Lookups over a run's resources. */
+export function withLookups(data: RunData): ProgramRun {
+  const { resources } = data;
+  const ofType = (type: string) => resources.filter((r) => r.type === type);
+  const find = (type: string, name: string) => resources.find((r) => r.type === type && r.name === name);
+  return {
+    ...data,
+    ofType,
+    find,
+    get: (type, name) => {
+      const r = find(type, name);
+      if (!r) throw new Error(`no ${type} named ${name}; have: ${ofType(type).map((x) => x.name).join(", ") || "none"}`);
+      return r;
+    },
+  };
+}
+
+type RegisterRequest = {
+  getObject(): unknown;
+  getParent(): string;
+  getProtect?(): boolean;
+  getRetainondelete?(): boolean;
+  getIgnorechangesList?(): string[];
+  getDeletebeforereplace?(): boolean;
+  getDependenciesList?(): string[];
+  getCustomtimeouts?(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getAliasesList?(): { getUrn(): string }[];
+};
+
+async function execute(opts: RunOptions): Promise<RunData> {
+  const pulumi = loadPulumi();
+  const rpc = nativeRequire("@pulumi/pulumi/runtime/rpc");
+  const { values, secretKeys } = stackConfig(opts);
+  const region = values["aws:region"] ?? "us-east-1";
+  const options = new Map<string, Omit<Captured, "type" | "name" | "urn" | "custom" | "state">>();
+  const warnings: string[] = [];
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => inProgramRealm(mockState(args.type, args.name, args.inputs, region)),
+      call: (args) => inProgramRealm(mockCall(args.token, args.inputs, region)),
+    },
+    PROJECT,
+    opts.stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(inProgramRealm(values), inProgramRealm(secretKeys));
+
+  // Wrap the mock monitor to see what the mocks API hides: the inputs as sent, parents and resource options.
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: RegisterRequest, callback: (err: unknown, resp: any) => void) =>
+    register(req, (err: unknown, resp: any) => {
+      if (!err && resp) {
+        const timeouts = req.getCustomtimeouts?.();
+        options.set(resp.getUrn(), {
+          id: resp.getId?.() || undefined,
+          inputs: unwrapSecrets(rpc.deserializeProperties(req.getObject())),
+          parentUrn: req.getParent() || undefined,
+          protect: Boolean(req.getProtect?.()),
+          retainOnDelete: Boolean(req.getRetainondelete?.()),
+          ignoreChanges: req.getIgnorechangesList?.() ?? [],
+          deleteBeforeReplace: Boolean(req.getDeletebeforereplace?.()),
+          dependencies: req.getDependenciesList?.() ?? [],
+          customTimeouts:
+            timeouts && (timeouts.getCreate() || timeouts.getUpdate() || timeouts.getDelete())
+              ? { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() }
+              : undefined,
+          aliases: (req.getAliasesList?.() ?? []).map((a) => a.getUrn()).filter(Boolean),
+        });
+      }
+      callback(err, resp);
+    });
+  const engineLog = pulumi.log.warn;
+  (pulumi.log as any).warn = (msg: string) => {
+    warnings.push(msg);
+    return Promise.resolve();
+  };
+
+  const previousEnv: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    previousEnv[k] = programProcess.env[k];
+    programProcess.env[k] = v;
+  }
+  let outputs: Record<string, any>;
+  // An error thrown while the stack initializes would also surface as an unhandled rejection; catch it
+  // inside and rethrow it from here so callers can assert on it.
+  let programError: unknown;
+  try {
+    const raw = await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        return loadProgram();
+      } catch (err) {
+        programError = err;
+        return {};
+      }
+    });
+    if (programError) throw programError;
+    outputs = await resolveDeep(raw ?? {});
+  } finally {
+    // The stack's outputs are registered after its promise resolves; let that RPC reach this run's mock
+    // monitor, or the next run's setMocks makes it an unhandled "unknown resource" that kills the process.
+    await waitForRPCs();
+    (pulumi.log as any).warn = engineLog;
+    for (const [k, v] of Object.entries(previousEnv)) {
+      if (v === undefined) delete programProcess.env[k];
+      else programProcess.env[k] = v;
+    }
+  }
+
+  const resources: Captured[] = [];
+  for (const [urn, r] of (monitor.getRegisteredResources() as Map<string, { urn: string; state: any }>).entries()) {
+    const [typePath, name] = urn.split("::").slice(-2);
+    const type = typePath.split("$").pop()!;
+    const o = options.get(urn);
+    const state = unwrapSecrets(rpc.deserializeProperties(toStruct(r.state)));
+    resources.push({
+      type,
+      name,
+      urn,
+      custom: !type.startsWith("ai-platform:") && type !== "pulumi:pulumi:Stack",
+      id: o?.id,
+      parentUrn: o?.parentUrn,
+      inputs: o?.inputs ?? state,
+      state,
+      protect: o?.protect ?? false,
+      retainOnDelete: o?.retainOnDelete ?? false,
+      ignoreChanges: o?.ignoreChanges ?? [],
+      deleteBeforeReplace: o?.deleteBeforeReplace ?? false,
+      dependencies: o?.dependencies ?? [],
+      customTimeouts: o?.customTimeouts,
+      aliases: o?.aliases ?? [],
+    });
+  }
+
+  return { stack: opts.stack, config: values, resources, outputs, warnings };
+}
+
+/** The mock monitor's stored state as a protobuf Struct (a component's registered outputs are a plain object). */
+function toStruct(state: any): any {
+  const structproto = nativeRequire("google-protobuf/google/protobuf/struct_pb");
+  return state && typeof state.toJavaScript === "function" ? state : structproto.Struct.fromJavaScript(state ?? {});
+}
+
+function unwrapSecrets(v: any): any {
+  const pulumi = loadPulumi();
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (v && typeof v === "object") {
+    if (v[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return unwrapSecrets(v.value);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+  }
+  return v;
+}
+
+async function resolveDeep(v: any): Promise<any> {
+  const pulumi = loadPulumi();
+  if (pulumi.Output.isInstance(v)) return resolveDeep(await new Promise((resolve) => (v as PulumiModule.Output<any>).apply(resolve)));
+  if (Array.isArray(v)) return Promise.all(v.map(resolveDeep));
+  if (v && typeof v === "object") {
+    const entries = await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await resolveDeep(x)] as const));
+    return Object.fromEntries(entries.filter(([, x]) => x !== undefined));
+  }
+  return v;
+}
+
+/** The parsed container definitions of a task definition. */
+export function containerDefinitions(taskDefinition: Captured): any[] {
+  const defs = taskDefinition.inputs.containerDefinitions;
+  return typeof defs === "string" ? JSON.parse(defs) : defs;
+}
+
+/** A JSON policy document input, parsed. */
+export function policyDocument(resource: Captured, key = "policy"): any {
+  const p = resource.inputs[key];
+  return typeof p === "string" ? JSON.parse(p) : p;
+}
