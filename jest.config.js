@@ -11,5 +11,9 @@ module.exports = {
   globalTeardown: "<rootDir>/tests/support/jest-global-teardown.ts",
   // jest's default on 2 cores is a single worker; the suite is CPU-bound and both cores are free for it.
   maxWorkers: 2,
+  moduleNameMapper: {
+    "^typescript$": "<rootDir>/tests/support/unused-by-mocks.js",
+    "^@npmcli/arborist$": "<rootDir>/tests/support/unused-by-mocks.js",
+  },
   testTimeout: 30000,
 };

@@ -195,15 +195,23 @@ function loadProgram(): Record<string, unknown> {
  * ConfigError) when it fails. Runs in one process follow each other; never start two at once.
  */
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
-  // Pulumi records `new Error().stack` for every promise and resource it makes; formatting (and, under a test
-  // runner, source-mapping) those traces was most of a run's time, and nothing under mocks reads them.
-  const limits = [Error.stackTraceLimit, ProgramError.stackTraceLimit];
-  Error.stackTraceLimit = ProgramError.stackTraceLimit = 0;
+  // Pulumi records `new Error().stack` for every promise it makes and parses one (with no frame limit) for
+  // every resource it registers, to report source positions. Formatting those traces, source-mapped under a
+  // test runner, was most of a run's time, and nothing under mocks reads them: while the program runs, a trace
+  // is its message alone.
+  const saved = [Error, ProgramError].map((E) => ({ E, limit: E.stackTraceLimit, prepare: E.prepareStackTrace }));
+  for (const { E } of saved) {
+    E.stackTraceLimit = 0;
+    E.prepareStackTrace = (err) => String(err);
+  }
   try {
     // A JSON copy: plain data in the caller's realm, which the caller may change.
     return withLookups(JSON.parse(JSON.stringify(await execute(opts))));
   } finally {
-    [Error.stackTraceLimit, ProgramError.stackTraceLimit] = limits;
+    for (const { E, limit, prepare } of saved) {
+      E.stackTraceLimit = limit;
+      E.prepareStackTrace = prepare;
+    }
   }
 }
 
@@ -379,6 +387,18 @@ async function resolveDeep(v: any): Promise<any> {
     return Object.fromEntries(entries.filter(([, x]) => x !== undefined));
   }
   return v;
+}
+
+/**
+ * An error the program reports to its user — a ConfigError listing every `ai-platform:<key>: ...` problem, or
+ * arguments a component refuses — for which `pulumi preview` prints the message alone, without a stack trace.
+ * Judged with the program's own Pulumi (its errors are not this realm's under a test runner).
+ */
+export function isProgramError(err: unknown): err is Error {
+  if (!err || typeof (err as Error).message !== "string") return false;
+  const pulumi = loadPulumi();
+  if ((err as Error).name === "ConfigError" || pulumi.RunError.isInstance(err)) return true;
+  return pulumi.ResourceError.isInstance(err) && (err as { hideStack?: boolean }).hideStack === true;
 }
 
 /** The parsed container definitions of a task definition. */

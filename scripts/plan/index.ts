@@ -10,7 +10,8 @@ import { PriceTableError, loadPriceTable } from "./pricing";
 import { renderStack } from "./render";
 import { runStack, secretValues } from "./run";
 
-export { isProgramError, STACKS } from "./run";
+export { STACKS } from "./run";
+export { isProgramError } from "../../lib/program-runner";
 
 export interface PlanOptions {
   stack: StackName;

@@ -4,7 +4,6 @@
  * values were filled with stand-ins.
  */
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../config-schema";
 import { OPERATOR_VALUES, ROOT, committedConfig, runProgram, stackConfig } from "../../lib/program-runner";
 import { StackName } from "../../lib/stacks";
@@ -62,15 +61,4 @@ export function secretValues(plan: StackPlan): string[] {
     for (const k of ["hex", "b64Std"]) if (typeof r.state[k] === "string") values.add(r.state[k]);
   }
   return [...values].filter((v) => v.length >= 6);
-}
-
-/**
- * An error the program reports to its user — a ConfigError listing every `ai-platform:<key>: ...` problem, or
- * arguments a component refuses — for which `pulumi preview` prints the message alone, without a stack trace.
- */
-export function isProgramError(err: unknown): err is Error {
-  // Not `instanceof Error`: the program may run in another realm than this module (a test runner's).
-  if (!err || typeof (err as Error).message !== "string") return false;
-  if ((err as Error).name === "ConfigError" || pulumi.RunError.isInstance(err)) return true;
-  return pulumi.ResourceError.isInstance(err) && (err as { hideStack?: boolean }).hideStack === true;
 }
