@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { AlarmTopic } from "./components/alarm-topic";
 import { Dashboard, DashboardSystem } from "./components/dashboard";
-import { AlarmArgs } from "./components/fargate-service";
+import { AlarmArgs } from "./components/service-alarms";
 import { Gateway } from "./components/gateway";
 import { Network } from "./components/network";
 import { EndpointSpec, Platform } from "./components/platform";

@@ -11,19 +11,20 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { CONTAINER_HEALTH_CHECK } from "./defaults";
 import { Secret } from "./secret";
 
 /** A container's health check, run by ECS inside the container. Limits are ECS's. */
 export interface ContainerHealthCheck {
   /** `["CMD-SHELL", "..."]` or `["CMD", ...]`; only tools the image has. */
   command: string[];
-  /** Seconds between checks (5 to 300). @default 15 */
+  /** Seconds between checks (5 to 300). @default CONTAINER_HEALTH_CHECK.intervalSeconds (15) */
   intervalSeconds?: number;
-  /** Seconds before a check counts as failed (2 to 60). @default 5 */
+  /** Seconds before a check counts as failed (2 to 60). @default CONTAINER_HEALTH_CHECK.timeoutSeconds (5) */
   timeoutSeconds?: number;
-  /** Failures in a row before the container is unhealthy (1 to 10). @default 3 */
+  /** Failures in a row before the container is unhealthy (1 to 10). @default CONTAINER_HEALTH_CHECK.retries (3) */
   retries?: number;
-  /** Seconds after start in which failures do not count (0 to 300). @default 60 */
+  /** Seconds after start in which failures do not count (0 to 300). @default CONTAINER_HEALTH_CHECK.startPeriodSeconds (60) */
   startPeriodSeconds?: number;
 }
 
@@ -57,21 +58,13 @@ export interface ContainerSpec {
   mounts?: ContainerMount[];
 }
 
-/** ECS's health-check defaults where a container gives none: a minute to start, then 3 misses 15 s apart. */
-export const CONTAINER_HEALTH_CHECK_DEFAULTS = {
-  intervalSeconds: 15,
-  timeoutSeconds: 5,
-  retries: 3,
-  startPeriodSeconds: 60,
-} as const satisfies Required<Omit<ContainerHealthCheck, "command">>;
-
 /** A container's health-check timing with the defaults applied. */
 export function withHealthCheckDefaults(h: ContainerHealthCheck): Required<Omit<ContainerHealthCheck, "command">> {
   return {
-    intervalSeconds: h.intervalSeconds ?? CONTAINER_HEALTH_CHECK_DEFAULTS.intervalSeconds,
-    timeoutSeconds: h.timeoutSeconds ?? CONTAINER_HEALTH_CHECK_DEFAULTS.timeoutSeconds,
-    retries: h.retries ?? CONTAINER_HEALTH_CHECK_DEFAULTS.retries,
-    startPeriodSeconds: h.startPeriodSeconds ?? CONTAINER_HEALTH_CHECK_DEFAULTS.startPeriodSeconds,
+    intervalSeconds: h.intervalSeconds ?? CONTAINER_HEALTH_CHECK.intervalSeconds,
+    timeoutSeconds: h.timeoutSeconds ?? CONTAINER_HEALTH_CHECK.timeoutSeconds,
+    retries: h.retries ?? CONTAINER_HEALTH_CHECK.retries,
+    startPeriodSeconds: h.startPeriodSeconds ?? CONTAINER_HEALTH_CHECK.startPeriodSeconds,
   };
 }
 

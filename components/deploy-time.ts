@@ -8,25 +8,7 @@
  * own settings: a good deploy never times out, and a broken one fails within the margin below.
  */
 import * as pulumi from "@pulumi/pulumi";
-
-/**
- * Seconds from ECS placing a task to its first container starting: capacity, the task's network interface,
- * the image pull (a few hundred MB to ~2 GB here, ECR in-region) and the EFS mounts. Fargate reports 1–3
- * minutes for images of this size; this is the upper end.
- */
-export const TASK_START_SECONDS = 180;
-
-/** ECS's default stop timeout: SIGTERM, then SIGKILL after this many seconds (we set no `stopTimeout`). */
-export const CONTAINER_STOP_SECONDS = 30;
-
-/**
- * Headroom of a timeout over the worst good deploy it must allow: ECS schedules in steps of tens of seconds,
- * the provider polls every 15 s, and CloudWatch publishes alarm datapoints a minute or more late.
- */
-export const TIMEOUT_MARGIN = 1.25;
-
-/** The smallest timeout we set, so that a tiny service still tolerates a slow API or a throttled poll. */
-export const MIN_TIMEOUT_MINUTES = 10;
+import { CONTAINER_STOP_SECONDS, MIN_TIMEOUT_MINUTES, TASK_START_SECONDS, TIMEOUT_MARGIN } from "./defaults";
 
 /** A container's health-check timing with ECS's defaults applied, and what it waits for. */
 export interface ContainerTiming {

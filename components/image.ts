@@ -6,19 +6,10 @@ import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import dockerignore from "@balena/dockerignore";
 import { Architecture } from "../config";
+import { CACHE_TAG, UNTAGGED_IMAGE_DAYS } from "./defaults";
 
 /** Directory of our Dockerfiles; also the `infra` named build context (nginx template, scripts). */
 export const DOCKERFILES_DIR = path.resolve(__dirname, "..", "dockerfiles");
-
-/** The tag the registry build cache is kept under. */
-export const CACHE_TAG = "buildcache";
-
-/**
- * Days an untagged image stays in the repository. A tag moves when a build is pushed again under the same
- * content tag (a revert, a retry), which leaves the earlier image untagged; a service that rolled back to it
- * still runs it, so it must outlive the next successful deploy by a wide margin, not by hours.
- */
-export const UNTAGGED_IMAGE_DAYS = 14;
 
 export interface ImageArgs {
   /** Dockerfile under `dockerfiles/`. @example "gateway.Dockerfile" */

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as awsx from "@pulumi/awsx";
+import { availabilityZoneCidrMask } from "./defaults";
 
 export interface NetworkArgs {
   /** Use this VPC instead of creating one. */
@@ -17,19 +18,6 @@ export interface NetworkArgs {
   availabilityZones: number;
   /** `single`: one shared NAT gateway (staging); `onePerAz`: no AZ depends on another's NAT (prod). */
   natGateways: "single" | "onePerAz";
-}
-
-/**
- * Bits between the VPC's prefix and each AZ's block: room for 8 AZ blocks (no region has more than 6), so the
- * blocks never depend on how many AZs are in use. Left to awsx, the per-AZ mask is derived from the AZ count:
- * going from 2 to 3 AZs would move every subnet's CIDR, and each replacement subnet would overlap the one it
- * replaces (InvalidSubnet.Conflict; pulumi/pulumi-awsx#910). With a fixed block, a new AZ only adds subnets.
- */
-export const AZ_BLOCK_BITS = 3;
-
-/** The netmask of each AZ's block in a VPC of this CIDR. */
-export function availabilityZoneCidrMask(cidr: string): number {
-  return Number(cidr.split("/")[1]) + AZ_BLOCK_BITS;
 }
 
 /**

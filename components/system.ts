@@ -1,5 +1,6 @@
 import { StackConfig } from "../config";
-import { AlarmArgs, FargateServiceArgs } from "./fargate-service";
+import { FargateServiceArgs } from "./fargate-service";
+import { AlarmArgs } from "./service-alarms";
 import { ImageArgs } from "./image";
 import { Network } from "./network";
 import { Platform } from "./platform";

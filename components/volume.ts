@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { ACCESS_POINT_OWNER, ALARM_PERIOD_SECONDS, BURST_CREDIT_ALARM_BYTES, EFS_ALARM, PORTS, THROUGHPUT_ALARM_PERCENT } from "./defaults";
+import { stackScoped } from "./naming";
 
 /** One directory tree of the file system, entered through its own access point. */
 export interface AccessPointSpec {
@@ -7,11 +9,11 @@ export interface AccessPointSpec {
   name: string;
   /** Directory on the file system, created on first use with the owner below. @example "/gateway/tenants" */
   path: string;
-  /** POSIX user every file operation through this access point runs as. @default 1000 */
+  /** POSIX user every file operation through this access point runs as. @default ACCESS_POINT_OWNER.uid (1000) */
   uid?: number;
-  /** @default 1000 */
+  /** POSIX group of every file operation through this access point. @default ACCESS_POINT_OWNER.gid (1000) */
   gid?: number;
-  /** Mode of the directory when EFS creates it. @default "0750" */
+  /** Mode of the directory when EFS creates it. @default ACCESS_POINT_OWNER.permissions ("0750") */
   permissions?: string;
 }
 
@@ -33,11 +35,6 @@ export interface VolumeArgs {
   /** SNS topic of the throughput alarm (burst credits in bursting mode, throughput use otherwise). */
   alarmTopicArn?: pulumi.Input<string>;
 }
-
-/** Burst credits (bytes) below which a bursting file system alarms: ~17 minutes of 100 MiB/s. */
-export const BURST_CREDIT_ALARM_BYTES = 100 * 1024 ** 3;
-/** Percent of permitted throughput above which an elastic/provisioned file system alarms. */
-export const THROUGHPUT_ALARM_PERCENT = 80;
 
 /** What a task definition's `volumes` entry needs for one access point. */
 export interface VolumeMount {
@@ -124,8 +121,8 @@ export class Volume extends pulumi.ComponentResource {
     );
 
     this.mounts = args.accessPoints.map((spec) => {
-      const uid = spec.uid ?? 1000;
-      const gid = spec.gid ?? 1000;
+      const uid = spec.uid ?? ACCESS_POINT_OWNER.uid;
+      const gid = spec.gid ?? ACCESS_POINT_OWNER.gid;
       const accessPoint = new aws.efs.AccessPoint(
         `${name}-${spec.name}`,
         {
@@ -133,7 +130,7 @@ export class Volume extends pulumi.ComponentResource {
           posixUser: { uid, gid },
           rootDirectory: {
             path: spec.path,
-            creationInfo: { ownerUid: uid, ownerGid: gid, permissions: spec.permissions ?? "0750" },
+            creationInfo: { ownerUid: uid, ownerGid: gid, permissions: spec.permissions ?? ACCESS_POINT_OWNER.permissions },
           },
           tags: { Name: `${name}-${spec.name}` },
         },
@@ -149,19 +146,19 @@ export class Volume extends pulumi.ComponentResource {
 
   private createThroughputAlarm(name: string, mode: VolumeArgs["throughputMode"], topicArn: pulumi.Input<string>): void {
     const dimensions = { FileSystemId: this.fileSystem.id };
-    const common = { evaluationPeriods: 5, alarmActions: [topicArn], okActions: [topicArn], treatMissingData: "notBreaching" };
+    const common = { evaluationPeriods: EFS_ALARM.evaluationPeriods, alarmActions: [topicArn], okActions: [topicArn], treatMissingData: "notBreaching" };
     if (mode === "bursting") {
       new aws.cloudwatch.MetricAlarm(
         `${name}-burst-credits`,
         {
           ...common,
-          name: `${pulumi.getStack()}-${name}-efs-burst-credits-low`,
+          name: stackScoped(`${name}-efs-burst-credits-low`),
           alarmDescription: `EFS ${name}: burst credits low; throughput will drop to the baseline`,
           namespace: "AWS/EFS",
           metricName: "BurstCreditBalance",
           dimensions,
           statistic: "Minimum",
-          period: 300,
+          period: EFS_ALARM.burstCreditPeriodSeconds,
           threshold: BURST_CREDIT_ALARM_BYTES,
           comparisonOperator: "LessThanThreshold",
         },
@@ -174,20 +171,20 @@ export class Volume extends pulumi.ComponentResource {
       `${name}-throughput`,
       {
         ...common,
-        name: `${pulumi.getStack()}-${name}-efs-throughput-high`,
+        name: stackScoped(`${name}-efs-throughput-high`),
         alarmDescription: `EFS ${name}: above ${THROUGHPUT_ALARM_PERCENT}% of permitted throughput`,
         threshold: THROUGHPUT_ALARM_PERCENT,
         comparisonOperator: "GreaterThanThreshold",
         metricQueries: [
           {
             id: "metered",
-            metric: { namespace: "AWS/EFS", metricName: "MeteredIOBytes", dimensions, stat: "Sum", period: 60 },
+            metric: { namespace: "AWS/EFS", metricName: "MeteredIOBytes", dimensions, stat: "Sum", period: ALARM_PERIOD_SECONDS },
           },
           {
             id: "permitted",
-            metric: { namespace: "AWS/EFS", metricName: "PermittedThroughput", dimensions, stat: "Average", period: 60 },
+            metric: { namespace: "AWS/EFS", metricName: "PermittedThroughput", dimensions, stat: "Average", period: ALARM_PERIOD_SECONDS },
           },
-          { id: "usage", expression: "(metered / 60) * 100 / permitted", label: "Throughput use (%)", returnData: true },
+          { id: "usage", expression: `(metered / ${ALARM_PERIOD_SECONDS}) * 100 / permitted`, label: "Throughput use (%)", returnData: true },
         ],
       },
       { parent: this },
@@ -202,8 +199,8 @@ export class Volume extends pulumi.ComponentResource {
         securityGroupId: this.securityGroup.id,
         referencedSecurityGroupId: securityGroupId,
         ipProtocol: "tcp",
-        fromPort: 2049,
-        toPort: 2049,
+        fromPort: PORTS.nfs,
+        toPort: PORTS.nfs,
         description: `NFS from ${clientName} tasks`,
       },
       { parent: this },

@@ -3,7 +3,7 @@
  * deployment — as a reviewer would check them in the account: metric, dimensions, statistic, threshold,
  * window and actions of every alarm.
  */
-import { BURST_CREDIT_ALARM_BYTES, THROUGHPUT_ALARM_PERCENT } from "../components/volume";
+import { BURST_CREDIT_ALARM_BYTES, THROUGHPUT_ALARM_PERCENT } from "../components/defaults";
 import { Captured, ProgramRun, StackName, policyDocument, runProgram } from "./support/harness";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";

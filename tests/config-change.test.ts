@@ -6,7 +6,7 @@
  * half-applied (DuplicateListener, PriorityInUse, InvalidPermission.Duplicate).
  */
 import { Captured, ProgramRun, runProgram } from "./support/harness";
-import { availabilityZoneCidrMask } from "../components/network";
+import { availabilityZoneCidrMask } from "../components/defaults";
 
 const LISTENER = "aws:lb/listener:Listener";
 const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";

@@ -9,7 +9,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Captured, ProgramRun, containerDefinitions, policyDocument, runProgram } from "./support/harness";
-import { ContainerSpec, FargateService, FargateServiceArgs } from "../components/fargate-service";
+import { ContainerSpec } from "../components/container-definition";
+import { FargateService, FargateServiceArgs } from "../components/fargate-service";
 import { Endpoint } from "../components/platform";
 
 const SERVICE = "aws:ecs/service:Service";

@@ -10,7 +10,8 @@
  * - custom timeouts that cover the service's worst good deploy, derived from its own captured settings.
  */
 import { Captured, ProgramRun, StackName, containerDefinitions, runProgram } from "./support/harness";
-import { CONTAINER_STOP_SECONDS, TASK_START_SECONDS, TIMEOUT_MARGIN, timeoutMinutes } from "../components/deploy-time";
+import { CONTAINER_STOP_SECONDS, TASK_START_SECONDS, TIMEOUT_MARGIN } from "../components/defaults";
+import { timeoutMinutes } from "../components/deploy-time";
 
 const SERVICE = "aws:ecs/service:Service";
 const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";

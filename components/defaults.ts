@@ -1,0 +1,116 @@
+/**
+ * The decisions this program makes where nobody configures them: health-check and deployment timing,
+ * rule-priority offsets, autoscaling targets, alarm thresholds, image retention, address layout. One place, each
+ * named, with why. Deliberately free of Pulumi imports, so tests and the plan read them for free.
+ */
+
+/** Seconds of one CloudWatch alarm period for every per-minute alarm. */
+export const ALARM_PERIOD_SECONDS = 60;
+
+/** Ports the program opens on its own account. */
+export const PORTS = { https: 443, http: 80, nfs: 2049 } as const;
+
+/**
+ * ECS's health-check defaults where a container gives none: a minute to start, then 3 misses 15 s apart.
+ * (ECS's own defaults are 30 s, 5 s, 3 and 0; these suit the apps' start times.)
+ */
+export const CONTAINER_HEALTH_CHECK = {
+  intervalSeconds: 15,
+  timeoutSeconds: 5,
+  retries: 3,
+  startPeriodSeconds: 60,
+} as const;
+
+/** What ECS accepts for a container health check (HealthCheck in the ECS API reference). */
+export const ECS_HEALTH_CHECK_LIMITS = {
+  intervalSeconds: [5, 300],
+  timeoutSeconds: [2, 60],
+  retries: [1, 10],
+  startPeriodSeconds: [0, 300],
+} as const;
+
+/** What ECS accepts for a service's health-check grace period, in seconds. */
+export const ECS_GRACE_PERIOD_LIMITS = [0, 7200] as const;
+
+/**
+ * Deployment percentages. A single writer stops its old task before the new one starts, so two tasks never
+ * share the files; a stateless service starts the new tasks first and keeps full capacity.
+ */
+export const DEPLOYMENT = {
+  singleWriter: { minimumHealthyPercent: 0, maximumPercent: 100 },
+  rolling: { minimumHealthyPercent: 100, maximumPercent: 200 },
+} as const;
+
+/**
+ * The listener-rule priority contract between the platform and the services. Each endpoint owns a block of
+ * `span` priorities from its base; inside it the service puts its source-restricted forwards first (one rule per
+ * three CIDRs, from `adminFirst`), the 403 for everybody else at `deny`, and the catch-all forward at `forward`.
+ * ALB evaluates the lowest number first.
+ */
+export const RULE_PRIORITY = { span: 100, adminFirst: 0, deny: 50, forward: 90 } as const;
+
+/** A listener rule holds at most 5 condition values: host and path take two, so three CIDRs fit one rule. */
+export const CIDRS_PER_RULE = 3;
+
+/** Target tracking for a stateless service: scale out fast, scale in slowly. */
+export const AUTOSCALING = {
+  cpuTargetPercent: 60,
+  requestsPerTarget: 1000,
+  scaleInCooldownSeconds: 300,
+  scaleOutCooldownSeconds: 60,
+} as const;
+
+/** Logical names of target groups must leave room for the 8 characters the provider appends (32 in all). */
+export const MAX_TARGET_GROUP_LOGICAL_NAME = 24;
+
+/** The POSIX owner every access point enforces: the images run as uid/gid 1000. */
+export const ACCESS_POINT_OWNER = { uid: 1000, gid: 1000, permissions: "0750" } as const;
+
+/** Burst credits (bytes) below which a bursting file system alarms: ~17 minutes of 100 MiB/s. */
+export const BURST_CREDIT_ALARM_BYTES = 100 * 1024 ** 3;
+/** Percent of permitted throughput above which an elastic/provisioned file system alarms. */
+export const THROUGHPUT_ALARM_PERCENT = 80;
+/** EFS alarms: five periods in a row, burst credits sampled every 5 minutes. */
+export const EFS_ALARM = { evaluationPeriods: 5, burstCreditPeriodSeconds: 300 } as const;
+
+/** The tag the registry build cache is kept under. */
+export const CACHE_TAG = "buildcache";
+
+/**
+ * Days an untagged image stays in the repository. A tag moves when a build is pushed again under the same
+ * content tag (a revert, a retry), which leaves the earlier image untagged; a service that rolled back to it
+ * still runs it, so it must outlive the next successful deploy by a wide margin, not by hours.
+ */
+export const UNTAGGED_IMAGE_DAYS = 14;
+
+/**
+ * Bits between the VPC's prefix and each AZ's block: room for 8 AZ blocks (no region has more than 6), so the
+ * blocks never depend on how many AZs are in use. Left to awsx, the per-AZ mask is derived from the AZ count:
+ * going from 2 to 3 AZs would move every subnet's CIDR, and each replacement subnet would overlap the one it
+ * replaces (InvalidSubnet.Conflict; pulumi/pulumi-awsx#910). With a fixed block, a new AZ only adds subnets.
+ */
+export const AZ_BLOCK_BITS = 3;
+
+/** The netmask of each AZ's block in a VPC of this CIDR. */
+export function availabilityZoneCidrMask(cidr: string): number {
+  return Number(cidr.split("/")[1]) + AZ_BLOCK_BITS;
+}
+
+/**
+ * Seconds from ECS placing a task to its first container starting: capacity, the task's network interface,
+ * the image pull (a few hundred MB to ~2 GB here, ECR in-region) and the EFS mounts. Fargate reports 1–3
+ * minutes for images of this size; this is the upper end.
+ */
+export const TASK_START_SECONDS = 180;
+
+/** ECS's default stop timeout: SIGTERM, then SIGKILL after this many seconds (we set no `stopTimeout`). */
+export const CONTAINER_STOP_SECONDS = 30;
+
+/**
+ * Headroom of a timeout over the worst good deploy it must allow: ECS schedules in steps of tens of seconds,
+ * the provider polls every 15 s, and CloudWatch publishes alarm datapoints a minute or more late.
+ */
+export const TIMEOUT_MARGIN = 1.25;
+
+/** The smallest timeout we set, so that a tiny service still tolerates a slow API or a throttled poll. */
+export const MIN_TIMEOUT_MINUTES = 10;
