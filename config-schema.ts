@@ -1,18 +1,136 @@
 /**
- * Every stack config key the program reads: its type, default and description.
+ * Every stack config key the program reads: its type, default, description and limits.
  *
- * This table is the single source of the defaults. `Pulumi.yaml`'s `config:` block is generated from it
- * (`npm run gen:project`), and a test fails when the two drift apart, so `pulumi config`, editors and
- * `config.ts` always agree.
+ * This table is the single source of the defaults and of each key's own limits. `Pulumi.yaml`'s `config:` block
+ * and the README's config table are generated from it (`npm run gen:project`, descriptions with their limits),
+ * and a test fails when they drift apart; config.ts enforces the limits of every key that is set, whether or not
+ * the stack uses it. Rules between keys (memory for a CPU size, a timeout under its interval) stay in config.ts.
  */
 export type ConfigType = "string" | "integer" | "boolean" | "array";
 
-export interface ConfigKey {
+/** A key's own limits. Each produces one message, worded from the fields here (see `limitProblem`). */
+export interface Limits {
+  /** Smallest whole number allowed. */
+  min?: number;
+  /** Largest whole number allowed. */
+  max?: number;
+  /** The only values allowed (numbers, or strings). */
+  oneOf?: readonly (string | number)[];
+  /** A regular expression a non-empty string (or each list item) must match. */
+  pattern?: string;
+  /** Most list items allowed. */
+  maxItems?: number;
+  /**
+   * What a refused value is not, worded after "is not": "a port", "a NAT strategy", "a VPC id (vpc-0123abcd...)".
+   * Without it a number is "out of range".
+   */
+  is?: string;
+  /** Why, in parentheses after the allowed values: "an ALB needs subnets in 2 AZs". */
+  why?: string;
+  /** What to do about too many list items: "summarize them into wider blocks". */
+  fix?: string;
+  /** Unit after the allowed range: "seconds". */
+  unit?: string;
+}
+
+export interface ConfigKey extends Limits {
   type: ConfigType;
   description: string;
   /** Absent for keys that must be set per stack (secrets). */
   default?: string | number | boolean | string[];
   secret?: boolean;
+}
+
+/** The systems a stack can deploy. */
+export const SYSTEM_NAMES = ["gateway", "securityStack", "uiConsole"] as const;
+
+/** Fargate's task sizes: memory (MiB) allowed for each CPU value. */
+export const FARGATE_SIZES: Record<number, number[]> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+const FARGATE_CPUS = Object.keys(FARGATE_SIZES).map(Number);
+
+/** The only values CloudWatch Logs accepts for retention. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+export const EFS_TRANSITIONS = [
+  "AFTER_1_DAY", "AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS", "AFTER_90_DAYS",
+  "AFTER_180_DAYS", "AFTER_270_DAYS", "AFTER_365_DAYS",
+];
+
+/** The most provisioned throughput EFS sells per file system, MiB/s. */
+export const MAX_PROVISIONED_THROUGHPUT_MIBPS = 3414;
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let v = from; v <= to; v += step) out.push(v);
+  return out;
+}
+
+/** `a or b`, `a, b or c`; longer lists `one of a, b, ...`; runs of whole numbers as `7 to 30`. */
+export function allowedText(values: readonly (string | number)[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < values.length; i++) {
+    let j = i;
+    while (typeof values[j] === "number" && values[j + 1] === (values[j] as number) + 1) j++;
+    parts.push(j - i >= 2 ? `${values[i]} to ${values[j]}` : String(values[i]));
+    if (j - i === 1) parts.push(String(values[j]));
+    i = j;
+  }
+  if (parts.length <= 3) return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(", ")} or ${parts[parts.length - 1]}`;
+  return `one of ${parts.join(", ")}`;
+}
+
+/** The allowed values of a key's limits, as a phrase ("2 to 6", "1 or more", "X86_64 or ARM64"), if it has any. */
+export function limitsText(l: Limits): string | undefined {
+  if (l.oneOf) return allowedText(l.oneOf);
+  if (l.min !== undefined && l.max !== undefined) return `${l.min} to ${l.max}`;
+  if (l.min !== undefined) return `${l.min} or more`;
+  if (l.max !== undefined) return `at most ${l.max}`;
+  return undefined;
+}
+
+/** The problem with a value under a key's limits, worded after the key's name, or undefined when it is within them. */
+export function limitProblem(l: Limits, value: string | number | string[]): string | undefined {
+  const suffix = `${l.unit ? ` ${l.unit}` : ""}${l.why ? ` (${l.why})` : ""}`;
+  if (Array.isArray(value)) {
+    if (l.maxItems !== undefined && value.length > l.maxItems) {
+      return `${value.length} entries is more than ${l.maxItems}${l.fix ? `; ${l.fix}` : ""}`;
+    }
+    for (const item of value) {
+      const problem = limitProblem({ ...l, maxItems: undefined }, item);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (typeof value === "string") {
+    if (value === "") return undefined;
+    if (l.oneOf && !l.oneOf.includes(value)) return `"${value}" is not ${l.is ?? "allowed"}; use ${allowedText(l.oneOf)}${suffix}`;
+    if (l.pattern && !new RegExp(l.pattern).test(value)) return `"${value}" is not ${l.is ?? `matching ${l.pattern}`}`;
+    return undefined;
+  }
+  const outside =
+    (l.oneOf !== undefined && !l.oneOf.includes(value)) || (l.min !== undefined && value < l.min) || (l.max !== undefined && value > l.max);
+  if (!outside) return undefined;
+  return `${value} is ${l.is ? `not ${l.is}` : "out of range"}; use ${limitsText(l)}${suffix}`;
+}
+
+/** A key's limits in words, for its description in Pulumi.yaml and the README ("Limits: 2 to 6."). */
+export function limitsDescription(k: ConfigKey): string | undefined {
+  const phrases: string[] = [];
+  const allowed = limitsText(k);
+  if (allowed) phrases.push(`${allowed}${k.unit ? ` ${k.unit}` : ""}`);
+  if (k.pattern) phrases.push(`matches /${k.pattern}/`);
+  if (k.maxItems !== undefined) phrases.push(`at most ${k.maxItems} entries`);
+  return phrases.length ? `Limits: ${phrases.join("; ")}.` : undefined;
 }
 
 export const PROJECT = "ai-platform";
@@ -25,26 +143,31 @@ export const configSchema = {
   },
   architecture: {
     type: "string",
+    oneOf: ["X86_64", "ARM64"], is: "a supported architecture",
     default: "X86_64",
-    description: "CPU architecture of images and Fargate tasks: X86_64 (linux/amd64) or ARM64 (linux/arm64).",
+    description: "CPU architecture of images and Fargate tasks: X86_64 is linux/amd64, ARM64 is linux/arm64.",
   },
   systems: {
     type: "array",
+    oneOf: SYSTEM_NAMES, is: "a system",
     default: ["gateway", "securityStack", "uiConsole"],
-    description: "Systems deployed in this stack: any of gateway, securityStack, uiConsole (the console needs both others).",
+    description: "Systems deployed in this stack (the console needs both others).",
   },
   vpcId: {
     type: "string",
+    pattern: "^vpc-[0-9a-f]{8,17}$", is: "a VPC id (vpc-0123abcd...)",
     default: "",
     description: "Existing VPC to deploy into. Empty: create a new VPC.",
   },
   publicSubnetIds: {
     type: "array",
+    pattern: "^subnet-[0-9a-f]{8,17}$", is: "a subnet id",
     default: [],
     description: "With vpcId: public subnets (at least 2 AZs) for the load balancer.",
   },
   privateSubnetIds: {
     type: "array",
+    pattern: "^subnet-[0-9a-f]{8,17}$", is: "a subnet id",
     default: [],
     description: "With vpcId: private subnets with a NAT route for tasks and EFS mount targets.",
   },
@@ -55,16 +178,19 @@ export const configSchema = {
   },
   availabilityZones: {
     type: "integer",
+    min: 2, max: 6, why: "an ALB needs subnets in 2 AZs",
     default: 3,
-    description: "Number of availability zones of the new VPC (2 to 6; the load balancer needs 2).",
+    description: "Number of availability zones of the new VPC.",
   },
   natGateways: {
     type: "string",
+    oneOf: ["single", "onePerAz"], is: "a NAT strategy",
     default: "onePerAz",
-    description: "NAT gateways of the new VPC: single (one shared, cheaper, one AZ of failure) or onePerAz.",
+    description: "NAT gateways of the new VPC: single is one shared (cheaper, one AZ of failure), onePerAz one per AZ.",
   },
   domain: {
     type: "string",
+    pattern: "^(?=.{1,253}\\.?$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}\\.?$", is: "a DNS name such as example.com",
     default: "",
     description: "Route 53 hosted zone name (e.g. example.com). Set: HTTPS with one host per system. Empty: HTTP on listener ports.",
   },
@@ -85,58 +211,69 @@ export const configSchema = {
   },
   albIdleTimeoutSeconds: {
     type: "integer",
+    min: 1, max: 4000, unit: "seconds", why: "what the ALB accepts",
     default: 120,
-    description: "Load balancer idle timeout in seconds (1 to 4000); MCP streams need more than the 60 s default.",
+    description: "Load balancer idle timeout; MCP streams need more than the 60 s default.",
   },
   gatewayListenerPort: {
     type: "integer",
+    min: 1, max: 65535, is: "a port",
     default: 3000,
     description: "Without a domain: the load balancer port of the MCP Gateway.",
   },
   apiListenerPort: {
     type: "integer",
+    min: 1, max: 65535, is: "a port",
     default: 8000,
     description: "Without a domain: the load balancer port of the management plane API.",
   },
   controlListenerPort: {
     type: "integer",
+    min: 1, max: 65535, is: "a port",
     default: 8001,
     description: "Without a domain: the load balancer port of the control plane.",
   },
   consoleListenerPort: {
     type: "integer",
+    min: 1, max: 65535, is: "a port",
     default: 80,
     description: "Without a domain: the load balancer port of the UI Console.",
   },
   healthCheckIntervalSeconds: {
     type: "integer",
+    min: 5, max: 300,
     default: 5,
-    description: "Target group health-check interval in seconds (5 to 300).",
+    description: "Target group health-check interval in seconds.",
   },
   healthCheckTimeoutSeconds: {
     type: "integer",
+    min: 2, max: 120,
     default: 4,
-    description: "Target group health-check timeout in seconds (2 to 120, less than the interval).",
+    description: "Target group health-check timeout in seconds, less than the interval.",
   },
   healthyThreshold: {
     type: "integer",
+    min: 2, max: 10,
     default: 2,
-    description: "Consecutive passing health checks before a target is healthy (2 to 10).",
+    description: "Consecutive passing health checks before a target is healthy.",
   },
   unhealthyThreshold: {
     type: "integer",
+    min: 2, max: 10,
     default: 3,
-    description: "Consecutive failing health checks before a target is unhealthy (2 to 10).",
+    description: "Consecutive failing health checks before a target is unhealthy.",
   },
   deregistrationDelaySeconds: {
     type: "integer",
+    min: 0, max: 3600,
     default: 30,
-    description: "Seconds the load balancer drains a target before removing it (0 to 3600).",
+    description: "Seconds the load balancer drains a target before removing it.",
   },
   logRetentionDays: {
     type: "integer",
+    oneOf: LOG_RETENTION_DAYS, is: "a value CloudWatch Logs accepts",
     default: 30,
-    description: "CloudWatch Logs retention in days (one of CloudWatch's allowed values).",
+    description: "CloudWatch Logs retention in days.",
   },
   protectState: {
     type: "boolean",
@@ -145,28 +282,33 @@ export const configSchema = {
   },
   secretRecoveryWindowDays: {
     type: "integer",
+    oneOf: [0, ...range(7, 30, 1)], why: "0 deletes at once",
     default: 30,
-    description: "Days a deleted Secrets Manager secret can be restored (0 deletes at once, else 7 to 30).",
+    description: "Days a deleted Secrets Manager secret can be restored.",
   },
   efsThroughputMode: {
     type: "string",
+    oneOf: ["bursting", "elastic", "provisioned"], is: "a throughput mode",
     default: "elastic",
-    description: "EFS throughput mode: bursting, elastic or provisioned.",
+    description: "EFS throughput mode.",
   },
   efsProvisionedThroughputMibps: {
     type: "integer",
+    min: 0, max: MAX_PROVISIONED_THROUGHPUT_MIBPS, why: "0 unless efsThroughputMode is provisioned",
     default: 0,
-    description: "With efsThroughputMode provisioned: throughput in MiB/s (1 to 3414).",
+    description: "With efsThroughputMode provisioned: throughput in MiB/s (at least 1 then).",
   },
   efsTransitionToIa: {
     type: "string",
+    oneOf: EFS_TRANSITIONS, is: "an EFS lifecycle value",
     default: "AFTER_30_DAYS",
-    description: "EFS lifecycle: move files not read for this long to Infrequent Access (AFTER_1_DAY ... AFTER_365_DAYS).",
+    description: "EFS lifecycle: move files not read for this long to Infrequent Access.",
   },
   ecrKeepImages: {
     type: "integer",
+    min: 1, max: 1000,
     default: 20,
-    description: "Images each ECR repository keeps (older ones expire; 1 to 1000).",
+    description: "Images each ECR repository keeps (older ones expire).",
   },
   ecsExec: {
     type: "boolean",
@@ -175,31 +317,37 @@ export const configSchema = {
   },
   alarmEmails: {
     type: "array",
+    pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", is: "an e-mail address",
     default: [],
     description: "E-mail addresses subscribed to the stack's alarm topic (each must confirm the subscription).",
   },
   alarmCpuPercent: {
     type: "integer",
+    min: 1, max: 100,
     default: 85,
     description: "CPU utilization (percent of the task's reservation) above which a service alarms.",
   },
   alarmMemoryPercent: {
     type: "integer",
+    min: 1, max: 100,
     default: 85,
     description: "Memory utilization (percent of the task's reservation) above which a service alarms.",
   },
   alarm5xxCount: {
     type: "integer",
+    min: 1,
     default: 10,
     description: "Target 5xx responses per minute above which an endpoint alarms.",
   },
   alarmEvaluationPeriods: {
     type: "integer",
+    min: 1, max: 60,
     default: 3,
-    description: "Consecutive one-minute periods a threshold must be breached before an alarm fires (1 to 60).",
+    description: "Consecutive one-minute periods a threshold must be breached before an alarm fires.",
   },
   supabaseUrl: {
     type: "string",
+    pattern: "^https://[^\\s/]+$", is: "an https origin such as https://abcd.supabase.co",
     default: "",
     description: "Supabase project URL (https://<ref>.supabase.co); required by securityStack and uiConsole.",
   },
@@ -223,22 +371,19 @@ export const configSchema = {
     secret: true,
     description: "Supabase JWT secret of the security stack (SUPABASE_JWT_SECRET). Set with pulumi config set --secret.",
   },
-  gatewayCpu: { type: "integer", default: 1024, description: "Gateway task CPU units (gateway + ChromaDB)." },
-  gatewayMemory: { type: "integer", default: 2048, description: "Gateway task memory in MiB." },
-  gatewayDesiredCount: {
-    type: "integer",
-    default: 1,
-    description: "Gateway tasks. Must be 1: tenants.json and ChromaDB's files have a single writer.",
-  },
+  gatewayCpu: { type: "integer", oneOf: FARGATE_CPUS, is: "a Fargate size", default: 1024, description: "Gateway task CPU units (gateway + ChromaDB)." },
+  gatewayMemory: { type: "integer", min: 512, max: 122880, unit: "MiB", default: 2048, description: "Gateway task memory in MiB." },
   gatewayHealthCheckGracePeriodSeconds: {
     type: "integer",
+    min: 0, max: 7200, unit: "seconds",
     default: 120,
     description: "Seconds ECS ignores failing load balancer checks after a gateway task starts.",
   },
   gatewayChromaImage: {
     type: "string",
+    pattern: "^[a-z0-9./_-]+(?::(?!latest(?:@|$))[A-Za-z0-9._-]+(?:@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$", is: "pinned; use a version tag such as chromadb/chroma:1.0.15",
     default: "chromadb/chroma:1.0.15",
-    description: "ChromaDB image of the gateway's sidecar, pinned to a version (never latest).",
+    description: "ChromaDB image of the gateway's sidecar, pinned to a version tag or digest (never latest).",
   },
   gatewayIntelligenceEnabled: {
     type: "boolean",
@@ -247,36 +392,36 @@ export const configSchema = {
   },
   gatewaySummaryThresholdBytes: {
     type: "integer",
+    min: 1,
     default: 2048,
     description: "MCP_GATEWAY_SUMMARY_THRESHOLD_BYTES: responses larger than this are summarized.",
   },
   gatewayIntelligenceTtlHours: {
     type: "integer",
+    min: 1,
     default: 3,
     description: "MCP_GATEWAY_INTELLIGENCE_TTL_HOURS: how long summaries are kept.",
   },
+  // Three CIDRs fit one listener rule; an ALB listener holds 100 rules, shared by every system on it.
   gatewayAdminCidrs: {
     type: "array",
+    maxItems: 30, fix: "summarize them into wider blocks",
     default: [],
     description: "CIDRs allowed to call the unauthenticated key-management API (/api/keys*); everyone else gets 403.",
   },
-  securityStackCpu: { type: "integer", default: 2048, description: "Security stack task CPU units (three containers)." },
-  securityStackMemory: { type: "integer", default: 8192, description: "Security stack task memory in MiB." },
-  securityStackDesiredCount: {
-    type: "integer",
-    default: 1,
-    description: "Security stack tasks. Must be 1: its SQLite databases have a single writer.",
-  },
+  securityStackCpu: { type: "integer", oneOf: FARGATE_CPUS, is: "a Fargate size", default: 2048, description: "Security stack task CPU units (three containers)." },
+  securityStackMemory: { type: "integer", min: 512, max: 122880, unit: "MiB", default: 8192, description: "Security stack task memory in MiB." },
   securityStackHealthCheckGracePeriodSeconds: {
     type: "integer",
+    min: 0, max: 7200, unit: "seconds",
     default: 900,
     description: "Seconds ECS ignores failing load balancer checks after start (first start downloads models).",
   },
   securityStackRustLog: { type: "string", default: "info", description: "RUST_LOG of the data plane." },
-  uiConsoleCpu: { type: "integer", default: 256, description: "Console task CPU units." },
-  uiConsoleMemory: { type: "integer", default: 512, description: "Console task memory in MiB." },
-  uiConsoleMinCount: { type: "integer", default: 2, description: "Fewest console tasks (autoscaling floor)." },
-  uiConsoleMaxCount: { type: "integer", default: 6, description: "Most console tasks (autoscaling ceiling)." },
+  uiConsoleCpu: { type: "integer", oneOf: FARGATE_CPUS, is: "a Fargate size", default: 256, description: "Console task CPU units." },
+  uiConsoleMemory: { type: "integer", min: 512, max: 122880, unit: "MiB", default: 512, description: "Console task memory in MiB." },
+  uiConsoleMinCount: { type: "integer", min: 1, default: 2, description: "Fewest console tasks (autoscaling floor)." },
+  uiConsoleMaxCount: { type: "integer", min: 1, max: 100, default: 6, description: "Most console tasks (autoscaling ceiling)." },
 } satisfies Record<string, ConfigKey>;
 
 export type ConfigKeyName = keyof typeof configSchema;

@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigKey, PROJECT, configSchema } from "../config-schema";
+import { ConfigKey, PROJECT, configSchema, limitsDescription } from "../config-schema";
 
 export const PROJECT_FILE = path.resolve(__dirname, "..", "Pulumi.yaml");
 export const README = path.resolve(__dirname, "..", "README.md");
@@ -13,6 +13,12 @@ const TABLE_END = "<!-- config-table:end -->";
 
 /** YAML scalar: JSON strings are valid YAML and quote everything that needs quoting. */
 const scalar = (v: unknown): string => JSON.stringify(v);
+
+/** A key's description followed by its limits, as `pulumi config` and the README show it. */
+export function describe(spec: ConfigKey): string {
+  const limits = limitsDescription(spec);
+  return limits ? `${spec.description} ${limits}` : spec.description;
+}
 
 export function renderProjectFile(): string {
   const lines = [
@@ -32,7 +38,7 @@ export function renderProjectFile(): string {
       lines.push("    items:");
       lines.push("      type: string");
     }
-    lines.push(`    description: ${scalar(spec.description)}`);
+    lines.push(`    description: ${scalar(describe(spec))}`);
     if (spec.secret) lines.push("    secret: true");
     if (spec.default !== undefined) lines.push(`    default: ${scalar(spec.default)}`);
   }
@@ -44,7 +50,7 @@ export function renderConfigTable(): string {
   const cell = (s: string) => s.replace(/\|/g, "\\|");
   const rows = (Object.entries(configSchema) as [string, ConfigKey][]).map(
     ([key, spec]) =>
-      `| \`${key}\` | ${spec.type}${spec.secret ? " (secret)" : ""} | ${spec.default === undefined ? "— (set per stack)" : `\`${JSON.stringify(spec.default)}\``} | ${cell(spec.description)} |`,
+      `| \`${key}\` | ${spec.type}${spec.secret ? " (secret)" : ""} | ${spec.default === undefined ? "— (set per stack)" : `\`${JSON.stringify(spec.default)}\``} | ${cell(describe(spec))} |`,
   );
   return [TABLE_START, "| key | type | default | meaning |", "|---|---|---|---|", ...rows, TABLE_END].join("\n");
 }

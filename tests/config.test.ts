@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig, loadConfig } from "../config";
+import { ConfigError, StackConfig, loadConfig } from "../config";
+import { ConfigKey, configSchema, limitProblem } from "../config-schema";
 import { ProgramRun, RunOptions, StackName, registeredUrns, runProgram, stackConfig } from "./support/harness";
 
 /**
@@ -202,29 +203,30 @@ describe("bad config", () => {
     ["a CIDR that is no address", { vpcCidr: "banana" }, 'ai-platform:vpcCidr: "banana" is not an IPv4 CIDR block such as 10.0.0.0/16'],
     ["an ingress CIDR with an octet over 255", { allowedIngressCidrs: ["0.0.0.0/0", "300.1.1.1/32"] }, 'ai-platform:allowedIngressCidrs: "300.1.1.1/32" is not an IPv4 CIDR block such as 203.0.113.0/24'],
     ["no ingress CIDR at all", { allowedIngressCidrs: [] }, 'ai-platform:allowedIngressCidrs: is empty, so nobody could reach the load balancer; use ["0.0.0.0/0"] for public'],
-    ["more admin CIDRs than the listener's rules hold", { gatewayAdminCidrs: Array.from({ length: 31 }, (_, i) => `10.0.${i}.0/24`) }, "ai-platform:gatewayAdminCidrs: 31 CIDRs is more than 30; summarize them into wider blocks"],
+    ["more admin CIDRs than the listener's rules hold", { gatewayAdminCidrs: Array.from({ length: 31 }, (_, i) => `10.0.${i}.0/24`) }, "ai-platform:gatewayAdminCidrs: 31 entries is more than 30; summarize them into wider blocks"],
     ["an admin CIDR with a /33 prefix", { gatewayAdminCidrs: ["10.0.0.0/33"] }, 'ai-platform:gatewayAdminCidrs: "10.0.0.0/33" is not an IPv4 CIDR block such as 203.0.113.0/24'],
     ["an ingress CIDR listed twice", { allowedIngressCidrs: ["203.0.113.0/24", "0.0.0.0/0", "203.0.113.0/24"] }, 'ai-platform:allowedIngressCidrs: "203.0.113.0/24" is listed twice; list each CIDR once'],
     ["one AZ", { availabilityZones: 1 }, "ai-platform:availabilityZones: 1 is out of range; use 2 to 6 (an ALB needs subnets in 2 AZs)"],
     ["seven AZs", { availabilityZones: 7 }, "ai-platform:availabilityZones: 7 is out of range; use 2 to 6 (an ALB needs subnets in 2 AZs)"],
     // Systems
-    ["an unknown system", { systems: ["gateway", "securityStack", "dashboard"] }, 'ai-platform:systems: "dashboard" is not a system; use any of gateway, securityStack, uiConsole'],
+    ["an unknown system", { systems: ["gateway", "securityStack", "dashboard"] }, 'ai-platform:systems: "dashboard" is not a system; use gateway, securityStack or uiConsole'],
     ["the console without the gateway", { systems: ["securityStack", "uiConsole"] }, "ai-platform:systems: uiConsole needs gateway (the console is built with their URLs); add gateway to systems or remove uiConsole"],
     ["the console alone", { systems: ["uiConsole"] }, "ai-platform:systems: uiConsole needs gateway and securityStack (the console is built with their URLs); add gateway, securityStack to systems or remove uiConsole"],
     ["no systems", { systems: [] }, "ai-platform:systems: is empty; deploy at least one of gateway, securityStack, uiConsole"],
     ["systems as a string", { systems: "gateway" }, "ai-platform:systems: must be a list of strings, e.g. `pulumi config set --path 'systems[0]' value`"],
     // Single writers, scaling, grace periods
-    ["two gateway tasks", { gatewayDesiredCount: 2 }, "ai-platform:gatewayDesiredCount: 2 tasks asked for, but the gateway (tenants.json, ChromaDB files) must have exactly one writer; set it to 1"],
-    ["two security-stack tasks", { securityStackDesiredCount: 2 }, "ai-platform:securityStackDesiredCount: 2 tasks asked for, but the security stack (SQLite) must have exactly one writer; set it to 1"],
+    // A single writer's task count is fixed at one: no key asks for more.
+    ["a gateway task count", { gatewayDesiredCount: 2 }, "ai-platform:gatewayDesiredCount: is not a config key of this project; remove it with `pulumi config rm gatewayDesiredCount`"],
+    ["a security-stack task count", { securityStackDesiredCount: 2 }, "ai-platform:securityStackDesiredCount: is not a config key of this project; remove it with `pulumi config rm securityStackDesiredCount`"],
     ["a grace period over two hours", { securityStackHealthCheckGracePeriodSeconds: 7201 }, "ai-platform:securityStackHealthCheckGracePeriodSeconds: 7201 is out of range; use 0 to 7200 seconds"],
     ["no console task", { uiConsoleMinCount: 0 }, "ai-platform:uiConsoleMinCount: 0 is out of range; use 1 or more"],
     ["a ceiling under the floor", { uiConsoleMinCount: 3, uiConsoleMaxCount: 2 }, "ai-platform:uiConsoleMaxCount: 2 is less than uiConsoleMinCount (3)"],
     // Everything else config.ts checks
-    ["an unknown architecture", { architecture: "arm" }, 'ai-platform:architecture: "arm" is not supported; use X86_64 or ARM64'],
+    ["an unknown architecture", { architecture: "arm" }, 'ai-platform:architecture: "arm" is not a supported architecture; use X86_64 or ARM64'],
     ["a domain that is not a DNS name", { domain: "not a domain" }, 'ai-platform:domain: "not a domain" is not a DNS name such as example.com'],
-    ["an idle timeout of 0", { albIdleTimeoutSeconds: 0 }, "ai-platform:albIdleTimeoutSeconds: 0 is out of range; the ALB accepts 1 to 4000"],
+    ["an idle timeout of 0", { albIdleTimeoutSeconds: 0 }, "ai-platform:albIdleTimeoutSeconds: 0 is out of range; use 1 to 4000 seconds (what the ALB accepts)"],
     ["a boolean that is not one", { albAccessLogs: "yes" }, 'ai-platform:albAccessLogs: "yes" is not true or false'],
-    ["a recovery window Secrets Manager refuses", { secretRecoveryWindowDays: 3 }, "ai-platform:secretRecoveryWindowDays: 3 is out of range; use 0 (delete at once) or 7 to 30"],
+    ["a recovery window Secrets Manager refuses", { secretRecoveryWindowDays: 3 }, "ai-platform:secretRecoveryWindowDays: 3 is out of range; use 0 or 7 to 30 (0 deletes at once)"],
     ["an unknown EFS throughput mode", { efsThroughputMode: "fast" }, 'ai-platform:efsThroughputMode: "fast" is not a throughput mode; use bursting, elastic or provisioned'],
     ["provisioned EFS throughput without a figure", { efsThroughputMode: "provisioned" }, "ai-platform:efsProvisionedThroughputMibps: 0 is out of range for provisioned throughput; use 1 to 3414"],
     ["an EFS lifecycle EFS has not", { efsTransitionToIa: "AFTER_2_DAYS" }, 'ai-platform:efsTransitionToIa: "AFTER_2_DAYS" is not an EFS lifecycle value; use one of AFTER_1_DAY, AFTER_7_DAYS, AFTER_14_DAYS, AFTER_30_DAYS, AFTER_60_DAYS, AFTER_90_DAYS, AFTER_180_DAYS, AFTER_270_DAYS, AFTER_365_DAYS'],
@@ -289,11 +291,11 @@ describe("bad config", () => {
 
     it("reports every one of them, in one error", () => {
       expect(result.problems).toEqual([
-        'ai-platform:systems: "mcp" is not a system; use any of gateway, securityStack, uiConsole',
+        'ai-platform:systems: "mcp" is not a system; use gateway, securityStack or uiConsole',
         "ai-platform:availabilityZones: 1 is out of range; use 2 to 6 (an ALB needs subnets in 2 AZs)",
-        "ai-platform:healthCheckTimeoutSeconds: 5 must be less than healthCheckIntervalSeconds (5)",
         `ai-platform:logRetentionDays: 45 is not a value CloudWatch Logs accepts; use one of ${RETENTION}`,
         "ai-platform:gatewayCpu: 300 is not a Fargate size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384",
+        "ai-platform:healthCheckTimeoutSeconds: 5 must be less than healthCheckIntervalSeconds (5)",
         "ai-platform:supabaseJwtSecret: is required by the security stack but not set; run `pulumi config set --secret supabaseJwtSecret <value> --stack prod`",
         "ai-platform:uiConsoleMemory: 4096 MiB is not available with 256 CPU units on Fargate; use 512, 1024, 2048",
       ]);
@@ -313,5 +315,50 @@ describe("bad config", () => {
     it("is raised before the program registers any resource (only the stack itself exists)", () => {
       expect(result.registeredTypes).toEqual(["pulumi:pulumi:Stack"]);
     });
+  });
+});
+
+describe("each key's own limits (config-schema.ts), enforced from the schema", () => {
+  const schema = configSchema as Record<string, ConfigKey>;
+
+  /** A value just outside a key's limits, or undefined for a key without any. */
+  function outside(spec: ConfigKey): string | number | string[] | undefined {
+    if (spec.type === "integer") {
+      if (spec.oneOf) return Math.max(...(spec.oneOf as number[])) + 1;
+      if (spec.min !== undefined) return spec.min - 1;
+      if (spec.max !== undefined) return spec.max + 1;
+    }
+    if (spec.type === "string" && (spec.oneOf || spec.pattern)) return "not valid!";
+    if (spec.type === "array" && spec.pattern) return ["not valid!"];
+    if (spec.type === "array" && spec.maxItems !== undefined) {
+      return Array.from({ length: spec.maxItems + 1 }, (_, i) => `10.${Math.floor(i / 256)}.${i % 256}.0/24`);
+    }
+    return undefined;
+  }
+  const limited = Object.entries(schema)
+    .map(([key, spec]) => [key, spec, outside(spec)] as const)
+    .filter(([, , value]) => value !== undefined);
+
+  it("has limits on most keys", () => {
+    expect(limited.length).toBeGreaterThan(35);
+  });
+
+  it.each(limited.map(([key, spec, value]) => [key, spec, value]))("refuses %s just outside its limits, naming it", async (key, spec, value) => {
+    const failed = await load("staging", { [key as string]: value }).then(
+      () => undefined,
+      (e: ConfigError) => e.problems,
+    );
+    const expected = `ai-platform:${key}: ${limitProblem(spec as ConfigKey, value as string | number | string[])}`;
+    expect(failed).toContainEqual(expected);
+  });
+
+  it("refuses a value outside its key's limits where the stack does not use the key", async () => {
+    // Staging's file system is elastic, and prod's listener ports are unused behind its domain.
+    const staging = await load("staging", { efsProvisionedThroughputMibps: -5 }).catch((e: ConfigError) => e.problems);
+    expect(staging).toEqual([
+      "ai-platform:efsProvisionedThroughputMibps: -5 is out of range; use 0 to 3414 (0 unless efsThroughputMode is provisioned)",
+    ]);
+    const prod = await load("prod", { consoleListenerPort: 70000 }).catch((e: ConfigError) => e.problems);
+    expect(prod).toEqual(["ai-platform:consoleListenerPort: 70000 is not a port; use 1 to 65535"]);
   });
 });

@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ConfigKey, ConfigType, PROJECT, configSchema } from "../config-schema";
-import { renderProjectFile } from "../scripts/project-file";
+import { ConfigKey, ConfigType, PROJECT, configSchema, limitProblem, limitsDescription } from "../config-schema";
+import { describe as describeKey, renderConfigTable, renderProjectFile } from "../scripts/project-file";
 import { ROOT, StackName } from "./support/harness";
 
 /**
@@ -55,11 +55,31 @@ describe("Pulumi.yaml", () => {
       expect({ key, ...project.config[key] }).toEqual({
         key,
         type: spec.type,
-        description: spec.description,
+        description: describeKey(spec),
         ...(spec.type === "array" ? { items: { type: "string" } } : {}),
         ...(spec.secret ? { secret: true } : {}),
         ...(spec.default !== undefined ? { default: spec.default } : {}),
       });
+    }
+  });
+
+  it("writes each key's limits into its description, and the README's table, from the schema", () => {
+    const limited = Object.entries(schema).filter(([, spec]) => limitsDescription(spec));
+    expect(limited.length).toBeGreaterThan(30);
+    const table = renderConfigTable();
+    for (const [key, spec] of limited) {
+      expect({ key, description: project.config[key].description }).toEqual({ key, description: expect.stringContaining(limitsDescription(spec)!) });
+      expect(table).toContain(`| \`${key}\` |`);
+      expect(table.split("\n").find((l) => l.startsWith(`| \`${key}\` |`))).toContain(limitsDescription(spec)!.replace(/\|/g, "\\|"));
+    }
+    expect(limitsDescription(schema.availabilityZones)).toBe("Limits: 2 to 6.");
+    expect(limitsDescription(schema.secretRecoveryWindowDays)).toBe("Limits: 0 or 7 to 30.");
+  });
+
+  it("keeps every default within its own key's limits", () => {
+    for (const [key, spec] of Object.entries(schema)) {
+      if (spec.default === undefined || typeof spec.default === "boolean") continue;
+      expect({ key, problem: limitProblem(spec, spec.default as string | number | string[]) }).toEqual({ key, problem: undefined });
     }
   });
 
