@@ -337,14 +337,20 @@ describe("ECS Exec: on in staging, off in prod", () => {
 });
 
 describe("a single writer cannot be scaled out", () => {
-  it("asking for two gateway or security-stack tasks is a config error naming both keys", async () => {
+  it("has no key for its task count: a stack file that sets one is refused, naming the key", async () => {
     const attempt = runProgram({ stack: "staging", config: { gatewayDesiredCount: 2, securityStackDesiredCount: 3 } });
-    await expect(attempt).rejects.toThrow(
-      "ai-platform:gatewayDesiredCount: 2 tasks asked for, but the gateway (tenants.json, ChromaDB files) must have exactly one writer; set it to 1",
-    );
-    await expect(attempt).rejects.toThrow(
-      "ai-platform:securityStackDesiredCount: 3 tasks asked for, but the security stack (SQLite) must have exactly one writer; set it to 1",
-    );
+    await expect(attempt).rejects.toThrow("ai-platform:gatewayDesiredCount: is not a config key of this project");
+    await expect(attempt).rejects.toThrow("ai-platform:securityStackDesiredCount: is not a config key of this project");
+  });
+
+  it("runs every service with a volume as one task that stops before its successor starts", async () => {
+    const run = await runProgram({ stack: "prod" });
+    const withVolumes = run.ofType(SERVICE).filter((s) => (run.ofType(TASK_DEFINITION).find((t) => t.state.arn === s.inputs.taskDefinition)!.inputs.volumes ?? []).length);
+    expect(withVolumes.length).toBeGreaterThan(0);
+    for (const s of withVolumes) {
+      expect([s.name, s.inputs.desiredCount, s.inputs.deploymentMinimumHealthyPercent, s.inputs.deploymentMaximumPercent]).toEqual([s.name, 1, 0, 100]);
+      expect(run.ofType(SCALING_TARGET).filter((t) => t.inputs.resourceId.endsWith(`/${s.state.name}`))).toEqual([]);
+    }
   });
 });
 

@@ -401,12 +401,6 @@ describe("the gateway with the intelligence layer off, its settings overridden a
 });
 
 describe("gateway config errors", () => {
-  it("refuses more than one gateway task: its files have a single writer", async () => {
-    await expect(runProgram({ stack: "staging", config: { gatewayDesiredCount: 2 } })).rejects.toThrow(
-      "ai-platform:gatewayDesiredCount: 2 tasks asked for, but the gateway (tenants.json, ChromaDB files) must have exactly one writer; set it to 1",
-    );
-  });
-
   it("refuses an unpinned ChromaDB image", async () => {
     await expect(runProgram({ stack: "prod", config: { gatewayChromaImage: "chromadb/chroma:latest" } })).rejects.toThrow(
       'ai-platform:gatewayChromaImage: "chromadb/chroma:latest" is not pinned; use a version tag such as chromadb/chroma:1.0.15',

@@ -285,12 +285,6 @@ describe("the security stack with a configured grace period and log level", () =
 });
 
 describe("security stack config errors", () => {
-  it("refuses more than one task: its SQLite databases have a single writer", async () => {
-    await expect(runProgram({ stack: "prod", config: { securityStackDesiredCount: 2 } })).rejects.toThrow(
-      "ai-platform:securityStackDesiredCount: 2 tasks asked for, but the security stack (SQLite) must have exactly one writer; set it to 1",
-    );
-  });
-
   it("refuses a grace period beyond two hours", async () => {
     await expect(runProgram({ stack: "prod", config: { securityStackHealthCheckGracePeriodSeconds: 7201 } })).rejects.toThrow(
       "ai-platform:securityStackHealthCheckGracePeriodSeconds: 7201 is out of range; use 0 to 7200 seconds",

@@ -133,7 +133,7 @@ describe("the console needs both of its backends", () => {
 describe("the systems list", () => {
   it("refuses a name that is not a system", async () => {
     await expect(runProgram({ stack: "staging", config: { systems: ["gateway", "console"] } })).rejects.toThrow(
-      'ai-platform:systems: "console" is not a system; use any of gateway, securityStack, uiConsole',
+      'ai-platform:systems: "console" is not a system; use gateway, securityStack or uiConsole',
     );
   });
 
