@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FargateService } from "./fargate-service";
-import { SystemArgs, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
+import { SystemArgs, SystemDescriptor, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
 import { chromaHealthCheck, gatewayHealthCheck } from "./health-checks";
 import { Image } from "./image";
 import { Secret } from "./secret";
@@ -16,6 +16,9 @@ export const ADMIN_KEY_VARIABLE = "MCP_GATEWAY_ADMIN_API_KEY";
 export const KEY_API_PATH = "/api/keys*";
 
 export type GatewayArgs = SystemArgs;
+
+/** The gateway's one public endpoint. */
+const GATEWAY_ENDPOINT = "gateway";
 
 /**
  * The MCP Gateway with ChromaDB as a sidecar in the same task (reached at localhost:8000), its tenants,
@@ -36,13 +39,13 @@ export class Gateway extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     this.image = new Image(
-      "gateway",
+      name,
       { ...sharedImageArgs(config), dockerfile: "gateway.Dockerfile", sourceDirs: ["mcp-gateway"] },
       parent,
     );
 
     this.volume = new Volume(
-      "gateway",
+      name,
       {
         ...sharedVolumeArgs(args),
         accessPoints: [
@@ -55,12 +58,12 @@ export class Gateway extends pulumi.ComponentResource {
     );
 
     this.geminiApiKey = new Secret(
-      "gateway-gemini-api-key",
+      `${name}-gemini-api-key`,
       { description: "MCP Gateway: Gemini API key (GEMINI_API_KEY)", value: gw.geminiApiKey, recoveryWindowDays: config.secretRecoveryWindowDays },
       parent,
     );
     this.adminApiKey = new Secret(
-      "gateway-admin-api-key",
+      `${name}-admin-api-key`,
       {
         description: "MCP Gateway: bootstrap admin API key (tupl_ + 64 hex)",
         generate: { prefix: "tupl_", bytes: 32 },
@@ -83,7 +86,7 @@ export class Gateway extends pulumi.ComponentResource {
       : [];
 
     this.service = new FargateService(
-      "gateway",
+      name,
       {
         ...sharedServiceArgs(args),
         size: gw,
@@ -112,7 +115,7 @@ export class Gateway extends pulumi.ComponentResource {
         ],
         exposedPorts: [
           {
-            endpoint: platform.endpoint("gateway"),
+            endpoint: platform.endpoint(GATEWAY_ENDPOINT),
             containerName: "gateway",
             containerPort: GATEWAY_PORT,
             healthCheckPath: "/health",
@@ -128,7 +131,27 @@ export class Gateway extends pulumi.ComponentResource {
       parent,
     );
 
-    this.url = platform.endpoint("gateway").url;
+    this.url = platform.endpoint(GATEWAY_ENDPOINT).url;
     this.registerOutputs({ url: this.url });
   }
 }
+
+/** The MCP Gateway in the system registry. */
+export const gatewaySystem: SystemDescriptor = {
+  key: "gateway",
+  title: "MCP Gateway",
+  componentType: "ai-platform:system:Gateway",
+  // tenants.json and the workspace are small; Chroma's vectors grow with the summaries kept.
+  usage: { efsStoredGb: 1, efsReadGb: 10, efsWriteGb: 5, logsGb: 2, ecrStoredGb: 1 },
+  endpoints: [{ name: GATEWAY_ENDPOINT, subdomain: "gateway", listenerPort: (c) => c.alb.ports.gateway, output: "gatewayUrl" }],
+  create: (args) => {
+    const gateway = new Gateway("gateway", args);
+    return {
+      image: gateway.image,
+      service: gateway.service,
+      volume: gateway.volume,
+      secrets: { gatewayGeminiApiKey: gateway.geminiApiKey, gatewayAdminApiKey: gateway.adminApiKey },
+      urls: { [GATEWAY_ENDPOINT]: gateway.url },
+    };
+  },
+};

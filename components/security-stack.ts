@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FargateService } from "./fargate-service";
-import { SystemArgs, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
+import { SystemArgs, SystemDescriptor, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
 import { bodyStatusHealthCheck, statusCodeHealthCheck, tcpHealthCheck } from "./health-checks";
 import { Image } from "./image";
 import { Secret } from "./secret";
@@ -132,3 +132,26 @@ export class SecurityStack extends pulumi.ComponentResource {
     this.registerOutputs({ apiUrl: this.apiUrl, controlUrl: this.controlUrl });
   }
 }
+
+/** The AI Security Stack in the system registry. */
+export const securityStackSystem: SystemDescriptor = {
+  key: "securityStack",
+  title: "AI Security Stack",
+  componentType: "ai-platform:system:SecurityStack",
+  // The Hugging Face model cache dominates the file system and the image (Rust + Python wheels).
+  usage: { efsStoredGb: 10, efsReadGb: 50, efsWriteGb: 5, logsGb: 5, ecrStoredGb: 6 },
+  endpoints: [
+    { name: "api", subdomain: "api", listenerPort: (c) => c.alb.ports.api, output: "apiUrl" },
+    { name: "control", subdomain: "control", listenerPort: (c) => c.alb.ports.control, output: "controlUrl" },
+  ],
+  create: (args) => {
+    const stack = new SecurityStack("security-stack", args);
+    return {
+      image: stack.image,
+      service: stack.service,
+      volume: stack.volume,
+      secrets: { securityGoogleApiKey: stack.googleApiKey, securitySupabaseJwtSecret: stack.supabaseJwtSecret },
+      urls: { api: stack.apiUrl, control: stack.controlUrl },
+    };
+  },
+};

@@ -1,10 +1,13 @@
+import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
-import { FargateServiceArgs } from "./fargate-service";
-import { AlarmArgs } from "./service-alarms";
-import { ImageArgs } from "./image";
+import { SystemName } from "../config";
+import { FargateService, FargateServiceArgs } from "./fargate-service";
+import { Image, ImageArgs } from "./image";
 import { Network } from "./network";
 import { Platform } from "./platform";
-import { VolumeArgs } from "./volume";
+import { Secret } from "./secret";
+import { AlarmArgs } from "./service-alarms";
+import { Volume, VolumeArgs } from "./volume";
 
 /** What every system (gateway, security stack, console) is built on. */
 export interface SystemArgs {
@@ -15,6 +18,54 @@ export interface SystemArgs {
   subnetCount: number;
   /** Where every alarm goes and its thresholds. */
   alarms: AlarmArgs;
+}
+
+/** A public endpoint a system asks the platform for; its URL is a stack output. */
+export interface SystemEndpoint {
+  /** Short stable name, used in resource names. @example "api" */
+  name: string;
+  /** Host label under the domain. @example "api" → api.example.com */
+  subdomain: string;
+  /** Without a domain: the ALB port the endpoint listens on, from the stack config. */
+  listenerPort(config: StackConfig): number;
+  /** The stack output carrying the endpoint's public URL. @example "apiUrl" */
+  output: string;
+}
+
+/** What a built system exposes to the stack: the outputs contract, the dashboard and the plan read this. */
+export interface SystemSurface {
+  image: Image;
+  service: FargateService;
+  volume?: Volume;
+  /** Secrets by their key in the `secretArns` output. @example { gatewayGeminiApiKey: ... } */
+  secrets: Record<string, Secret>;
+  /** Public URLs by endpoint name. */
+  urls: Record<string, pulumi.Output<string>>;
+}
+
+/**
+ * One system, described once: the registry (components/registry.ts) lists these, and the composition
+ * (components/stack.ts), the outputs, the dashboard, the plan and the tests read them.
+ */
+export interface SystemDescriptor {
+  /** The system's key in `systems`, in output maps and in the plan. @example "securityStack" */
+  key: SystemName;
+  /** Heading on the dashboard and in the plan. @example "AI Security Stack" */
+  title: string;
+  /** The Pulumi type of its component. @example "ai-platform:system:SecurityStack" */
+  componentType: string;
+  /** Its public endpoints, in listener-rule priority order. */
+  endpoints: SystemEndpoint[];
+  /**
+   * Usage no plan can know, assumed for the offline plan's cost estimate and printed beside it: GB on its file
+   * system, read and written through it per month (charged in Elastic mode), logs per month, and in its ECR
+   * repository.
+   */
+  usage: { efsStoredGb?: number; efsReadGb?: number; efsWriteGb?: number; logsGb: number; ecrStoredGb: number };
+  /** Systems that must be built first; `create` receives their surfaces. @default [] */
+  needs?: SystemName[];
+  /** Builds the system's component. */
+  create(args: SystemArgs, built: Partial<Record<SystemName, SystemSurface>>): SystemSurface;
 }
 
 /** Service settings every system shares: where its tasks run, how they are checked, logged and alarmed. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FargateService } from "./fargate-service";
-import { SystemArgs, sharedImageArgs, sharedServiceArgs } from "./system";
+import { SystemArgs, SystemDescriptor, sharedImageArgs, sharedServiceArgs } from "./system";
 import { wgetHealthCheck } from "./health-checks";
 import { Image } from "./image";
 
@@ -82,3 +82,20 @@ export class UiConsole extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url });
   }
 }
+
+/** The UI Console in the system registry: built after the two systems whose URLs it bakes in. */
+export const uiConsoleSystem: SystemDescriptor = {
+  key: "uiConsole",
+  title: "UI Console",
+  componentType: "ai-platform:system:UiConsole",
+  usage: { logsGb: 1, ecrStoredGb: 0.1 },
+  endpoints: [{ name: "console", subdomain: "console", listenerPort: (c) => c.alb.ports.console, output: "consoleUrl" }],
+  needs: ["gateway", "securityStack"],
+  create: (args, built) => {
+    // config.ts refuses the console without both backends, so both surfaces exist here.
+    const apiUrl = built.securityStack!.urls.api;
+    const gatewayUrl = built.gateway!.urls.gateway;
+    const ui = new UiConsole("ui-console", { ...args, apiUrl, gatewayUrl });
+    return { image: ui.image, service: ui.service, secrets: {}, urls: { console: ui.url } };
+  },
+};

@@ -3,23 +3,31 @@
  * sizes, NAT gateways, load balancer, file systems, secrets, alarms, ...) times the price table, plus usage
  * assumptions stated next to the result. An estimate for comparing stacks and changes, not a bill.
  */
+import { SYSTEM_REGISTRY } from "../../components/registry";
+import { SystemDescriptor } from "../../components/system";
 import { OWNERS, Owner, StackPlan, TYPES } from "./model";
 import { PriceKey, PriceTable } from "./pricing";
 
 /** AWS's convention for a month of hours (8,760 / 12). */
 export const HOURS_PER_MONTH = 730;
 
+/** One usage figure of every registered system that states it, by system key. */
+function usageOf(key: keyof SystemDescriptor["usage"]): Record<string, number> {
+  return Object.fromEntries(SYSTEM_REGISTRY.flatMap((s) => (s.usage[key] === undefined ? [] : [[s.key, s.usage[key]!] as const])));
+}
+
 /** Usage no plan can know, assumed per system; stated in the output so a reader can disagree with them. */
 export const ASSUMPTIONS = {
-  /** GB kept on each system's EFS file system (all in Standard: files read at every start move back from IA). */
-  efsStoredGb: { gateway: 1, securityStack: 10 } as Record<string, number>,
-  /** GB read / written through EFS per month, charged only in Elastic throughput mode. */
-  efsReadGb: { gateway: 10, securityStack: 50 } as Record<string, number>,
-  efsWriteGb: { gateway: 5, securityStack: 5 } as Record<string, number>,
-  /** GB of container logs each system writes per month. */
-  logsGb: { gateway: 2, securityStack: 5, uiConsole: 1 } as Record<string, number>,
-  /** GB each ECR repository stores (current image, older tags' changed layers, the registry build cache). */
-  ecrStoredGb: { gateway: 1, securityStack: 6, uiConsole: 0.1 } as Record<string, number>,
+  /**
+   * Per system, from its descriptor (components/registry.ts): GB kept on its EFS file system (all in Standard:
+   * files read at every start move back from IA), read / written through EFS per month (charged only in Elastic
+   * throughput mode), container logs per month, and stored in its ECR repository.
+   */
+  efsStoredGb: usageOf("efsStoredGb"),
+  efsReadGb: usageOf("efsReadGb"),
+  efsWriteGb: usageOf("efsWriteGb"),
+  logsGb: usageOf("logsGb"),
+  ecrStoredGb: usageOf("ecrStoredGb"),
   /** Average load-balancer capacity units in use. */
   albLcu: 1,
   /** GB through the NAT gateways per month: image pulls from ECR, model downloads, third-party APIs. */

@@ -5,22 +5,19 @@
  */
 import { Captured, ProgramRun, containerDefinitions, policyDocument } from "../../lib/program-runner";
 import { DeployTime } from "../../components/deploy-time";
+import { SYSTEM_REGISTRY } from "../../components/registry";
+import type { SystemName } from "../../config";
 
-export const SYSTEMS = {
-  gateway: { type: "ai-platform:system:Gateway", title: "MCP Gateway" },
-  securityStack: { type: "ai-platform:system:SecurityStack", title: "AI Security Stack" },
-  uiConsole: { type: "ai-platform:system:UiConsole", title: "UI Console" },
-} as const;
-export type SystemKey = keyof typeof SYSTEMS;
+/** Each registered system's component type and title, by key (components/registry.ts). */
+export const SYSTEMS = Object.fromEntries(SYSTEM_REGISTRY.map((s) => [s.key, { type: s.componentType, title: s.title }])) as Record<
+  SystemName,
+  { type: string; title: string }
+>;
+export type SystemKey = SystemName;
 /** Who a resource's cost belongs to: one of the systems, or the platform they share. */
 export type Owner = SystemKey | "shared";
-export const OWNERS: Owner[] = ["gateway", "securityStack", "uiConsole", "shared"];
-export const OWNER_TITLES: Record<Owner, string> = {
-  gateway: SYSTEMS.gateway.title,
-  securityStack: SYSTEMS.securityStack.title,
-  uiConsole: SYSTEMS.uiConsole.title,
-  shared: "Shared platform",
-};
+export const OWNERS: Owner[] = [...SYSTEM_REGISTRY.map((s) => s.key), "shared"];
+export const OWNER_TITLES = { ...Object.fromEntries(SYSTEM_REGISTRY.map((s) => [s.key, s.title])), shared: "Shared platform" } as Record<Owner, string>;
 
 const T = {
   stack: "pulumi:pulumi:Stack",

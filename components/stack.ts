@@ -1,0 +1,124 @@
+/**
+ * The whole stack from a registry of systems: network, platform (with every enabled system's endpoints),
+ * alarm topic, the systems in registry order, the dashboard, and the outputs contract built from the systems'
+ * surfaces. index.ts runs it on the real registry; a test runs it with a fixture system added.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "../config";
+import { AlarmTopic } from "./alarm-topic";
+import { Dashboard } from "./dashboard";
+import { RULE_PRIORITY } from "./defaults";
+import { Network } from "./network";
+import { EndpointSpec, Platform } from "./platform";
+import { AlarmArgs } from "./service-alarms";
+import { SystemDescriptor, SystemSurface } from "./system";
+
+/** Whether a system is switched on: by its key in `systems` (a fixture system may decide otherwise). */
+export type Enabled = (system: SystemDescriptor, config: StackConfig) => boolean;
+const bySystemsKey: Enabled = (system, config) => Boolean(config.systems[system.key]);
+
+/** The outputs contract (README "Outputs"; pinned by tests/outputs.test.ts). Never rename silently. */
+export interface StackOutputs {
+  [url: string]: unknown;
+  vpcId: pulumi.Output<string>;
+  publicSubnetIds: pulumi.Output<string[]>;
+  privateSubnetIds: pulumi.Output<string[]>;
+  clusterName: pulumi.Output<string>;
+  clusterArn: pulumi.Output<string>;
+  albDnsName: pulumi.Output<string>;
+  albSecurityGroupId: pulumi.Output<string>;
+  ecrRepositoryUrls: Record<string, pulumi.Output<string>>;
+  imageDigests: Record<string, pulumi.Output<string>>;
+  efsFileSystemIds: Record<string, pulumi.Output<string>>;
+  secretArns: Record<string, pulumi.Output<string>>;
+  logGroupNames: Record<string, pulumi.Output<string>>;
+  serviceNames: Record<string, pulumi.Output<string>>;
+  alarmTopicArn: pulumi.Output<string>;
+  dashboardUrl: pulumi.Output<string>;
+  rolloutBoundSeconds: pulumi.Output<Record<string, number>>;
+}
+
+export function composeStack(config: StackConfig, registry: readonly SystemDescriptor[], enabled: Enabled = bySystemsKey): StackOutputs {
+  const network = new Network("network", config.network);
+  const subnetCount = config.network.existing?.privateSubnetIds.length ?? config.network.availabilityZones;
+
+  // Each endpoint owns a block of rule priorities by its place among all registered endpoints, so switching a
+  // system off never moves another system's rules.
+  const endpoints: (EndpointSpec & { system: SystemDescriptor })[] = registry
+    .flatMap((system) => system.endpoints.map((e) => ({ system, e })))
+    .map(({ system, e }, i) => ({
+      system,
+      name: e.name,
+      subdomain: e.subdomain,
+      listenerPort: e.listenerPort(config),
+      priority: (i + 1) * RULE_PRIORITY.span,
+    }))
+    .filter((e) => enabled(e.system, config));
+
+  const platform = new Platform("platform", {
+    vpcId: network.vpcId,
+    publicSubnetIds: network.publicSubnetIds,
+    endpoints: endpoints.map(({ system: _system, ...spec }) => spec),
+    domain: config.domain,
+    ingressCidrs: config.alb.ingressCidrs,
+    accessLogs: config.alb.accessLogs,
+    deletionProtection: config.alb.deletionProtection,
+    idleTimeoutSeconds: config.alb.idleTimeoutSeconds,
+    protectState: config.protectState,
+    logRetentionDays: config.logRetentionDays,
+  });
+
+  const alarmTopic = new AlarmTopic("alarms", { emails: config.alarms.emails });
+  const alarms: AlarmArgs = {
+    topicArn: alarmTopic.topic.arn,
+    cpuPercent: config.alarms.cpuPercent,
+    memoryPercent: config.alarms.memoryPercent,
+    target5xxCount: config.alarms.target5xxCount,
+    evaluationPeriods: config.alarms.evaluationPeriods,
+  };
+  const systemArgs = { config, network, platform, subnetCount, alarms };
+
+  const built: Partial<Record<string, SystemSurface>> = {};
+  const systems: { descriptor: SystemDescriptor; surface: SystemSurface }[] = [];
+  for (const descriptor of registry.filter((s) => enabled(s, config))) {
+    const surface = descriptor.create(systemArgs, built);
+    built[descriptor.key] = surface;
+    systems.push({ descriptor, surface });
+  }
+
+  const dashboard = new Dashboard("dashboard", {
+    clusterName: platform.cluster.name,
+    loadBalancerArnSuffix: platform.loadBalancer.arnSuffix,
+    systems: systems.map(({ descriptor, surface }) => ({ title: descriptor.title, service: surface.service, volume: surface.volume })),
+  });
+
+  /** A map over the enabled systems, by key, of what `pick` gives (systems without it are left out). */
+  const bySystem = <T>(pick: (s: SystemSurface) => T | undefined): Record<string, T> =>
+    Object.fromEntries(systems.flatMap(({ descriptor, surface }) => {
+      const v = pick(surface);
+      return v === undefined ? [] : [[descriptor.key, v] as const];
+    }));
+
+  const urls = Object.fromEntries(
+    systems.flatMap(({ descriptor, surface }) => descriptor.endpoints.map((e) => [e.output, surface.urls[e.name]] as const)),
+  );
+  return {
+    ...urls,
+    vpcId: network.vpcId,
+    publicSubnetIds: network.publicSubnetIds,
+    privateSubnetIds: network.privateSubnetIds,
+    clusterName: platform.cluster.name,
+    clusterArn: platform.cluster.arn,
+    albDnsName: platform.loadBalancer.dnsName,
+    albSecurityGroupId: platform.albSecurityGroup.id,
+    ecrRepositoryUrls: bySystem((s) => s.image.repositoryUrl),
+    imageDigests: bySystem((s) => s.image.digest),
+    efsFileSystemIds: bySystem((s) => s.volume?.fileSystem.id),
+    secretArns: Object.fromEntries(systems.flatMap(({ surface }) => Object.entries(surface.secrets).map(([k, secret]) => [k, secret.arn] as const))),
+    logGroupNames: bySystem((s) => s.service.logGroup.name),
+    serviceNames: bySystem((s) => s.service.service.name),
+    alarmTopicArn: alarmTopic.topic.arn,
+    dashboardUrl: dashboard.url,
+    rolloutBoundSeconds: pulumi.output(bySystem((s) => s.service.rolloutBoundSeconds)),
+  };
+}
