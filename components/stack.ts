@@ -15,7 +15,7 @@ import { SystemDescriptor, SystemSurface } from "./system";
 
 /** Whether a system is switched on: by its key in `systems` (a fixture system may decide otherwise). */
 export type Enabled = (system: SystemDescriptor, config: StackConfig) => boolean;
-const bySystemsKey: Enabled = (system, config) => Boolean(config.systems[system.key]);
+const bySystemsKey: Enabled = (system, config) => Boolean((config.systems as Record<string, boolean>)[system.key]);
 
 /** The outputs contract (README "Outputs"; pinned by tests/outputs.test.ts). Never rename silently. */
 export interface StackOutputs {
@@ -78,7 +78,7 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
   };
   const systemArgs = { config, network, platform, subnetCount, alarms };
 
-  const built: Partial<Record<string, SystemSurface>> = {};
+  const built: Record<string, SystemSurface | undefined> = {};
   const systems: { descriptor: SystemDescriptor; surface: SystemSurface }[] = [];
   for (const descriptor of registry.filter((s) => enabled(s, config))) {
     const surface = descriptor.create(systemArgs, built);

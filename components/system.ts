@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
-import { SystemName } from "../config";
 import { FargateService, FargateServiceArgs } from "./fargate-service";
 import { Image, ImageArgs } from "./image";
 import { Network } from "./network";
@@ -49,7 +48,7 @@ export interface SystemSurface {
  */
 export interface SystemDescriptor {
   /** The system's key in `systems`, in output maps and in the plan. @example "securityStack" */
-  key: SystemName;
+  key: string;
   /** Heading on the dashboard and in the plan. @example "AI Security Stack" */
   title: string;
   /** The Pulumi type of its component. @example "ai-platform:system:SecurityStack" */
@@ -63,9 +62,9 @@ export interface SystemDescriptor {
    */
   usage: { efsStoredGb?: number; efsReadGb?: number; efsWriteGb?: number; logsGb: number; ecrStoredGb: number };
   /** Systems that must be built first; `create` receives their surfaces. @default [] */
-  needs?: SystemName[];
-  /** Builds the system's component. */
-  create(args: SystemArgs, built: Partial<Record<SystemName, SystemSurface>>): SystemSurface;
+  needs?: string[];
+  /** Builds the system's component, given the surfaces of the systems built before it. */
+  create(args: SystemArgs, built: Readonly<Record<string, SystemSurface | undefined>>): SystemSurface;
 }
 
 /** Service settings every system shares: where its tasks run, how they are checked, logged and alarmed. */

@@ -88,6 +88,8 @@ export interface RunOptions {
   appRepoPath?: string;
   /** Environment variables set for the run (e.g. AI_PLATFORM_OFFLINE_PLAN). */
   env?: Record<string, string>;
+  /** The program's entry point. @default the project's index.ts */
+  program?: string;
 }
 
 /** The plain data of a run (JSON-safe). */
@@ -150,10 +152,10 @@ export function stackConfig(opts: RunOptions): { values: Record<string, string>;
   return { values, secretKeys };
 }
 
-/** The project's own modules: what a run evaluates afresh (the runner, scripts and tests stay loaded). */
+/** The project's own modules: what a run evaluates afresh (the runner and the scripts stay loaded). */
 function isProgramModule(file: string): boolean {
   const rel = path.relative(ROOT, file);
-  return !rel.startsWith("..") && !/^(node_modules|lib|scripts|tests)[\\/]/.test(rel) && !rel.includes(`${path.sep}node_modules${path.sep}`);
+  return !rel.startsWith("..") && !/^(node_modules|lib|scripts)[\\/]/.test(rel) && !rel.includes(`${path.sep}node_modules${path.sep}`);
 }
 
 /** Transpiled project files by content hash: a run re-evaluates them but never transpiles one twice. */
@@ -182,12 +184,12 @@ function ensureTypeScriptLoader(): void {
   };
 }
 
-/** Loads index.ts afresh with Node's require: the project's modules again, every package from the cache. */
-function loadProgram(): Record<string, unknown> {
+/** Loads the program afresh with Node's require: the project's modules again, every package from the cache. */
+function loadProgram(entry: string): Record<string, unknown> {
   ensureTypeScriptLoader();
   const cache = nativeRequire.cache;
   for (const key of Object.keys(cache)) if (isProgramModule(key)) delete cache[key];
-  return nativeRequire(path.join(ROOT, "index.ts"));
+  return nativeRequire(entry);
 }
 
 /**
@@ -315,7 +317,7 @@ async function execute(opts: RunOptions): Promise<RunData> {
   try {
     const raw = await pulumi.runtime.runInPulumiStack(async () => {
       try {
-        return loadProgram();
+        return loadProgram(opts.program ?? path.join(ROOT, "index.ts"));
       } catch (err) {
         programError = err;
         return {};

@@ -6,6 +6,7 @@
 import { Captured, ProgramRun, containerDefinitions, policyDocument } from "../../lib/program-runner";
 import { DeployTime } from "../../components/deploy-time";
 import { SYSTEM_REGISTRY } from "../../components/registry";
+import { SystemDescriptor } from "../../components/system";
 import type { SystemName } from "../../config";
 
 /** Each registered system's component type and title, by key (components/registry.ts). */
@@ -16,7 +17,7 @@ export const SYSTEMS = Object.fromEntries(SYSTEM_REGISTRY.map((s) => [s.key, { t
 export type SystemKey = SystemName;
 /** Who a resource's cost belongs to: one of the systems, or the platform they share. */
 export type Owner = SystemKey | "shared";
-export const OWNERS: Owner[] = [...SYSTEM_REGISTRY.map((s) => s.key), "shared"];
+export const OWNERS = [...SYSTEM_REGISTRY.map((s) => s.key), "shared"] as Owner[];
 export const OWNER_TITLES = { ...Object.fromEntries(SYSTEM_REGISTRY.map((s) => [s.key, s.title])), shared: "Shared platform" } as Record<Owner, string>;
 
 const T = {
@@ -297,7 +298,15 @@ export function alarmMetricCount(a: Captured): number {
 }
 
 /** Builds the plan model from one program run. */
-export function buildPlan(run: ProgramRun, extra: { appRepoPath: string; standIns: string[] }): StackPlan {
+/**
+ * The plan model of a run. `systems` are the registered systems whose components own resources (the
+ * registry's, unless a run composed others).
+ */
+export function buildPlan(
+  run: ProgramRun,
+  extra: { appRepoPath: string; standIns: string[] },
+  systems: readonly Pick<SystemDescriptor, "key" | "componentType">[] = SYSTEM_REGISTRY,
+): StackPlan {
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
   const kids = new Map<string, Captured[]>();
   for (const r of run.resources) {
@@ -312,8 +321,7 @@ export function buildPlan(run: ProgramRun, extra: { appRepoPath: string; standIn
   };
   const ownerOf = (r: Captured): Owner => {
     const top = topOf(r).type;
-    const hit = (Object.keys(SYSTEMS) as SystemKey[]).find((k) => SYSTEMS[k].type === top);
-    return hit ?? "shared";
+    return (systems.find((s) => s.componentType === top)?.key as Owner | undefined) ?? "shared";
   };
   const within = (component: Captured, type: string): Captured[] => {
     const out: Captured[] = [];
