@@ -18,6 +18,8 @@ import { Secret } from "./secret";
 export interface ContainerHealthCheck {
   /** `["CMD-SHELL", "..."]` or `["CMD", ...]`; only tools the image has. */
   command: string[];
+  /** What the check checks, in words, for the plan (the health-check builders give one). */
+  summary?: string;
   /** Seconds between checks (5 to 300). @default CONTAINER_HEALTH_CHECK.intervalSeconds (15) */
   intervalSeconds?: number;
   /** Seconds before a check counts as failed (2 to 60). @default CONTAINER_HEALTH_CHECK.timeoutSeconds (5) */
@@ -59,7 +61,7 @@ export interface ContainerSpec {
 }
 
 /** A container's health-check timing with the defaults applied. */
-export function withHealthCheckDefaults(h: ContainerHealthCheck): Required<Omit<ContainerHealthCheck, "command">> {
+export function withHealthCheckDefaults(h: ContainerHealthCheck): Required<Omit<ContainerHealthCheck, "command" | "summary">> {
   return {
     intervalSeconds: h.intervalSeconds ?? CONTAINER_HEALTH_CHECK.intervalSeconds,
     timeoutSeconds: h.timeoutSeconds ?? CONTAINER_HEALTH_CHECK.timeoutSeconds,

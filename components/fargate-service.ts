@@ -139,7 +139,13 @@ export class FargateService extends pulumi.ComponentResource {
     this.taskRole = roles.taskRole;
     this.targetGroups = targets.map((t) => t.targetGroup);
     this.rolloutBoundSeconds = rolloutBoundSeconds(args.healthCheck);
-    this.registerOutputs({ serviceName: this.service.name, logGroupName: this.logGroup.name, deployTime: this.deployTime });
+    // What the plan reads about the service without working it out from the resources again.
+    this.registerOutputs({
+      serviceName: this.service.name,
+      logGroupName: this.logGroup.name,
+      deployTime: this.deployTime,
+      healthChecks: Object.fromEntries(args.containers.map((c) => [c.name, c.healthCheck.summary ?? `\`${c.healthCheck.command.join(" ")}\``])),
+    });
   }
 
   private createTaskDefinition(name: string, args: FargateServiceArgs, roles: TaskRoles, volumes: Volume[]): aws.ecs.TaskDefinition {

@@ -79,7 +79,7 @@ export class Gateway extends pulumi.ComponentResource {
             image: { publicName: gw.chromaImage },
             ports: [CHROMA_PORT],
             environment: { IS_PERSISTENT: "TRUE", ANONYMIZED_TELEMETRY: "FALSE" },
-            healthCheck: { command: chromaHealthCheck(CHROMA_PORT), startPeriodSeconds: 30 },
+            healthCheck: { ...chromaHealthCheck(CHROMA_PORT), startPeriodSeconds: 30 },
             mounts: [{ volume: "chroma", containerPath: CHROMA_DATA_DIR }],
           },
         ]
@@ -105,7 +105,7 @@ export class Gateway extends pulumi.ComponentResource {
               MCP_GATEWAY_INTELLIGENCE_TTL_HOURS: String(gw.intelligenceTtlHours),
             },
             secrets: { GEMINI_API_KEY: this.geminiApiKey, [ADMIN_KEY_VARIABLE]: this.adminApiKey },
-            healthCheck: { command: gatewayHealthCheck(GATEWAY_PORT), startPeriodSeconds: 60 },
+            healthCheck: { ...gatewayHealthCheck(GATEWAY_PORT), startPeriodSeconds: 60 },
             dependsOn: gw.intelligenceEnabled ? [{ containerName: "chromadb", condition: "HEALTHY" as const }] : undefined,
             mounts: [
               { volume: "tenants", containerPath: "/app/tenants" },

@@ -86,7 +86,7 @@ export class SecurityStack extends pulumi.ComponentResource {
             // Listens inside the task only: no target group, no security-group rule admits it.
             ports: [DATA_PLANE_PORT],
             environment: { ...shared, RUST_LOG: ss.rustLog },
-            healthCheck: { command: tcpHealthCheck(DATA_PLANE_PORT), intervalSeconds: 10, startPeriodSeconds: 30 },
+            healthCheck: { ...tcpHealthCheck(DATA_PLANE_PORT), intervalSeconds: 10, startPeriodSeconds: 30 },
             mounts: [data, models],
           },
           {
@@ -98,7 +98,7 @@ export class SecurityStack extends pulumi.ComponentResource {
             environment: { ...shared, DATA_PLANE_GRPC_URL: `localhost:${DATA_PLANE_PORT}` },
             secrets: { GOOGLE_API_KEY: this.googleApiKey, SUPABASE_JWT_SECRET: this.supabaseJwtSecret },
             // First start downloads models: the longest start period and patience ECS allows.
-            healthCheck: { command: bodyStatusHealthCheck(MANAGEMENT_PLANE_PORT), intervalSeconds: 30, retries: 10, startPeriodSeconds: 300 },
+            healthCheck: { ...bodyStatusHealthCheck(MANAGEMENT_PLANE_PORT), intervalSeconds: 30, retries: 10, startPeriodSeconds: 300 },
             dependsOn: [{ containerName: "data-plane", condition: "HEALTHY" }],
             mounts: [data, models],
           },
@@ -110,7 +110,7 @@ export class SecurityStack extends pulumi.ComponentResource {
             ports: [CONTROL_PLANE_PORT],
             environment: { ...shared, MANAGEMENT_PLANE_URL: `http://localhost:${MANAGEMENT_PLANE_PORT}` },
             secrets: { SUPABASE_JWT_SECRET: this.supabaseJwtSecret },
-            healthCheck: { command: statusCodeHealthCheck(CONTROL_PLANE_PORT), intervalSeconds: 15, startPeriodSeconds: 30 },
+            healthCheck: { ...statusCodeHealthCheck(CONTROL_PLANE_PORT), intervalSeconds: 15, startPeriodSeconds: 30 },
             dependsOn: [{ containerName: "management-plane", condition: "HEALTHY" }],
             mounts: [data],
           },

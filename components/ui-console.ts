@@ -67,7 +67,7 @@ export class UiConsole extends pulumi.ComponentResource {
               GATEWAY_ORIGIN: pulumi.output(args.gatewayUrl).apply(originOf),
               SUPABASE_ORIGIN: originOf(config.supabase.url),
             },
-            healthCheck: { command: wgetHealthCheck(CONSOLE_PORT), intervalSeconds: 15, startPeriodSeconds: 10 },
+            healthCheck: { ...wgetHealthCheck(CONSOLE_PORT), intervalSeconds: 15, startPeriodSeconds: 10 },
           },
         ],
         exposedPorts: [{ endpoint: platform.endpoint("console"), containerName: "console", containerPort: CONSOLE_PORT, healthCheckPath: "/health" }],

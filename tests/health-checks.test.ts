@@ -315,7 +315,7 @@ describe("a status-code-only check, the mistake the body-reading checks exist fo
 
     it('the control plane\'s status-code check, pointed at the management plane, passes it on 200 {"status":"unhealthy"}; its own check fails it', async () => {
       const [check] = distinctChecks("management-plane");
-      const statusOnly: ContainerCheck = { ...check, command: statusCodeHealthCheck(check.port)[1] };
+      const statusOnly: ContainerCheck = { ...check, command: statusCodeHealthCheck(check.port).command[1] };
       expect((await runAgainst(statusOnly, unhealthyBut200, "/health", pathDir)).result.verdict).toBe("healthy");
       expect((await runAgainst(check, unhealthyBut200, "/health", pathDir)).result.verdict).toBe("unhealthy");
     });

@@ -229,23 +229,6 @@ export interface StackPlan {
 const lastSegment = (s: string): string => s.split(/[/:]/).pop() ?? s;
 
 /** `node` GET :3000/health, body status = healthy — what a container health check does, in a few words. */
-export function shortHealthCheck(command: string[] | undefined): string {
-  if (!command?.length) return "none";
-  // ["CMD-SHELL", "script"] or ["CMD", "exe", ...args]: either way the words after the first element.
-  const script = command.slice(1).join(" ");
-  const words = script.trim().split(/\s+/);
-  const tool = words[0] === "timeout" ? words[2] : words[0];
-  const url = /https?:\/\/(?:127\.0\.0\.1|localhost)(:\d+)?([^'"\s,)]*)/.exec(script);
-  const devTcp = /\/dev\/tcp\/[^/\s]+\/(\d+)/.exec(script);
-  const rawGet = /GET (\S+) HTTP/.exec(script);
-  const tcp = /create_connection\(\(\s*'[^']+',\s*(\d+)\)/.exec(script);
-  const bodyCheck = /status['"]?\s*\)?\s*={2,3}\s*['"]healthy/.test(script) || /get\('status'\)\s*==\s*'healthy'/.test(script);
-  if (url) return `\`${tool}\` GET ${url[1] ?? ""}${url[2] || "/"}${bodyCheck ? ", body status = healthy" : ""}`;
-  if (devTcp && rawGet) return `\`${tool}\` GET :${devTcp[1]}${rawGet[1]} over /dev/tcp${/ 200/.test(script) ? ", status 200" : ""}`;
-  if (devTcp || tcp) return `\`${tool}\` TCP connect :${(devTcp ?? tcp)![1]}`;
-  return `\`${script.length > 60 ? `${script.slice(0, 57)}...` : script}\``;
-}
-
 function shortImage(image: string): string {
   if (image.endsWith(":not-built")) return `${lastSegment(image.replace(/:not-built$/, ""))} (not built)`;
   const at = image.indexOf("@sha256:");
@@ -488,8 +471,9 @@ export function buildPlan(
     });
     const logGroup = within(component, T.logGroup)[0];
     const sgIngress = within(component, T.ingress).map((r) => `${r.inputs.fromPort} from ${r.inputs.referencedSecurityGroupId ? "the ALB" : r.inputs.cidrIpv4}`);
+    const taskGroups: string[] = svc.inputs.networkConfiguration?.securityGroups ?? [];
     const sgEgress = within(component, T.egress)
-      .filter((r) => !r.name.includes("-alb-out-"))
+      .filter((r) => taskGroups.includes(r.inputs.securityGroupId))
       .map((r) =>
         r.inputs.fromPort === 2049
           ? "NFS 2049 to its EFS"
@@ -523,7 +507,7 @@ export function buildPlan(
         image: shortImage(c.image),
         command: c.command?.join(" "),
         ports: (c.portMappings ?? []).map((p: any) => p.containerPort),
-        healthCheck: `${shortHealthCheck(c.healthCheck?.command)} (every ${c.healthCheck?.interval}s, ${c.healthCheck?.retries} retries, start ${c.healthCheck?.startPeriod}s)`,
+        healthCheck: `${component.state.healthChecks?.[c.name] ?? "none"} (every ${c.healthCheck?.interval}s, ${c.healthCheck?.retries} retries, start ${c.healthCheck?.startPeriod}s)`,
         dependsOn: (c.dependsOn ?? []).map((d: any) => `${d.containerName} ${d.condition}`),
         mounts: (c.mountPoints ?? []).map((m: any) => `${m.sourceVolume} → ${m.containerPath}${m.readOnly ? " (ro)" : ""}`),
       })),
