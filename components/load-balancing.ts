@@ -67,54 +67,25 @@ export function createTargets(
 
 function createListenerRules(name: string, port: ExposedPort, targetGroup: aws.lb.TargetGroup, parent: pulumi.Resource): aws.lb.ListenerRule[] {
   const { endpoint } = port;
-  const opts = { parent };
+  const rule = (suffix: string, offset: number, conditions: aws.types.input.lb.ListenerRuleCondition[], actions: aws.types.input.lb.ListenerRuleAction[]) =>
+    new aws.lb.ListenerRule(
+      `${name}-${suffix}`,
+      { listenerArn: endpoint.listener.arn, priority: endpoint.priority + offset, conditions, actions },
+      { parent },
+    );
   const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
   const hostCondition = endpoint.host ? [{ hostHeader: { values: [endpoint.host] } }] : [];
   const rules: aws.lb.ListenerRule[] = [];
   if (port.restrictedPaths) {
     const { pathPattern, allowCidrs } = port.restrictedPaths;
+    const path = { pathPattern: { values: [pathPattern] } };
     for (let i = 0; i * CIDRS_PER_RULE < allowCidrs.length; i++) {
-      rules.push(
-        new aws.lb.ListenerRule(
-          `${name}-admin-${i}`,
-          {
-            listenerArn: endpoint.listener.arn,
-            priority: endpoint.priority + RULE_PRIORITY.adminFirst + i,
-            conditions: [
-              ...hostCondition,
-              { pathPattern: { values: [pathPattern] } },
-              { sourceIp: { values: allowCidrs.slice(i * CIDRS_PER_RULE, (i + 1) * CIDRS_PER_RULE) } },
-            ],
-            actions: forward,
-          },
-          opts,
-        ),
-      );
+      const sourceIp = { sourceIp: { values: allowCidrs.slice(i * CIDRS_PER_RULE, (i + 1) * CIDRS_PER_RULE) } };
+      rules.push(rule(`admin-${i}`, RULE_PRIORITY.adminFirst + i, [...hostCondition, path, sourceIp], forward));
     }
-    rules.push(
-      new aws.lb.ListenerRule(
-        `${name}-deny`,
-        {
-          listenerArn: endpoint.listener.arn,
-          priority: endpoint.priority + RULE_PRIORITY.deny,
-          conditions: [...hostCondition, { pathPattern: { values: [pathPattern] } }],
-          actions: [{ type: "fixed-response", fixedResponse: { statusCode: "403", contentType: "text/plain", messageBody: "Forbidden" } }],
-        },
-        opts,
-      ),
-    );
+    const forbidden = { type: "fixed-response", fixedResponse: { statusCode: "403", contentType: "text/plain", messageBody: "Forbidden" } };
+    rules.push(rule("deny", RULE_PRIORITY.deny, [...hostCondition, path], [forbidden]));
   }
-  rules.push(
-    new aws.lb.ListenerRule(
-      `${name}-forward`,
-      {
-        listenerArn: endpoint.listener.arn,
-        priority: endpoint.priority + RULE_PRIORITY.forward,
-        conditions: endpoint.host ? hostCondition : [{ pathPattern: { values: ["/*"] } }],
-        actions: forward,
-      },
-      opts,
-    ),
-  );
+  rules.push(rule("forward", RULE_PRIORITY.forward, endpoint.host ? hostCondition : [{ pathPattern: { values: ["/*"] } }], forward));
   return rules;
 }
