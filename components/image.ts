@@ -7,6 +7,7 @@ import * as dockerBuild from "@pulumi/docker-build";
 import dockerignore from "@balena/dockerignore";
 import { Architecture } from "../config";
 import { CACHE_TAG, UNTAGGED_IMAGE_DAYS } from "./defaults";
+import { childOptions, formerNames } from "./naming";
 
 /** Directory of our Dockerfiles; also the `infra` named build context (nginx template, scripts). */
 export const DOCKERFILES_DIR = path.resolve(__dirname, "..", "dockerfiles");
@@ -66,6 +67,7 @@ export class Image extends pulumi.ComponentResource {
 
   constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-platform:image:Image", name, {}, opts);
+    const child = (childName: string) => childOptions(this, name, formerNames(opts), childName);
 
     const dockerfilePath = path.join(DOCKERFILES_DIR, args.dockerfile);
     if (!fs.existsSync(dockerfilePath)) {
@@ -75,7 +77,7 @@ export class Image extends pulumi.ComponentResource {
 
     // Kept on destroy of a protected stack: `forceDelete` off alone would make destroy fail on a repository
     // that still holds images (RepositoryNotEmptyException).
-    const kept = { parent: this, retainOnDelete: args.protectState };
+    const kept = { ...child(name), retainOnDelete: args.protectState };
     this.repository = new aws.ecr.Repository(
       name,
       {
@@ -141,7 +143,7 @@ export class Image extends pulumi.ComponentResource {
         // a layer upload allows) must not fail a deploy whose image is already in the registry.
         cacheTo: [{ registry: { ref: cacheRef, imageManifest: true, ociMediaTypes: true, mode: dockerBuild.CacheMode.Max, ignoreError: true } }],
       },
-      { parent: this },
+      child(name),
     );
     this.digest = this.image.digest;
     this.imageRef = this.image.ref;

@@ -15,6 +15,13 @@ export const HF_CACHE_DIR = "/app/hf-cache";
 export type SecurityStackArgs = SystemArgs;
 
 /**
+ * What this system's component, image and volume were named before the system took one spelling ("security"):
+ * their aliases keep the ECR repository, the file system and everything on it in a live stack.
+ */
+const FORMER_NAME = "security-stack";
+const renamed = { aliases: [{ name: FORMER_NAME }] };
+
+/**
  * The AI Security Stack: one image, three containers in one task where the seed ran supervisord — data plane
  * (gRPC, task-internal), management plane (after the data plane is healthy) and control plane (after the
  * management plane is healthy) — with SQLite data and the model cache on EFS and a single writer.
@@ -35,17 +42,17 @@ export class SecurityStack extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     this.image = new Image(
-      "security-stack",
+      name,
       {
         ...sharedImageArgs(config),
         dockerfile: "security-stack.Dockerfile",
         sourceDirs: ["management-plane", "policy_control_plane", "semantic-sandbox", "tupl_data_plane"],
       },
-      parent,
+      { ...parent, ...renamed },
     );
 
     this.volume = new Volume(
-      "security-stack",
+      name,
       {
         ...sharedVolumeArgs(args),
         accessPoints: [
@@ -53,16 +60,16 @@ export class SecurityStack extends pulumi.ComponentResource {
           { name: "hf-cache", path: "/security-stack/hf-cache" },
         ],
       },
-      parent,
+      { ...parent, ...renamed },
     );
 
     this.googleApiKey = new Secret(
-      "security-google-api-key",
+      `${name}-google-api-key`,
       { description: "AI Security Stack: Google AI key (GOOGLE_API_KEY)", value: ss.googleApiKey, recoveryWindowDays: config.secretRecoveryWindowDays },
       parent,
     );
     this.supabaseJwtSecret = new Secret(
-      "security-supabase-jwt",
+      `${name}-supabase-jwt`,
       { description: "AI Security Stack: Supabase JWT secret (SUPABASE_JWT_SECRET)", value: ss.supabaseJwtSecret, recoveryWindowDays: config.secretRecoveryWindowDays },
       parent,
     );
@@ -73,7 +80,7 @@ export class SecurityStack extends pulumi.ComponentResource {
     const shared = { LD_LIBRARY_PATH: "/app", HF_HOME: HF_CACHE_DIR, SUPABASE_URL: config.supabase.url };
 
     this.service = new FargateService(
-      "security",
+      name,
       {
         ...sharedServiceArgs(args),
         size: ss,
@@ -145,7 +152,7 @@ export const securityStackSystem: SystemDescriptor = {
     { name: "control", subdomain: "control", listenerPort: (c) => c.alb.ports.control, output: "controlUrl" },
   ],
   create: (args) => {
-    const stack = new SecurityStack("security-stack", args);
+    const stack = new SecurityStack("security", args, renamed);
     return {
       image: stack.image,
       service: stack.service,

@@ -7,6 +7,13 @@ import { Image } from "./image";
 /** nginx runs unprivileged in the image; Fargate cannot grant the capability to bind port 80. */
 export const CONSOLE_PORT = 8080;
 
+/**
+ * What this system's component and image were named before the system took one spelling ("console"): their
+ * aliases keep the ECR repository and its images in a live stack.
+ */
+const FORMER_NAME = "ui-console";
+const renamed = { aliases: [{ name: FORMER_NAME }] };
+
 export interface UiConsoleArgs extends SystemArgs {
   /** The management plane's public URL (VITE_API_BASE_URL), an output of the security stack. */
   apiUrl: pulumi.Input<string>;
@@ -35,7 +42,7 @@ export class UiConsole extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     this.image = new Image(
-      "ui-console",
+      name,
       {
         ...sharedImageArgs(config),
         dockerfile: "ui-console.Dockerfile",
@@ -48,11 +55,11 @@ export class UiConsole extends pulumi.ComponentResource {
           VITE_SUPABASE_ANON_KEY: config.supabase.anonKey,
         },
       },
-      parent,
+      { ...parent, ...renamed },
     );
 
     this.service = new FargateService(
-      "console",
+      name,
       {
         ...sharedServiceArgs(args),
         size: ui,
@@ -95,7 +102,7 @@ export const uiConsoleSystem: SystemDescriptor = {
     // config.ts refuses the console without both backends, so both surfaces exist here.
     const apiUrl = built.securityStack!.urls.api;
     const gatewayUrl = built.gateway!.urls.gateway;
-    const ui = new UiConsole("ui-console", { ...args, apiUrl, gatewayUrl });
+    const ui = new UiConsole("console", { ...args, apiUrl, gatewayUrl }, renamed);
     return { image: ui.image, service: ui.service, secrets: {}, urls: { console: ui.url } };
   },
 };

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ACCESS_POINT_OWNER, ALARM_PERIOD_SECONDS, BURST_CREDIT_ALARM_BYTES, EFS_ALARM, PORTS, THROUGHPUT_ALARM_PERCENT } from "./defaults";
-import { stackScoped } from "./naming";
+import { childOptions, formerNames, stackScoped } from "./naming";
 
 /** One directory tree of the file system, entered through its own access point. */
 export interface AccessPointSpec {
@@ -56,11 +56,14 @@ export class Volume extends pulumi.ComponentResource {
   /** Clients mount only once it exists: it decides who may mount (IAM) and that they must use TLS. */
   public readonly fileSystemPolicy: aws.efs.FileSystemPolicy;
   public readonly mounts: VolumeMount[];
+  /** Options of a child, keeping its identity if the volume was renamed. */
+  private readonly childName: (childName: string) => pulumi.CustomResourceOptions;
 
   constructor(private readonly volumeName: string, args: VolumeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-platform:volume:Volume", volumeName, {}, opts);
     const name = volumeName;
-    const stateful = { parent: this, protect: args.protectState, retainOnDelete: args.protectState };
+    this.childName = (childName) => childOptions(this, name, formerNames(opts), childName);
+    const stateful = { ...this.childName(name), protect: args.protectState, retainOnDelete: args.protectState };
 
     this.fileSystem = new aws.efs.FileSystem(
       name,
@@ -74,7 +77,7 @@ export class Volume extends pulumi.ComponentResource {
       },
       stateful,
     );
-    new aws.efs.BackupPolicy(name, { fileSystemId: this.fileSystem.id, backupPolicy: { status: "ENABLED" } }, { parent: this });
+    new aws.efs.BackupPolicy(name, { fileSystemId: this.fileSystem.id, backupPolicy: { status: "ENABLED" } }, this.childName(name));
     // With any file-system policy in place, EFS grants nothing by default: a client needs an IAM identity
     // allowed to ClientMount/ClientWrite (the task roles), and this policy refuses it without TLS.
     this.fileSystemPolicy = new aws.efs.FileSystemPolicy(
@@ -95,7 +98,7 @@ export class Volume extends pulumi.ComponentResource {
           ],
         }),
       },
-      { parent: this },
+      this.childName(name),
     );
 
     this.securityGroup = new aws.ec2.SecurityGroup(
@@ -106,7 +109,7 @@ export class Volume extends pulumi.ComponentResource {
         egress: [],
         tags: { Name: `${name}-efs` },
       },
-      { parent: this },
+      this.childName(`${name}-efs`),
     );
 
     const subnetIds = pulumi.output(args.subnetIds);
@@ -116,7 +119,7 @@ export class Volume extends pulumi.ComponentResource {
         { fileSystemId: this.fileSystem.id, subnetId: subnetIds.apply((ids) => ids[i]), securityGroups: [this.securityGroup.id] },
         // EFS allows one mount target per AZ: a replacement (another subnet in the same AZ) must delete the
         // old one first, or CreateMountTarget fails with MountTargetConflict.
-        { parent: this, deleteBeforeReplace: true },
+        { ...this.childName(`${name}-${i}`), deleteBeforeReplace: true },
       ),
     );
 
@@ -134,7 +137,7 @@ export class Volume extends pulumi.ComponentResource {
           },
           tags: { Name: `${name}-${spec.name}` },
         },
-        { parent: this },
+        this.childName(`${name}-${spec.name}`),
       );
       return { name: spec.name, fileSystemId: this.fileSystem.id, accessPointId: accessPoint.id, accessPointArn: accessPoint.arn };
     });
@@ -162,7 +165,7 @@ export class Volume extends pulumi.ComponentResource {
           threshold: BURST_CREDIT_ALARM_BYTES,
           comparisonOperator: "LessThanThreshold",
         },
-        { parent: this },
+        this.childName(`${name}-burst-credits`),
       );
       return;
     }
@@ -187,7 +190,7 @@ export class Volume extends pulumi.ComponentResource {
           { id: "usage", expression: `(metered / ${ALARM_PERIOD_SECONDS}) * 100 / permitted`, label: "Throughput use (%)", returnData: true },
         ],
       },
-      { parent: this },
+      this.childName(`${name}-throughput`),
     );
   }
 
@@ -203,7 +206,7 @@ export class Volume extends pulumi.ComponentResource {
         toPort: PORTS.nfs,
         description: `NFS from ${clientName} tasks`,
       },
-      { parent: this },
+      this.childName(`${this.volumeName}-nfs-from-${clientName}`),
     );
   }
 

@@ -276,8 +276,38 @@ type RegisterRequest = {
   getDeletebeforereplace?(): boolean;
   getDependenciesList?(): string[];
   getCustomtimeouts?(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
-  getAliasesList?(): { getUrn(): string }[];
+  getType(): string;
+  getName(): string;
+  getAliasesList?(): AliasMessage[];
 };
+
+/** An alias as the SDK sends it: a full URN, or a spec relative to the resource (a new name or type). */
+type AliasMessage = {
+  getUrn(): string;
+  getSpec?(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+};
+
+/**
+ * The URN an alias names, from the resource's own URN. Specs are resolved as the engine does for the ones this
+ * program writes (another name or type under the same parent); any other kind is refused rather than guessed.
+ */
+function aliasUrn(urn: string, parentUrn: string, alias: AliasMessage): string {
+  if (alias.getUrn()) return alias.getUrn();
+  const spec = alias.getSpec?.();
+  const otherParent = spec && spec.getParenturn() && spec.getParenturn() !== parentUrn;
+  if (!spec || spec.getStack() || spec.getProject() || otherParent || spec.getNoparent()) {
+    throw new Error(`alias of ${urn}: only a new name or type under the same parent is supported by the runner`);
+  }
+  const cut = urn.lastIndexOf("::");
+  const [prefix, name] = [urn.slice(0, cut), urn.slice(cut + 2)];
+  const typeCut = prefix.lastIndexOf("::");
+  const chain = prefix.slice(typeCut + 2).split("$");
+  if (spec.getType()) chain[chain.length - 1] = spec.getType();
+  return `${prefix.slice(0, typeCut)}::${chain.join("$")}::${spec.getName() || name}`;
+}
+
+/** The former name an alias gives, if it renames the resource. */
+const formerName = (alias: AliasMessage): string | undefined => alias.getSpec?.()?.getName() || undefined;
 
 async function execute(opts: RunOptions): Promise<RunData> {
   const pulumi = loadPulumi();
@@ -286,10 +316,13 @@ async function execute(opts: RunOptions): Promise<RunData> {
   const region = values["aws:region"] ?? "us-east-1";
   const options = new Map<string, Omit<Captured, "type" | "name" | "urn" | "custom" | "state">>();
   const warnings: string[] = [];
+  // A renamed resource keeps what AWS gave it under its former name (its autoname, id, ARN), as the engine and
+  // the provider keep them for an aliased resource; the mocks answer from the former name.
+  const formerNames = new Map<string, string>();
 
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => inProgramRealm(mockState(args.type, args.name, args.inputs, region)),
+      newResource: (args) => inProgramRealm(mockState(args.type, formerNames.get(`${args.type}::${args.name}`) ?? args.name, args.inputs, region)),
       call: (args) => inProgramRealm(mockCall(args.token, args.inputs, region)),
     },
     PROJECT,
@@ -301,8 +334,10 @@ async function execute(opts: RunOptions): Promise<RunData> {
   // Wrap the mock monitor to see what the mocks API hides: the inputs as sent, parents and resource options.
   const monitor = pulumi.runtime.getMonitor() as any;
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: RegisterRequest, callback: (err: unknown, resp: any) => void) =>
-    register(req, (err: unknown, resp: any) => {
+  monitor.registerResource = (req: RegisterRequest, callback: (err: unknown, resp: any) => void) => {
+    const renamed = (req.getAliasesList?.() ?? []).map(formerName).find(Boolean);
+    if (renamed) formerNames.set(`${req.getType()}::${req.getName()}`, renamed);
+    return register(req, (err: unknown, resp: any) => {
       if (!err && resp) {
         const timeouts = req.getCustomtimeouts?.();
         options.set(resp.getUrn(), {
@@ -318,11 +353,12 @@ async function execute(opts: RunOptions): Promise<RunData> {
             timeouts && (timeouts.getCreate() || timeouts.getUpdate() || timeouts.getDelete())
               ? { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() }
               : undefined,
-          aliases: (req.getAliasesList?.() ?? []).map((a) => a.getUrn()).filter(Boolean),
+          aliases: (req.getAliasesList?.() ?? []).map((a) => aliasUrn(resp.getUrn(), req.getParent(), a)),
         });
       }
       callback(err, resp);
     });
+  };
   const engineLog = pulumi.log.warn;
   (pulumi.log as any).warn = (msg: string) => {
     warnings.push(msg);

@@ -36,7 +36,7 @@ const SYSTEMS = [
   },
   {
     service: "security",
-    repository: "security-stack",
+    repository: "security",
     output: "securityStack",
     sizeKeys: ["securityStackCpu", "securityStackMemory"],
     containers: ["data-plane", "management-plane", "control-plane"],
@@ -49,7 +49,7 @@ const SYSTEMS = [
   },
   {
     service: "console",
-    repository: "ui-console",
+    repository: "console",
     output: "uiConsole",
     sizeKeys: ["uiConsoleCpu", "uiConsoleMemory"],
     containers: ["console"],

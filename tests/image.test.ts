@@ -23,8 +23,8 @@ const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 /** Each image: its logical name, output key, Dockerfile, the task definition and container that run it. */
 const IMAGES = [
   { image: "gateway", output: "gateway", dockerfile: "gateway.Dockerfile", service: "gateway", container: "gateway" },
-  { image: "security-stack", output: "securityStack", dockerfile: "security-stack.Dockerfile", service: "security", container: "management-plane" },
-  { image: "ui-console", output: "uiConsole", dockerfile: "ui-console.Dockerfile", service: "console", container: "console" },
+  { image: "security", output: "securityStack", dockerfile: "security-stack.Dockerfile", service: "security", container: "management-plane" },
+  { image: "console", output: "uiConsole", dockerfile: "ui-console.Dockerfile", service: "console", container: "console" },
 ] as const;
 type ImageName = (typeof IMAGES)[number]["image"];
 
@@ -132,7 +132,7 @@ describe("each system's image in the staging stack", () => {
 
   it("the security stack's three containers all run the same image", () => {
     const images = containerDefinitions(run.get(TASK_DEFINITION, "security")).map((c) => c.image);
-    expect(new Set(images)).toEqual(new Set([imageRun(run, "security-stack")]));
+    expect(new Set(images)).toEqual(new Set([imageRun(run, "security")]));
   });
 
   it("every repository is in the deploying account's registry, in the stack's region", () => {
@@ -182,17 +182,17 @@ describe("each system's image in the staging stack", () => {
     });
 
     it("a change in mcp-ui rolls the console and leaves the gateway's and security stack's tags alone", () => {
-      expect(tagOf(uiChanged, "ui-console")).not.toBe(tagOf(run, "ui-console"));
-      expect(imageRun(uiChanged, "ui-console")).not.toBe(imageRun(run, "ui-console"));
+      expect(tagOf(uiChanged, "console")).not.toBe(tagOf(run, "console"));
+      expect(imageRun(uiChanged, "console")).not.toBe(imageRun(run, "console"));
       expect(imageRun(uiChanged, "gateway")).toBe(imageRun(run, "gateway"));
-      expect(imageRun(uiChanged, "security-stack")).toBe(imageRun(run, "security-stack"));
+      expect(imageRun(uiChanged, "security")).toBe(imageRun(run, "security"));
     });
 
     it("a change in the gateway's sources gives it a new tag, a new digest and a new task definition image", () => {
       expect(tagOf(gatewayChanged, "gateway")).not.toBe(tagOf(uiChanged, "gateway"));
       expect(gatewayChanged.outputs.imageDigests.gateway).not.toBe(uiChanged.outputs.imageDigests.gateway);
       expect(imageRun(gatewayChanged, "gateway")).not.toBe(imageRun(uiChanged, "gateway"));
-      expect(imageRun(gatewayChanged, "security-stack")).toBe(imageRun(uiChanged, "security-stack"));
+      expect(imageRun(gatewayChanged, "security")).toBe(imageRun(uiChanged, "security"));
     });
   });
 });
@@ -211,7 +211,7 @@ describe("a missing app repo checkout", () => {
     fs.cpSync(FIXTURE_APP_REPO, partial, { recursive: true });
     fs.rmSync(path.join(partial, "tupl_data_plane"), { recursive: true });
     await expect(runProgram({ stack: "staging", appRepoPath: partial })).rejects.toThrow(
-      `image security-stack: the app repo checkout is missing ${path.join(partial, "tupl_data_plane")}; clone the app repo there or set appRepoPath`,
+      `image security: the app repo checkout is missing ${path.join(partial, "tupl_data_plane")}; clone the app repo there or set appRepoPath`,
     );
   });
 

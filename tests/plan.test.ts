@@ -71,14 +71,14 @@ describe("the resource tree", () => {
   it("shows the containers' health checks in short and the EFS volumes with their protection", () => {
     expect(prod.markdown).toMatch(/\| gateway \| `gateway-\w+ \(not built\)` \| 3000 \| `node` GET :3000\/health, body status = healthy/);
     expect(prod.markdown).toContain("`python` TCP connect :50051");
-    expect(prod.markdown).toMatch(/- EFS `security-stack`: elastic throughput, encrypted on, protect on, retain on delete on/);
-    expect(staging.markdown).toMatch(/- EFS `security-stack`: bursting throughput, encrypted on, protect off, retain on delete off/);
+    expect(prod.markdown).toMatch(/- EFS `security`: elastic throughput, encrypted on, protect on, retain on delete on/);
+    expect(staging.markdown).toMatch(/- EFS `security`: bursting throughput, encrypted on, protect off, retain on delete off/);
     expect(prod.markdown).toContain("- Logs: `/ecs/prod/gateway`, kept 90 days");
   });
 
   it("warns that the app checkout is missing and plans the rest", () => {
     expect(staging.markdown).toContain(`> **Warning:** image gateway: the app repo checkout is missing ${MISSING_CHECKOUT}`);
-    expect(result.warnings).toContainEqual(expect.stringContaining(`staging: image security-stack: the app repo checkout is missing ${MISSING_CHECKOUT}`));
+    expect(result.warnings).toContainEqual(expect.stringContaining(`staging: image security: the app repo checkout is missing ${MISSING_CHECKOUT}`));
     expect(staging.plan.services.map((s) => s.name).sort()).toEqual(["console", "gateway", "security"]);
   });
 

@@ -296,9 +296,9 @@ describe("ecr-scan-on-push", () => {
   });
 
   it("fires for a repository that does not scan pushed images", async () => {
-    const resources = broken("prod", (rs) => delete resourceIn(rs, T.repository, "ui-console").inputs.imageScanningConfiguration);
+    const resources = broken("prod", (rs) => delete resourceIn(rs, T.repository, "console").inputs.imageScanningConfiguration);
     expect(await messages(ecrScanOnPush, resources)).toEqual([
-      "ECR repository ui-console does not scan images on push; set imageScanningConfiguration.scanOnPush: true",
+      "ECR repository console does not scan images on push; set imageScanningConfiguration.scanOnPush: true",
     ]);
   });
 });
@@ -322,10 +322,10 @@ describe("protected-state-in-prod", () => {
   it("fires in prod for a load balancer without deletion protection and an unprotected file system", async () => {
     const resources = broken("prod", (rs) => {
       resourceIn(rs, T.loadBalancer, "platform").inputs.enableDeletionProtection = false;
-      resourceIn(rs, T.fileSystem, "security-stack").protect = false;
+      resourceIn(rs, T.fileSystem, "security").protect = false;
     });
     expect(await messages(protectedStateInProd, resources)).toEqual([
-      "EFS file system security-stack of stack prod holds state but is not protected; create it with the protect (and retainOnDelete) resource options",
+      "EFS file system security of stack prod holds state but is not protected; create it with the protect (and retainOnDelete) resource options",
       "load balancer platform of stack prod has no deletion protection; set enableDeletionProtection: true",
     ]);
   });
@@ -334,7 +334,7 @@ describe("protected-state-in-prod", () => {
     const reported = await messages(protectedStateInProd, runs.staging.resources, { "protected-state-in-prod": { stacks: ["staging", "prod"] } });
     expect(reported).toEqual([
       "EFS file system gateway of stack staging holds state but is not protected; create it with the protect (and retainOnDelete) resource options",
-      "EFS file system security-stack of stack staging holds state but is not protected; create it with the protect (and retainOnDelete) resource options",
+      "EFS file system security of stack staging holds state but is not protected; create it with the protect (and retainOnDelete) resource options",
       "load balancer platform of stack staging has no deletion protection; set enableDeletionProtection: true",
     ]);
   });

@@ -63,7 +63,7 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
   describe("containers", () => {
     it("runs the three processes as three essential containers of one task, all from the stack's one image", () => {
       expect(Object.keys(c).sort()).toEqual(["control-plane", "data-plane", "management-plane"]);
-      const repositoryUrl = run.get(T.repository, "security-stack").state.repositoryUrl;
+      const repositoryUrl = run.get(T.repository, "security").state.repositoryUrl;
       for (const container of Object.values(c)) {
         expect(container.essential).toBe(true);
         expect(container.image).toMatch(new RegExp(`^${repositoryUrl}:sha-[0-9a-f]+@sha256:[0-9a-f]{64}$`));
@@ -166,7 +166,7 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
       const volumes = run.get(T.taskDefinition, "security").inputs.volumes;
       expect(volumes.map((v: any) => v.name).sort()).toEqual(["data", "hf-cache"]);
       for (const v of volumes) {
-        const ap = run.get(T.accessPoint, `security-stack-${v.name}`);
+        const ap = run.get(T.accessPoint, `security-${v.name}`);
         expect(ap.inputs.fileSystemId).toBe(run.outputs.efsFileSystemIds.securityStack);
         expect(v.efsVolumeConfiguration).toEqual({
           fileSystemId: run.outputs.efsFileSystemIds.securityStack,
@@ -174,8 +174,8 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
           authorizationConfig: { accessPointId: accessPointId(ap), iam: "ENABLED" },
         });
       }
-      expect(run.get(T.accessPoint, "security-stack-data").inputs.rootDirectory.path).toBe("/security-stack/data");
-      expect(run.get(T.accessPoint, "security-stack-hf-cache").inputs.rootDirectory.path).toBe("/security-stack/hf-cache");
+      expect(run.get(T.accessPoint, "security-data").inputs.rootDirectory.path).toBe("/security-stack/data");
+      expect(run.get(T.accessPoint, "security-hf-cache").inputs.rootDirectory.path).toBe("/security-stack/hf-cache");
     });
 
     it("runs one task and stops the old task before starting the new one (single SQLite writer)", () => {
@@ -219,7 +219,7 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
         [run.get(T.secret, "security-google-api-key").state.arn, run.get(T.secret, "security-supabase-jwt").state.arn].sort(),
       );
       const pull = statements.find((s: any) => Array.isArray(s.Action) && s.Action.includes("ecr:BatchGetImage"));
-      expect(pull.Resource).toEqual([run.get(T.repository, "security-stack").state.arn]);
+      expect(pull.Resource).toEqual([run.get(T.repository, "security").state.arn]);
     });
   });
 

@@ -24,7 +24,7 @@ const T = {
 const PREFIXES = {
   gateway: ["gateway"],
   securityStack: ["security"],
-  uiConsole: ["ui-console", "console"],
+  uiConsole: ["console"],
 };
 const COMPONENT = {
   gateway: "ai-platform:system:Gateway",

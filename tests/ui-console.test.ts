@@ -49,20 +49,20 @@ describe.each<[StackName, { supabaseUrl: string; min: number; max: number; host?
 
   describe("image", () => {
     it("is built with the management plane's and the gateway's public URLs from the stack outputs", () => {
-      const { buildArgs } = run.get(T.image, "ui-console").inputs;
+      const { buildArgs } = run.get(T.image, "console").inputs;
       expect(buildArgs.VITE_API_BASE_URL).toBe(run.outputs.apiUrl);
       expect(buildArgs.VITE_GATEWAY_BASE_URL).toBe(run.outputs.gatewayUrl);
     });
 
     it("is built with the Supabase URL and anon key from the stack config", () => {
-      const { buildArgs } = run.get(T.image, "ui-console").inputs;
+      const { buildArgs } = run.get(T.image, "console").inputs;
       expect(buildArgs.VITE_SUPABASE_URL).toBe(expected.supabaseUrl);
       expect(buildArgs.VITE_SUPABASE_ANON_KEY).toBe("test-supabase-anon-key");
       expect(Object.keys(buildArgs).sort()).toEqual(["VITE_API_BASE_URL", "VITE_GATEWAY_BASE_URL", "VITE_SUPABASE_ANON_KEY", "VITE_SUPABASE_URL"]);
     });
 
     it("carries no secret into the bundle", () => {
-      const buildArgs = JSON.stringify(run.get(T.image, "ui-console").inputs.buildArgs);
+      const buildArgs = JSON.stringify(run.get(T.image, "console").inputs.buildArgs);
       for (const secret of ["test-gemini-api-key", "test-google-api-key", "test-supabase-jwt-secret"]) expect(buildArgs).not.toContain(secret);
     });
 

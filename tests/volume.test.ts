@@ -19,7 +19,7 @@ const VOLUMES = [
     accessPoints: { tenants: "/gateway/tenants", workspace: "/gateway/workspace", chroma: "/gateway/chroma" },
   },
   {
-    volume: "security-stack",
+    volume: "security",
     output: "securityStack",
     service: "security",
     accessPoints: { data: "/security-stack/data", "hf-cache": "/security-stack/hf-cache" },
