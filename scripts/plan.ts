@@ -67,27 +67,33 @@ export function parseArgs(argv: string[]): PlanOptions {
   return opts as PlanOptions;
 }
 
-async function main(): Promise<number> {
-  // Pulumi captures a stack trace for every resource it registers, and ts-node's source-map support rewrites each
-  // one: about a second of the plan's five. The plan prints no stack traces worth mapping, so V8's own will do.
-  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+/** Where the command writes. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const PROCESS_IO: Io = { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) };
+
+/** The command: its exit code for these arguments (0 plan printed, 1 config error, 2 usage error). */
+export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number> {
   let options: PlanOptions;
   try {
-    options = parseArgs(process.argv.slice(2));
+    options = parseArgs(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message ? `error: ${err.message}\n\n` : ""}${USAGE}\n`);
+    io.stderr(`${err.message ? `error: ${err.message}\n\n` : ""}${USAGE}\n`);
     return err.message ? 2 : 0;
   }
   try {
     const result = await renderPlan(options);
-    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
-    process.stdout.write(`${result.text}\n`);
+    for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
+    io.stdout(`${result.text}\n`);
     return 0;
   } catch (err) {
     // As `pulumi preview` reports a config error (every problem listed) or refused arguments: the message alone.
     if (isProgramError(err)) {
-      process.stderr.write(`error: ${err.message}\n`);
+      io.stderr(`error: ${err.message}\n`);
       return 1;
     }
     throw err;
@@ -95,7 +101,9 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then(
+  // ts-node's source-map support would rewrite every stack trace; the plan prints none worth mapping.
+  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+  main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
       process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

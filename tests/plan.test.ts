@@ -3,11 +3,10 @@
  * The program runs once per stack (prod planned against staging) with an app checkout that does not exist, as on a
  * fresh clone; one child process checks the command's config-error path.
  */
-import { spawn } from "child_process";
 import * as os from "os";
 import * as path from "path";
-import { OPERATOR_VALUES, ROOT } from "./support/harness";
-import { parseArgs } from "../scripts/plan";
+import { OPERATOR_VALUES } from "./support/harness";
+import { main, parseArgs } from "../scripts/plan";
 import { CostEstimate, money } from "../scripts/plan/cost";
 import { PlanResult, StackResult, renderPlan } from "../scripts/plan/index";
 import { PRICE_KEYS, PriceTableError, loadPriceTable } from "../scripts/plan/pricing";
@@ -23,22 +22,7 @@ const costOf = (r: StackResult): CostEstimate => {
   return r.cost;
 };
 
-/** The command line with a config error, as a user runs it; started first, it runs while the plans render. */
-let cli: Promise<{ stdout: string; stderr: string; status: number | null }>;
-
 beforeAll(async () => {
-  cli = new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", "--stack", "staging", "--config", "gatewayCpu=300", "--config", "uiConsoleMinCount=0"],
-      { cwd: ROOT, env: { ...process.env, AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_PROFILE: "" }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ stdout, stderr, status }));
-  });
   result = await renderPlan({ stack: "prod", diff: "staging", appRepoPath: MISSING_CHECKOUT });
   staging = result.stacks.staging!;
   prod = result.stacks.prod!;
@@ -203,7 +187,12 @@ describe("the command line", () => {
   });
 
   it("reports a config error as `pulumi preview` does: every problem on stderr, no stack trace, exit 1", async () => {
-    const child = await cli;
+    // The command's own main, with the arguments a user types; the CLI exits with the code it returns.
+    const child = { stdout: "", stderr: "", status: -1 };
+    child.status = await main(["--stack", "staging", "--config", "gatewayCpu=300", "--config", "uiConsoleMinCount=0"], {
+      stdout: (t) => (child.stdout += t),
+      stderr: (t) => (child.stderr += t),
+    });
     expect(child.stdout).toBe("");
     expect(child.stderr).toMatch(/^error: Invalid stack config \(2 problems\):\n/);
     expect(child.stderr).toContain("  - ai-platform:gatewayCpu: 300 is not a Fargate size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384\n");
