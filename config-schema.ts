@@ -106,7 +106,8 @@ export function limitProblem(l: Limits, value: string | number | string[]): stri
       return `${value.length} entries is more than ${l.maxItems}${l.fix ? `; ${l.fix}` : ""}`;
     }
     for (const item of value) {
-      const problem = limitProblem({ ...l, maxItems: undefined }, item);
+      // An empty item is a value like any other: only a whole empty string key means "not set".
+      const problem = item === "" ? `"" is not ${l.is ?? "allowed"}` : limitProblem({ ...l, maxItems: undefined }, item);
       if (problem) return problem;
     }
     return undefined;

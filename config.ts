@@ -157,6 +157,11 @@ class Reader {
     return value;
   }
 
+  /** Whether a problem about this key is recorded already (a rule between keys then says nothing more). */
+  hasProblem(key: ConfigKeyName): boolean {
+    return this.problems.some((p) => p.startsWith(`${this.project}:${key}: `));
+  }
+
   /** Records a type problem once per key; the default stands in. */
   private typeProblem(key: ConfigKeyName, message: string): void {
     if (this.judged.has(key)) return;
@@ -247,7 +252,7 @@ export function loadConfig(): StackConfig {
 
   // Systems first: which secrets are required depends on them.
   const systemList = r.array("systems");
-  const systems = { gateway: false, securityStack: false, uiConsole: false };
+  const systems = Object.fromEntries(SYSTEM_NAMES.map((n) => [n, false])) as Record<SystemName, boolean>;
   // With a domain, the platform's certificate is issued for the systems' hosts: none would leave it without one.
   if (systemList.length === 0) r.problem("systems", `is empty; deploy at least one of ${SYSTEM_NAMES.join(", ")}`);
   for (const s of systemList) if ((SYSTEM_NAMES as readonly string[]).includes(s)) systems[s as SystemName] = true;
@@ -326,7 +331,7 @@ export function loadConfig(): StackConfig {
     deregistrationDelaySeconds: r.integer("deregistrationDelaySeconds"),
   };
   // Besides each key's own limits, the ELBv2 API wants the timeout shorter than the interval.
-  if (healthCheck.timeoutSeconds >= healthCheck.intervalSeconds) {
+  if (healthCheck.timeoutSeconds >= healthCheck.intervalSeconds && !r.hasProblem("healthCheckTimeoutSeconds")) {
     r.problem(
       "healthCheckTimeoutSeconds",
       `${healthCheck.timeoutSeconds} must be less than healthCheckIntervalSeconds (${healthCheck.intervalSeconds})`,
@@ -339,7 +344,7 @@ export function loadConfig(): StackConfig {
   const throughputMode = r.string("efsThroughputMode");
   const provisioned = r.integer("efsProvisionedThroughputMibps");
   // 0 is the key's "not set"; a provisioned file system needs a figure.
-  if (throughputMode === "provisioned" && provisioned < 1) {
+  if (throughputMode === "provisioned" && provisioned < 1 && !r.hasProblem("efsProvisionedThroughputMibps")) {
     r.problem("efsProvisionedThroughputMibps", `${provisioned} is out of range for provisioned throughput; use 1 to ${MAX_PROVISIONED_THROUGHPUT_MIBPS}`);
   }
   const transitionToIa = r.string("efsTransitionToIa");

@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
-  // Type-checking is done once by `tsc --noEmit` in `npm test`; with isolatedModules (tsconfig.json) ts-jest
-  // only transpiles, which keeps each suite fast.
+  // Type-checking is done once per `npm test`, by tsgo beside jest (scripts/test.mjs); with isolatedModules
+  // (tsconfig.json) ts-jest only transpiles, which keeps each suite fast.
   transform: { "^.+\\.ts$": ["ts-jest", {}] },
   // Each scenario of the program runs once per session, whichever test files share it (tests/support/harness.ts).
   globalSetup: "<rootDir>/tests/support/jest-global-setup.ts",

@@ -16,7 +16,9 @@ export type SecurityStackArgs = SystemArgs;
 
 /**
  * What this system's component, image and volume were named before the system took one spelling ("security"):
- * their aliases keep the ECR repository, the file system and everything on it in a live stack.
+ * their aliases keep the ECR repository, the file system with its data, mount targets and access points in a live
+ * stack. The EFS security group (its description names the volume) and the EFS alarm are replaced; neither holds
+ * state.
  */
 const FORMER_NAME = "security-stack";
 const renamed = { aliases: [{ name: FORMER_NAME }] };

@@ -81,6 +81,12 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
   const built: Record<string, SystemSurface | undefined> = {};
   const systems: { descriptor: SystemDescriptor; surface: SystemSurface }[] = [];
   for (const descriptor of registry.filter((s) => enabled(s, config))) {
+    const missing = (descriptor.needs ?? []).filter((n) => !built[n]);
+    if (missing.length) {
+      throw new pulumi.RunError(
+        `system ${descriptor.key} needs ${missing.join(", ")} built before it; list it after them in components/registry.ts and switch them on`,
+      );
+    }
     const surface = descriptor.create(systemArgs, built);
     built[descriptor.key] = surface;
     systems.push({ descriptor, surface });

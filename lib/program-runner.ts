@@ -221,14 +221,20 @@ function loadProgram(entry: string): Record<string, unknown> {
  * ConfigError) when it fails. Runs in one process follow each other; never start two at once.
  */
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  // One mock monitor and one set of Error settings per process: a second run at once would share them.
+  if (running) throw new Error("runProgram: a run is already in progress; await it before starting another");
+  running = true;
   // Pulumi records `new Error().stack` for every promise it makes and parses one (with no frame limit) for
   // every resource it registers, to report source positions. Formatting those traces, source-mapped under a
   // test runner, was most of a run's time, and nothing under mocks reads them: while the program runs, a trace
-  // is its message alone.
+  // is its message alone. AI_PLATFORM_STACK_TRACES=1 keeps them, to find where a program bug throws.
+  const keepTraces = programProcess.env[STACK_TRACES_ENV] === "1";
   const saved = [Error, ProgramError].map((E) => ({ E, limit: E.stackTraceLimit, prepare: E.prepareStackTrace }));
-  for (const { E } of saved) {
-    E.stackTraceLimit = 0;
-    E.prepareStackTrace = (err) => String(err);
+  if (!keepTraces) {
+    for (const { E } of saved) {
+      E.stackTraceLimit = 0;
+      E.prepareStackTrace = (err) => String(err);
+    }
   }
   try {
     // A JSON copy: plain data in the caller's realm, which the caller may change.
@@ -238,8 +244,15 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       E.stackTraceLimit = limit;
       E.prepareStackTrace = prepare;
     }
+    running = false;
   }
 }
+
+/** Set while a run is in progress. */
+let running = false;
+
+/** Environment variable that keeps stack traces during runs (slow; for finding where the program throws). */
+export const STACK_TRACES_ENV = "AI_PLATFORM_STACK_TRACES";
 
 /**
  * URNs the latest run registered, read from its mock monitor: what a failed run created before it stopped
@@ -386,13 +399,16 @@ async function execute(opts: RunOptions): Promise<RunData> {
     if (programError) throw programError;
     outputs = await resolveDeep(raw ?? {});
   } finally {
-    // The stack's outputs are registered after its promise resolves; let that RPC reach this run's mock
-    // monitor, or the next run's setMocks makes it an unhandled "unknown resource" that kills the process.
-    await waitForRPCs();
-    (pulumi.log as any).warn = engineLog;
-    for (const [k, v] of Object.entries(previousEnv)) {
-      if (v === undefined) delete programProcess.env[k];
-      else programProcess.env[k] = v;
+    try {
+      // The stack's outputs are registered after its promise resolves; let that RPC reach this run's mock
+      // monitor, or the next run's setMocks makes it an unhandled "unknown resource" that kills the process.
+      await waitForRPCs();
+    } finally {
+      (pulumi.log as any).warn = engineLog;
+      for (const [k, v] of Object.entries(previousEnv)) {
+        if (v === undefined) delete programProcess.env[k];
+        else programProcess.env[k] = v;
+      }
     }
   }
 

@@ -205,6 +205,8 @@ describe("bad config", () => {
     ["no ingress CIDR at all", { allowedIngressCidrs: [] }, 'ai-platform:allowedIngressCidrs: is empty, so nobody could reach the load balancer; use ["0.0.0.0/0"] for public'],
     ["more admin CIDRs than the listener's rules hold", { gatewayAdminCidrs: Array.from({ length: 31 }, (_, i) => `10.0.${i}.0/24`) }, "ai-platform:gatewayAdminCidrs: 31 entries is more than 30; summarize them into wider blocks"],
     ["an admin CIDR with a /33 prefix", { gatewayAdminCidrs: ["10.0.0.0/33"] }, 'ai-platform:gatewayAdminCidrs: "10.0.0.0/33" is not an IPv4 CIDR block such as 203.0.113.0/24'],
+    ["an empty system name", { systems: ["gateway", ""] }, 'ai-platform:systems: "" is not a system'],
+    ["an empty alarm address", { alarmEmails: [""] }, 'ai-platform:alarmEmails: "" is not an e-mail address'],
     ["an ingress CIDR listed twice", { allowedIngressCidrs: ["203.0.113.0/24", "0.0.0.0/0", "203.0.113.0/24"] }, 'ai-platform:allowedIngressCidrs: "203.0.113.0/24" is listed twice; list each CIDR once'],
     ["one AZ", { availabilityZones: 1 }, "ai-platform:availabilityZones: 1 is out of range; use 2 to 6 (an ALB needs subnets in 2 AZs)"],
     ["seven AZs", { availabilityZones: 7 }, "ai-platform:availabilityZones: 7 is out of range; use 2 to 6 (an ALB needs subnets in 2 AZs)"],

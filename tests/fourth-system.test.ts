@@ -63,6 +63,13 @@ describe("a fourth system added with one descriptor and one component", () => {
     expect(plan.images.find((i) => i.name === "status")?.owner).toBe("statusPage");
   });
 
+  it("is refused, naming what to do, when listed before a system it needs", async () => {
+    const misordered = path.join(ROOT, "tests", "fixtures", "fourth-system", "misordered.ts");
+    await expect(runProgram({ stack: "staging", program: misordered })).rejects.toThrow(
+      "system uiConsole needs gateway, securityStack built before it; list it after them in components/registry.ts and switch them on",
+    );
+  });
+
   it("leaves every resource of the three systems with its URN and inputs", () => {
     const after = new Map(four.resources.map((r) => [r.urn, r]));
     // The shared pieces that list every system change by design: the dashboard body and the stack's outputs.

@@ -507,7 +507,7 @@ export function buildPlan(
         image: shortImage(c.image),
         command: c.command?.join(" "),
         ports: (c.portMappings ?? []).map((p: any) => p.containerPort),
-        healthCheck: `${component.state.healthChecks?.[c.name] ?? "none"} (every ${c.healthCheck?.interval}s, ${c.healthCheck?.retries} retries, start ${c.healthCheck?.startPeriod}s)`,
+        healthCheck: `${component.state.healthChecks?.[c.name] ?? "none"} (every ${c.healthCheck?.interval}s, ${c.healthCheck?.retries} retries, start ${c.healthCheck?.startPeriod ?? 0}s)`,
         dependsOn: (c.dependsOn ?? []).map((d: any) => `${d.containerName} ${d.condition}`),
         mounts: (c.mountPoints ?? []).map((m: any) => `${m.sourceVolume} → ${m.containerPath}${m.readOnly ? " (ro)" : ""}`),
       })),
