@@ -446,14 +446,18 @@ function toStruct(state: any): any {
   return state && typeof state.toJavaScript === "function" ? state : structproto.Struct.fromJavaScript(state ?? {});
 }
 
-function unwrapSecrets(v: any): any {
-  const pulumi = loadPulumi();
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (v && typeof v === "object") {
-    if (v[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return unwrapSecrets(v.value);
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
-  }
-  return v;
+/** A value with Pulumi's secret wrappers replaced by what they hold (the signature is looked up once per value). */
+function unwrapSecrets(value: any): any {
+  const { specialSigKey, specialSecretSig } = loadPulumi().runtime;
+  const unwrap = (v: any): any => {
+    if (Array.isArray(v)) return v.map(unwrap);
+    if (v && typeof v === "object") {
+      if (v[specialSigKey] === specialSecretSig) return unwrap(v.value);
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+    }
+    return v;
+  };
+  return unwrap(value);
 }
 
 async function resolveDeep(v: any): Promise<any> {

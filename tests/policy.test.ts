@@ -18,7 +18,7 @@ import {
   tasksWithoutPublicIp,
 } from "../policy/rules";
 import { Captured, ProgramRun, StackName, containerDefinitions, policyDocument, runProgram } from "./support/harness";
-import { PolicyConfig, Rule, copyResources, resourceIn, runPolicies } from "./support/policy";
+import { PolicyConfig, Rule, copyResources, propsOf, resourceIn, runPolicies } from "./support/policy";
 
 const T = {
   service: "aws:ecs/service:Service",
@@ -47,7 +47,7 @@ beforeAll(async () => {
  */
 function broken(stack: StackName, breakIt: (resources: Captured[]) => void): Captured[] {
   const resources = copyResources(runs[stack].resources).map((r) => {
-    const props = { ...r.state, ...r.inputs };
+    const props = propsOf(r);
     return { ...r, inputs: props, state: props };
   });
   breakIt(resources);

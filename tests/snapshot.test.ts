@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Captured, ROOT, STACKS, StackName, runProgram } from "./support/harness";
+import { Captured, ROOT, STACKS, StackName, runProgram, stableJson } from "./support/harness";
 
 const DIR = path.join(ROOT, "tests", "fixtures", "snapshot");
 
@@ -21,8 +21,7 @@ interface Entry {
 
 /** JSON with sorted keys and this checkout's path replaced, so the file is the same on every machine. */
 function stable(v: unknown): string {
-  const sorted = JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x), 2);
-  return sorted.split(ROOT).join("<root>");
+  return stableJson(v, 2).split(ROOT).join("<root>");
 }
 
 function entries(resources: Captured[]): Record<string, Entry> {

@@ -42,7 +42,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   return result;
 }
 
-/** JSON with object keys sorted, so equal options give equal cache keys. */
-function stableJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+/** JSON with object keys sorted, so equal values give equal text (cache keys, the snapshot fixture). */
+export function stableJson(v: unknown, indent?: number): string {
+  return JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x), indent);
 }

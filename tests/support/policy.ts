@@ -56,7 +56,7 @@ const notApplicable = (reason?: string): never => {
  * The properties the analyzer hands a rule: the inputs the program sent over what the provider returned (a test
  * that breaks a resource edits its inputs).
  */
-const propsOf = (r: Captured): Record<string, any> => ({ ...r.state, ...r.inputs });
+export const propsOf = (r: Captured): Record<string, any> => ({ ...r.state, ...r.inputs });
 
 /** The stack as stack rules see it: one object per resource, parents and dependencies linked. */
 export function stackResources(resources: Captured[]): PolicyResource[] {
