@@ -195,6 +195,29 @@ export const configSchema = {
     default: "",
     description: "Route 53 hosted zone name (e.g. example.com). Set: HTTPS with one host per system. Empty: HTTP on listener ports.",
   },
+  waf: {
+    type: "boolean",
+    default: true,
+    description: "A web application firewall on the load balancer: AWS's IP reputation, known-bad-input and common rule groups, a per-IP rate limit, and the key API closed to all but gatewayAdminCidrs in every spelling of its path.",
+  },
+  wafRateLimit: {
+    type: "integer",
+    min: 10, max: 2000000000, unit: "requests per IP per window",
+    default: 2000,
+    description: "With waf: requests one client IP may send in wafRateWindowSeconds before WAF blocks it until its rate falls below.",
+  },
+  wafRateWindowSeconds: {
+    type: "integer",
+    oneOf: [60, 120, 300, 600], is: "a WAF evaluation window",
+    default: 300,
+    description: "With waf: the window, in seconds, the rate limit counts over.",
+  },
+  wafBlockedRequestsAlarm: {
+    type: "integer",
+    min: 1, max: 100000000, unit: "requests in 5 minutes",
+    default: 500,
+    description: "With waf: blocked requests in 5 minutes above which the alarm topic is notified.",
+  },
   allowedIngressCidrs: {
     type: "array",
     default: ["0.0.0.0/0"],
@@ -409,6 +432,18 @@ export const configSchema = {
     maxItems: 30, fix: "summarize them into wider blocks",
     default: [],
     description: "CIDRs allowed to call the unauthenticated key-management API (/api/keys*); everyone else gets 403.",
+  },
+  gatewayKeyApiJwt: {
+    type: "boolean",
+    default: false,
+    description: "The load balancer validates a Supabase access token (RS256, the project's JWKS) on every key-API request before forwarding it; CORS preflights pass. Needs a domain (HTTPS listeners only) and supabaseUrl.",
+  },
+  gatewayKeyApiJwtClaims: {
+    type: "array",
+    pattern: "^[A-Za-z0-9_:.-]{1,64}=[^\\s]{1,256}$", is: "a claim test such as role=authenticated",
+    maxItems: 10, fix: "ALB validates at most 10 claims besides exp, iss, nbf and iat",
+    default: [],
+    description: "With gatewayKeyApiJwt: claims the token must carry, each name=value; a name listed twice accepts either value.",
   },
   securityStackCpu: { type: "integer", oneOf: FARGATE_CPUS, is: "a Fargate size", default: 2048, description: "Security stack task CPU units (three containers)." },
   securityStackMemory: { type: "integer", min: 512, max: 122880, unit: "MiB", default: 8192, description: "Security stack task memory in MiB." },

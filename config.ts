@@ -21,6 +21,22 @@ export interface TaskSize {
   memory: number;
 }
 
+export interface WafSettings {
+  /** Requests one client IP may send per window before it is blocked. */
+  rateLimit: number;
+  rateWindowSeconds: number;
+  /** Blocked requests in 5 minutes that notify the alarm topic. */
+  blockedRequestsAlarm: number;
+}
+
+/** What the load balancer checks in a Supabase access token before it forwards a key-API request. */
+export interface JwtValidation {
+  issuer: string;
+  jwksEndpoint: string;
+  /** Claims besides exp, iss, nbf and iat, each with the values it may take. */
+  claims: { name: string; values: string[] }[];
+}
+
 export interface AlarmSettings {
   emails: string[];
   cpuPercent: number;
@@ -50,6 +66,8 @@ export interface StackConfig {
   };
   /** Route 53 hosted zone name; undefined: HTTP on listener ports of the ALB's DNS name. */
   domain?: string;
+  /** The web application firewall on the load balancer; undefined: none. */
+  waf?: WafSettings;
   alb: {
     ingressCidrs: string[];
     accessLogs: boolean;
@@ -77,6 +95,8 @@ export interface StackConfig {
     summaryThresholdBytes: number;
     intelligenceTtlHours: number;
     adminCidrs: string[];
+    /** With a domain: the key API also needs a valid Supabase token; undefined: the CIDRs alone decide. */
+    keyApiJwt?: JwtValidation;
     geminiApiKey: pulumi.Output<string>;
   };
   securityStack: TaskSize & {
@@ -384,6 +404,19 @@ export function loadConfig(): StackConfig {
     r.problem("supabaseAnonKey", "is required by uiConsole; run `pulumi config set supabaseAnonKey <anon key>` (it is public)");
   }
 
+  const wafOn = r.boolean("waf");
+  const waf: WafSettings = {
+    rateLimit: r.integer("wafRateLimit"),
+    rateWindowSeconds: r.integer("wafRateWindowSeconds"),
+    blockedRequestsAlarm: r.integer("wafBlockedRequestsAlarm"),
+  };
+  // WAF's IP sets take any IPv4 block but /0 (IPSet in the WAFV2 API reference).
+  if (wafOn && adminCidrs.includes("0.0.0.0/0")) {
+    r.problem("gatewayAdminCidrs", "0.0.0.0/0 would open the key API to everyone, and WAF's IP sets refuse /0; list the admin networks");
+  }
+
+  const keyApiJwt = readKeyApiJwt(r, domain, supabase.url);
+
   const chromaImage = r.string("gatewayChromaImage");
 
   const gatewaySize = taskSize("gatewayCpu", "gatewayMemory");
@@ -395,6 +428,7 @@ export function loadConfig(): StackConfig {
     summaryThresholdBytes: r.integer("gatewaySummaryThresholdBytes"),
     intelligenceTtlHours: r.integer("gatewayIntelligenceTtlHours"),
     adminCidrs,
+    keyApiJwt,
     geminiApiKey: systems.gateway ? r.secret("geminiApiKey", "the gateway") : pulumi.secret(""),
   };
 
@@ -434,6 +468,7 @@ export function loadConfig(): StackConfig {
       natGateways: natGateways as "single" | "onePerAz",
     },
     domain: domain || undefined,
+    waf: wafOn ? waf : undefined,
     alb: { ingressCidrs, accessLogs, deletionProtection, idleTimeoutSeconds, ports },
     healthCheck,
     logRetentionDays,
@@ -452,4 +487,41 @@ export function loadConfig(): StackConfig {
     securityStack,
     uiConsole,
   };
+}
+
+/** Claims the load balancer always validates; AWS refuses them as additional claims. */
+const VALIDATED_CLAIMS = ["exp", "iss", "nbf", "iat"];
+
+/**
+ * The key API's token check from `gatewayKeyApiJwt` and its claims: Supabase's issuer and JWKS of the project.
+ * ALB validates tokens only in HTTPS listener rules, so the switch needs a domain.
+ */
+function readKeyApiJwt(r: Reader, domain: string, supabaseUrl: string): JwtValidation | undefined {
+  const on = r.boolean("gatewayKeyApiJwt");
+  const entries = r.array("gatewayKeyApiJwtClaims");
+  if (!on) return undefined;
+  if (!domain) {
+    r.problem(
+      "gatewayKeyApiJwt",
+      "needs a domain: the load balancer validates tokens only on HTTPS listeners; set domain, or `pulumi config set gatewayKeyApiJwt false`",
+    );
+  }
+  if (!supabaseUrl) {
+    r.problem("gatewayKeyApiJwt", "needs supabaseUrl, whose project issues the tokens; run `pulumi config set supabaseUrl https://<ref>.supabase.co`");
+  }
+  const claims: { name: string; values: string[] }[] = [];
+  for (const entry of entries) {
+    const at = entry.indexOf("=");
+    if (at < 0) continue; // the key's own pattern has reported it
+    const [name, value] = [entry.slice(0, at), entry.slice(at + 1)];
+    if (VALIDATED_CLAIMS.includes(name)) {
+      r.problem("gatewayKeyApiJwtClaims", `"${name}" is validated by the load balancer already; remove ${entry}`);
+      continue;
+    }
+    const claim = claims.find((c) => c.name === name);
+    if (claim) claim.values.push(value);
+    else claims.push({ name, values: [value] });
+  }
+  const issuer = `${supabaseUrl}/auth/v1`;
+  return { issuer, jwksEndpoint: `${issuer}/.well-known/jwks.json`, claims };
 }

@@ -15,6 +15,8 @@ export interface DashboardArgs {
   clusterName: pulumi.Input<string>;
   loadBalancerArnSuffix: pulumi.Input<string>;
   systems: DashboardSystem[];
+  /** The web ACL's name, when the stack has a firewall: its allowed and blocked requests head the dashboard. */
+  webAclName?: pulumi.Input<string>;
 }
 
 /** Widget height/width on CloudWatch's 24-column grid. */
@@ -40,6 +42,7 @@ export class Dashboard extends pulumi.ComponentResource {
         region,
         args.clusterName,
         args.loadBalancerArnSuffix,
+        args.webAclName ?? "",
         pulumi.all(
           args.systems.map((s) =>
             pulumi.all([
@@ -51,7 +54,7 @@ export class Dashboard extends pulumi.ComponentResource {
           ),
         ),
       ])
-      .apply(([regionName, cluster, lb, systems]) => {
+      .apply(([regionName, cluster, lb, webAcl, systems]) => {
         const widgets: Widget[] = [];
         let y = 0;
         const metric = (title: string, metrics: unknown[][], x: number, stat = "Average"): Widget => ({
@@ -62,6 +65,13 @@ export class Dashboard extends pulumi.ComponentResource {
           height: H,
           properties: { title, region: regionName, stat, period: 60, view: "timeSeries", metrics },
         });
+        if (webAcl) {
+          widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: "## Web application firewall" } });
+          y += 1;
+          const acl = { WebACL: webAcl, Region: regionName, Rule: "ALL" };
+          widgets.push(metric("Requests allowed and blocked", [["AWS/WAFV2", "AllowedRequests", ...dims(acl)], [".", "BlockedRequests", ...dims(acl)]], 0, "Sum"));
+          y += H;
+        }
         for (const [title, serviceName, targetGroups, fileSystemId] of systems) {
           widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: `## ${title}` } });
           y += 1;

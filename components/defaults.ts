@@ -43,11 +43,13 @@ export const DEPLOYMENT = {
 
 /**
  * The listener-rule priority contract between the platform and the services. Each endpoint owns a block of
- * `span` priorities from its base; inside it the service puts its source-restricted forwards first (one rule per
- * three CIDRs, from `adminFirst`), the 403 for everybody else at `deny`, and the catch-all forward at `forward`.
- * ALB evaluates the lowest number first.
+ * `span` priorities from its base; inside it the service puts the CORS preflights of a token-checked path first
+ * (from `preflightFirst`: OPTIONS carries no token, so it must be matched before the rules that validate one),
+ * then its source-restricted forwards (one rule per three CIDRs, from `adminFirst`), the 403 for everybody else
+ * at `deny`, and the catch-all forward at `forward`. ALB evaluates the lowest number first. Each kind keeps its
+ * own range, so switching the token check on adds rules without taking a priority another rule holds.
  */
-export const RULE_PRIORITY = { span: 100, adminFirst: 0, deny: 50, forward: 90 } as const;
+export const RULE_PRIORITY = { span: 100, preflightFirst: 0, adminFirst: 25, deny: 50, forward: 90 } as const;
 
 /** A listener rule holds at most 5 condition values: host and path take two, so three CIDRs fit one rule. */
 export const CIDRS_PER_RULE = 3;
@@ -114,3 +116,36 @@ export const TIMEOUT_MARGIN = 1.25;
 
 /** The smallest timeout we set, so that a tiny service still tolerates a slow API or a throttled poll. */
 export const MIN_TIMEOUT_MINUTES = 10;
+
+/**
+ * The web application firewall in front of the load balancer, in the order WAF evaluates it (lowest priority
+ * first). The key-API block comes first so that no managed group's verdict decides it; the IP reputation list and
+ * the rate limit next, because they are cheap and answer floods before the body inspections run.
+ */
+export const WAF_PRIORITY = { keyApi: 0, ipReputation: 10, rateLimit: 20, knownBadInputs: 30, common: 40 } as const;
+
+/**
+ * AWS's baseline managed rule groups. `countOnly` rules only count (their matches show in the logs and metrics):
+ * an ALB hands WAF at most the first 8 KB of a body, and `SizeRestrictions_BODY` blocks every body above 8 KB,
+ * which MCP tool calls and the security stack's API payloads exceed. Counting it keeps every other Common rule
+ * blocking; scoping it down would need a list of paths that the apps grow without us.
+ */
+export const WAF_MANAGED_GROUPS = [
+  { key: "ipReputation", name: "AWSManagedRulesAmazonIpReputationList", countOnly: [] as string[] },
+  { key: "knownBadInputs", name: "AWSManagedRulesKnownBadInputsRuleSet", countOnly: [] as string[] },
+  { key: "common", name: "AWSManagedRulesCommonRuleSet", countOnly: ["SizeRestrictions_BODY"] },
+] as const;
+
+/**
+ * The text transformations of the key-API rule, in the order WAF applies them: decode `%6b` to `k`, then collapse
+ * `//`, `/./` and `/../`, then fold case. After them every spelling of `/api/keys` that a lenient router would
+ * serve is the same string.
+ */
+export const WAF_PATH_TRANSFORMS = ["URL_DECODE", "NORMALIZE_PATH", "LOWERCASE"] as const;
+
+/** Request headers WAF logs never show: credentials (Supabase JWTs, `tupl_` keys, session cookies). */
+export const WAF_REDACTED_HEADERS = ["authorization", "cookie", "x-api-key"] as const;
+
+/** Blocked-request alarm: summed over 5 minutes, one period (a spike pages at once). */
+export const WAF_ALARM = { periodSeconds: 300, evaluationPeriods: 1 } as const;
+

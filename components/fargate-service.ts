@@ -243,6 +243,7 @@ function firstTaskNeeds(targets: Target[], network: TaskNetwork, volumes: Volume
     ...network.rules,
     ...volumes.flatMap((v): pulumi.Resource[] => [...v.mountTargets, v.fileSystemPolicy]),
     ...roles.policies,
+    ...roles.keyPolicies,
   ];
 }
 

@@ -12,8 +12,10 @@ export const CHROMA_PORT = 8000;
 export const CHROMA_DATA_DIR = "/data";
 /** The container variable the gateway reads its bootstrap admin API key from. */
 export const ADMIN_KEY_VARIABLE = "MCP_GATEWAY_ADMIN_API_KEY";
-/** The key-management API, unauthenticated in the app: reachable only from the admin CIDRs. */
-export const KEY_API_PATH = "/api/keys*";
+/** The key-management API, unauthenticated in the app: reachable only from the admin CIDRs. Lowercase. */
+export const KEY_API_PREFIX = "/api/keys";
+/** The key API as an ALB path pattern (case-sensitive, raw path: the web firewall covers the other spellings). */
+export const KEY_API_PATH = `${KEY_API_PREFIX}*`;
 
 export type GatewayArgs = SystemArgs;
 
@@ -119,7 +121,7 @@ export class Gateway extends pulumi.ComponentResource {
             containerName: "gateway",
             containerPort: GATEWAY_PORT,
             healthCheckPath: "/health",
-            restrictedPaths: { pathPattern: KEY_API_PATH, allowCidrs: gw.adminCidrs },
+            restrictedPaths: { pathPattern: KEY_API_PATH, allowCidrs: gw.adminCidrs, jwt: gw.keyApiJwt },
           },
         ],
         volumes: [this.volume],
@@ -143,7 +145,15 @@ export const gatewaySystem: SystemDescriptor = {
   componentType: "ai-platform:system:Gateway",
   // tenants.json and the workspace are small; Chroma's vectors grow with the summaries kept.
   usage: { efsStoredGb: 1, efsReadGb: 10, efsWriteGb: 5, logsGb: 2, ecrStoredGb: 1 },
-  endpoints: [{ name: GATEWAY_ENDPOINT, subdomain: "gateway", listenerPort: (c) => c.alb.ports.gateway, output: "gatewayUrl" }],
+  endpoints: [
+    {
+      name: GATEWAY_ENDPOINT,
+      subdomain: "gateway",
+      listenerPort: (c) => c.alb.ports.gateway,
+      output: "gatewayUrl",
+      restrictedPaths: [{ name: "key-api", pathPrefix: KEY_API_PREFIX, allowCidrs: (c) => c.gateway.adminCidrs }],
+    },
+  ],
   create: (args) => {
     const gateway = new Gateway("gateway", args);
     return {

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { HealthCheckTiming } from "../config";
+import { HealthCheckTiming, JwtValidation } from "../config";
 import { CIDRS_PER_RULE, RULE_PRIORITY } from "./defaults";
 import { Endpoint } from "./platform";
 
@@ -16,8 +16,11 @@ export interface ExposedPort {
   containerPort: number;
   /** Target-group health check path. @example "/health" */
   healthCheckPath: string;
-  /** Paths answered 403 unless the caller's address is in `allowCidrs` (for APIs without authentication). */
-  restrictedPaths?: { pathPattern: string; allowCidrs: string[] };
+  /**
+   * Paths answered 403 unless the caller's address is in `allowCidrs` (for APIs without authentication); with
+   * `jwt`, the load balancer also validates the caller's token before forwarding (HTTPS listeners only).
+   */
+  restrictedPaths?: { pathPattern: string; allowCidrs: string[]; jwt?: JwtValidation };
 }
 
 /** One exposed port on the load balancer: its target group, the rules that route to it, its logical name. */
@@ -77,15 +80,44 @@ function createListenerRules(name: string, port: ExposedPort, targetGroup: aws.l
   const hostCondition = endpoint.host ? [{ hostHeader: { values: [endpoint.host] } }] : [];
   const rules: aws.lb.ListenerRule[] = [];
   if (port.restrictedPaths) {
-    const { pathPattern, allowCidrs } = port.restrictedPaths;
+    const { pathPattern, allowCidrs, jwt } = port.restrictedPaths;
     const path = { pathPattern: { values: [pathPattern] } };
-    for (let i = 0; i * CIDRS_PER_RULE < allowCidrs.length; i++) {
-      const sourceIp = { sourceIp: { values: allowCidrs.slice(i * CIDRS_PER_RULE, (i + 1) * CIDRS_PER_RULE) } };
-      rules.push(rule(`admin-${i}`, RULE_PRIORITY.adminFirst + i, [...hostCondition, path, sourceIp], forward));
+    const sourceIps = (perRule: number) =>
+      Array.from({ length: Math.ceil(allowCidrs.length / perRule) }, (_, i) => ({
+        sourceIp: { values: allowCidrs.slice(i * perRule, (i + 1) * perRule) },
+      }));
+    if (jwt) {
+      // A browser's CORS preflight carries no token: OPTIONS from the admin CIDRs is forwarded unvalidated (the
+      // method condition takes one of the rule's five condition values, so one CIDR fewer per rule).
+      const options = { httpRequestMethod: { values: ["OPTIONS"] } };
+      sourceIps(CIDRS_PER_RULE - 1).forEach((sourceIp, i) =>
+        rules.push(rule(`admin-preflight-${i}`, RULE_PRIORITY.preflightFirst + i, [...hostCondition, path, options, sourceIp], forward)),
+      );
     }
+    const admitted = jwt ? [validateJwt(jwt, 1), { ...forward[0], order: 2 }] : forward;
+    sourceIps(CIDRS_PER_RULE).forEach((sourceIp, i) =>
+      rules.push(rule(`admin-${i}`, RULE_PRIORITY.adminFirst + i, [...hostCondition, path, sourceIp], admitted)),
+    );
     const forbidden = { type: "fixed-response", fixedResponse: { statusCode: "403", contentType: "text/plain", messageBody: "Forbidden" } };
     rules.push(rule("deny", RULE_PRIORITY.deny, [...hostCondition, path], [forbidden]));
   }
   rules.push(rule("forward", RULE_PRIORITY.forward, endpoint.host ? hostCondition : [{ pathPattern: { values: ["/*"] } }], forward));
   return rules;
+}
+
+/**
+ * The load balancer's token check: signature against the issuer's JWKS (RS256 only), `exp`, `iss`, and `nbf` and
+ * `iat` when present, then the configured claims. A request without a valid token gets 401 and never reaches
+ * the target; a valid one is forwarded with the token unchanged.
+ */
+function validateJwt(jwt: JwtValidation, order: number): aws.types.input.lb.ListenerRuleAction {
+  return {
+    type: "jwt-validation",
+    order,
+    jwtValidation: {
+      issuer: jwt.issuer,
+      jwksEndpoint: jwt.jwksEndpoint,
+      additionalClaims: jwt.claims.map((c) => ({ format: c.values.length > 1 ? "string-array" : "single-string", name: c.name, values: c.values })),
+    },
+  };
 }

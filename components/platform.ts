@@ -245,57 +245,89 @@ export class Platform extends pulumi.ComponentResource {
     }
   }
 
+  /**
+   * The bucket of the ALB's access logs, and the bucket of that bucket's own S3 server access logs (who read or
+   * deleted the logs). The second is the end of the chain: logging it into a third would log that one, too.
+   */
   private createAccessLogBucket(name: string, args: PlatformArgs): aws.s3.Bucket {
-    const parent = { parent: this };
-    const bucket = new aws.s3.Bucket(
+    const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this });
+    const caller = aws.getCallerIdentityOutput({}, { parent: this });
+    const bucket = this.createLogBucket(`${name}-alb-logs`, args, (arn) => [
+      // Regions opened before August 2022 deliver as the regional ELB account; newer ones as the service.
+      {
+        Sid: "AlbLogDeliveryAccount",
+        Effect: "Allow",
+        Principal: { AWS: elbAccount.arn },
+        Action: "s3:PutObject",
+        Resource: pulumi.interpolate`${arn}/alb/AWSLogs/${caller.accountId}/*`,
+      },
+      {
+        Sid: "AlbLogDeliveryService",
+        Effect: "Allow",
+        Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: pulumi.interpolate`${arn}/alb/AWSLogs/${caller.accountId}/*`,
+      },
+    ]);
+    this.accessLogBucketPolicy = bucket.policy;
+
+    const accessLogs = this.createLogBucket(`${name}-alb-logs-access`, args, (arn) => [
+      {
+        Sid: "S3ServerAccessLogDelivery",
+        Effect: "Allow",
+        Principal: { Service: "logging.s3.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: pulumi.interpolate`${arn}/${ACCESS_LOG_PREFIX}*`,
+        Condition: { ArnLike: { "aws:SourceArn": bucket.bucket.arn }, StringEquals: { "aws:SourceAccount": caller.accountId } },
+      },
+    ]);
+    new aws.s3.BucketLogging(
       `${name}-alb-logs`,
-      { forceDestroy: !args.protectState },
-      { parent: this, retainOnDelete: args.protectState },
+      { bucket: bucket.bucket.id, targetBucket: accessLogs.bucket.id, targetPrefix: ACCESS_LOG_PREFIX },
+      { parent: this, dependsOn: [accessLogs.policy] },
     );
+    return bucket.bucket;
+  }
+
+  /**
+   * A private bucket for delivered logs: public access blocked, owner-enforced objects, SSE-S3 (the only
+   * encryption ALB and S3 log delivery write to), expiry after the log retention, TLS only, and the delivery
+   * statements given.
+   */
+  private createLogBucket(
+    name: string,
+    args: PlatformArgs,
+    delivery: (arn: pulumi.Output<string>) => Record<string, unknown>[],
+  ): { bucket: aws.s3.Bucket; policy: aws.s3.BucketPolicy } {
+    const parent = { parent: this };
+    const bucket = new aws.s3.Bucket(name, { forceDestroy: !args.protectState }, { parent: this, retainOnDelete: args.protectState });
     new aws.s3.BucketPublicAccessBlock(
-      `${name}-alb-logs`,
+      name,
       { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
       parent,
     );
-    new aws.s3.BucketOwnershipControls(`${name}-alb-logs`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
-    // ALB access logs support only SSE-S3 (not KMS) on the target bucket.
+    new aws.s3.BucketOwnershipControls(name, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
     new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-alb-logs`,
+      name,
       { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
       parent,
     );
     new aws.s3.BucketLifecycleConfiguration(
-      `${name}-alb-logs`,
+      name,
       {
         bucket: bucket.id,
         rules: [{ id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: Math.max(args.logRetentionDays, 1) } }],
       },
       parent,
     );
-    const elbAccount = aws.elb.getServiceAccountOutput({}, parent);
-    const caller = aws.getCallerIdentityOutput({}, parent);
-    this.accessLogBucketPolicy = new aws.s3.BucketPolicy(
-      `${name}-alb-logs`,
+    const policy = new aws.s3.BucketPolicy(
+      name,
       {
         bucket: bucket.id,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            // Regions opened before August 2022 deliver as the regional ELB account; newer ones as the service.
-            {
-              Sid: "AlbLogDeliveryAccount",
-              Effect: "Allow",
-              Principal: { AWS: elbAccount.arn },
-              Action: "s3:PutObject",
-              Resource: pulumi.interpolate`${bucket.arn}/alb/AWSLogs/${caller.accountId}/*`,
-            },
-            {
-              Sid: "AlbLogDeliveryService",
-              Effect: "Allow",
-              Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
-              Action: "s3:PutObject",
-              Resource: pulumi.interpolate`${bucket.arn}/alb/AWSLogs/${caller.accountId}/*`,
-            },
+            ...delivery(bucket.arn),
             {
               Sid: "DenyInsecureTransport",
               Effect: "Deny",
@@ -309,9 +341,12 @@ export class Platform extends pulumi.ComponentResource {
       },
       parent,
     );
-    return bucket;
+    return { bucket, policy };
   }
 }
+
+/** Where S3 writes the server access logs of the ALB log bucket, in the access-log bucket. */
+const ACCESS_LOG_PREFIX = "alb-logs/";
 
 /**
  * A listener is named by its port in both modes. An ALB holds one listener per port, and the engine creates

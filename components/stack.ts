@@ -12,6 +12,7 @@ import { Network } from "./network";
 import { EndpointSpec, Platform } from "./platform";
 import { AlarmArgs } from "./service-alarms";
 import { SystemDescriptor, SystemSurface } from "./system";
+import { WebFirewall } from "./waf";
 
 /** Whether a system is switched on: by its key in `systems` (a fixture system may decide otherwise). */
 export type Enabled = (system: SystemDescriptor, config: StackConfig) => boolean;
@@ -38,7 +39,17 @@ export interface StackOutputs {
   rolloutBoundSeconds: pulumi.Output<Record<string, number>>;
 }
 
+/**
+ * Said once, at preview and in the offline plan, by a stack without a domain. Such a stack is for a quick trial:
+ * the load balancer has no certificate, so everything it serves travels unencrypted.
+ */
+export const NO_DOMAIN_WARNING =
+  "ai-platform:domain is not set, so the load balancer serves plain HTTP: API keys (tupl_...), Supabase tokens " +
+  "and every request and answer cross the internet unencrypted. Use this only for a quick trial; for HTTPS set " +
+  "`pulumi config set domain <Route 53 zone>` (README: First deploy).";
+
 export function composeStack(config: StackConfig, registry: readonly SystemDescriptor[], enabled: Enabled = bySystemsKey): StackOutputs {
+  if (!config.domain) pulumi.log.warn(NO_DOMAIN_WARNING);
   const network = new Network("network", config.network);
   const subnetCount = config.network.existing?.privateSubnetIds.length ?? config.network.availabilityZones;
 
@@ -78,6 +89,20 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
   };
   const systemArgs = { config, network, platform, subnetCount, alarms };
 
+  const firewall = config.waf && new WebFirewall("waf", {
+    loadBalancerArn: platform.loadBalancer.arn,
+    settings: config.waf,
+    restrictedPaths: endpoints.flatMap(({ system, name }) =>
+      (system.endpoints.find((e) => e.name === name)!.restrictedPaths ?? []).map((p) => ({
+        name: p.name,
+        pathPrefix: p.pathPrefix,
+        allowCidrs: p.allowCidrs(config),
+      })),
+    ),
+    logRetentionDays: config.logRetentionDays,
+    alarmTopicArn: alarmTopic.topic.arn,
+  });
+
   const built: Record<string, SystemSurface | undefined> = {};
   const systems: { descriptor: SystemDescriptor; surface: SystemSurface }[] = [];
   for (const descriptor of registry.filter((s) => enabled(s, config))) {
@@ -96,6 +121,7 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
     clusterName: platform.cluster.name,
     loadBalancerArnSuffix: platform.loadBalancer.arnSuffix,
     systems: systems.map(({ descriptor, surface }) => ({ title: descriptor.title, service: surface.service, volume: surface.volume })),
+    webAclName: firewall ? firewall.webAcl.name : undefined,
   });
 
   /** A map over the enabled systems, by key, of what `pick` gives (systems without it are left out). */

@@ -29,6 +29,11 @@ export interface SystemEndpoint {
   listenerPort(config: StackConfig): number;
   /** The stack output carrying the endpoint's public URL. @example "apiUrl" */
   output: string;
+  /**
+   * Path prefixes of this endpoint that only some networks may call (an API without authentication): the web
+   * firewall blocks them for everyone else in every spelling, and the service's listener rules answer 403.
+   */
+  restrictedPaths?: { name: string; pathPrefix: string; allowCidrs(config: StackConfig): string[] }[];
 }
 
 /** What a built system exposes to the stack: the outputs contract, the dashboard and the plan read this. */

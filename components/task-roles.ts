@@ -20,6 +20,8 @@ export interface TaskRoles {
   taskRole: aws.iam.Role;
   /** The roles' inline policies: the first task needs every one of them. */
   policies: aws.iam.RolePolicy[];
+  /** The key policies of the volumes, naming the task role (EFS uses the key on the task's behalf). */
+  keyPolicies: aws.kms.KeyPolicy[];
 }
 
 const POLICY_VERSION = "2012-10-17";
@@ -75,7 +77,8 @@ export function createTaskRoles(name: string, args: TaskRolesArgs, parent: pulum
       ),
     );
   }
-  return { executionRole, taskRole, policies };
+  const keyPolicies = args.volumes.map((v) => v.useKeyFor(name, taskRole.arn));
+  return { executionRole, taskRole, policies, keyPolicies };
 }
 
 function uniqueOutputs(values: pulumi.Input<string>[]): pulumi.Output<string[]> {

@@ -51,6 +51,9 @@ export interface VolumeMount {
  */
 export class Volume extends pulumi.ComponentResource {
   public readonly fileSystem: aws.efs.FileSystem;
+  /** The customer-managed key of the file data; its policy is set once the client's task role exists. */
+  public readonly key: aws.kms.Key;
+  private keyPolicy?: aws.kms.KeyPolicy;
   public readonly securityGroup: aws.ec2.SecurityGroup;
   public readonly mountTargets: aws.efs.MountTarget[];
   /** Clients mount only once it exists: it decides who may mount (IAM) and that they must use TLS. */
@@ -65,10 +68,20 @@ export class Volume extends pulumi.ComponentResource {
     this.childName = (childName) => childOptions(this, name, formerNames(opts), childName);
     const stateful = { ...this.childName(name), protect: args.protectState, retainOnDelete: args.protectState };
 
+    // A key of the volume's own rather than aws/elasticfilesystem: its policy names who may use it, it can be
+    // audited and revoked per volume, and it outlives the file system with it in prod (lose the key, lose the data).
+    // Created with the account's default policy, which lets the deployer create the file system; the policy
+    // naming the task role replaces it once that role exists (useKeyFor).
+    this.key = new aws.kms.Key(
+      name,
+      { description: `EFS ${name}: file data at rest`, enableKeyRotation: true, deletionWindowInDays: 30 },
+      stateful,
+    );
     this.fileSystem = new aws.efs.FileSystem(
       name,
       {
         encrypted: true,
+        kmsKeyId: this.key.arn,
         performanceMode: "generalPurpose",
         throughputMode: args.throughputMode,
         provisionedThroughputInMibps: args.throughputMode === "provisioned" ? args.provisionedThroughputMibps : undefined,
@@ -208,6 +221,48 @@ export class Volume extends pulumi.ComponentResource {
       },
       this.childName(`${this.volumeName}-nfs-from-${clientName}`),
     );
+  }
+
+  /**
+   * Sets the key's policy: the account administers the key (as AWS's default policy does, so it can never lock
+   * itself out), and the task role of the one service that mounts the volume may use it through EFS only.
+   */
+  useKeyFor(clientName: string, taskRoleArn: pulumi.Input<string>): aws.kms.KeyPolicy {
+    if (this.keyPolicy) {
+      throw new Error(`volume ${this.volumeName} already names its client in its key policy; one service mounts a volume`);
+    }
+    const account = aws.getCallerIdentityOutput({}, { parent: this });
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    this.keyPolicy = new aws.kms.KeyPolicy(
+      `${this.volumeName}-key`,
+      {
+        keyId: this.key.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AccountAdministers",
+              Effect: "Allow",
+              Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account.accountId}:root` },
+              Action: "kms:*",
+              Resource: "*",
+            },
+            {
+              Sid: `EfsFor${clientName.replace(/[^A-Za-z0-9]/g, "")}Tasks`,
+              Effect: "Allow",
+              Principal: { AWS: taskRoleArn },
+              Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant", "kms:DescribeKey"],
+              Resource: "*",
+              Condition: {
+                StringEquals: { "kms:ViaService": pulumi.interpolate`elasticfilesystem.${region}.amazonaws.com`, "kms:CallerAccount": account.accountId },
+              },
+            },
+          ],
+        }),
+      },
+      this.childName(`${this.volumeName}-key`),
+    );
+    return this.keyPolicy;
   }
 
   /** IAM statement for a task role: mount and write through exactly these access points. */

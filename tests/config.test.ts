@@ -112,9 +112,11 @@ describe("good config", () => {
       expect(prod.architecture).toBe("X86_64");
     });
 
-    it("normalizes the domain and leaves it undefined when empty", () => {
+    it("normalizes the domain and leaves it undefined when empty", async () => {
       expect(prod.domain).toBe("tupl.example.com");
-      expect(staging.domain).toBeUndefined();
+      expect(staging.domain).toBe("staging.tupl.example.com");
+      expect((await load("staging", { domain: "Staging.Tupl.Example.COM." })).domain).toBe("staging.tupl.example.com");
+      expect((await load("staging", { domain: "" })).domain).toBeUndefined();
     });
 
     it("keeps third-party keys as secret Outputs", async () => {
@@ -182,8 +184,8 @@ describe("bad config", () => {
     // Listener ports (staging has no domain, so each endpoint has its own)
     ["a port above 65535", { gatewayListenerPort: 70000 }, "ai-platform:gatewayListenerPort: 70000 is not a port; use 1 to 65535"],
     ["port 0", { consoleListenerPort: 0 }, "ai-platform:consoleListenerPort: 0 is not a port; use 1 to 65535"],
-    ["the HTTPS port without a domain", { apiListenerPort: 443 }, "ai-platform:apiListenerPort: 443 is kept for HTTPS; choose another port or set a domain"],
-    ["two endpoints on one port", { controlListenerPort: 8000 }, "ai-platform:controlListenerPort: 8000 is already used by apiListenerPort; each endpoint needs its own listener port"],
+    ["the HTTPS port without a domain", { domain: "", apiListenerPort: 443 }, "ai-platform:apiListenerPort: 443 is kept for HTTPS; choose another port or set a domain"],
+    ["two endpoints on one port", { domain: "", controlListenerPort: 8000 }, "ai-platform:controlListenerPort: 8000 is already used by apiListenerPort; each endpoint needs its own listener port"],
     // Target-group health checks
     ["a health-check interval below 5 s", { healthCheckIntervalSeconds: 4, healthCheckTimeoutSeconds: 2 }, "ai-platform:healthCheckIntervalSeconds: 4 is out of range; use 5 to 300"],
     ["a health-check interval above 300 s", { healthCheckIntervalSeconds: 301 }, "ai-platform:healthCheckIntervalSeconds: 301 is out of range; use 5 to 300"],

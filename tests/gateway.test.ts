@@ -55,14 +55,15 @@ const pathValues = (rule: Captured): string[] | undefined => rule.inputs.conditi
 const hostValues = (rule: Captured): string[] | undefined => rule.inputs.conditions.find((c: any) => c.hostHeader)?.hostHeader.values;
 const sourceIps = (rule: Captured): string[] => rule.inputs.conditions.find((c: any) => c.sourceIp)?.sourceIp.values ?? [];
 
-describe.each<[StackName, { adminCidrs: string[]; listener: string; host?: string }]>([
-  ["staging", { adminCidrs: ["203.0.113.0/24"], listener: "platform-listener-3000" }],
-  ["prod", { adminCidrs: ["198.51.100.0/24"], listener: "platform-listener-443", host: "gateway.tupl.example.com" }],
-])("the gateway in %s", (stack, expected) => {
+describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host?: string; config?: Record<string, unknown> }]>([
+  ["staging", "staging", { adminCidrs: ["203.0.113.0/24"], listener: "platform-listener-443", host: "gateway.staging.tupl.example.com" }],
+  ["staging without a domain", "staging", { adminCidrs: ["203.0.113.0/24"], listener: "platform-listener-3000", config: { domain: "" } }],
+  ["prod", "prod", { adminCidrs: ["198.51.100.0/24"], listener: "platform-listener-443", host: "gateway.tupl.example.com" }],
+])("the gateway in %s", (_label, stack, expected) => {
   let run: ProgramRun;
   let c: Record<string, any>;
   beforeAll(async () => {
-    run = await runProgram({ stack });
+    run = await runProgram({ stack, config: expected.config });
     c = containers(run);
   });
 

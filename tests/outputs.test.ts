@@ -82,11 +82,11 @@ describe.each<[StackName, { azs: number; urls: (alb: string) => Record<string, s
     "staging",
     {
       azs: 2,
-      urls: (alb) => ({
-        gatewayUrl: `http://${alb}:3000`,
-        apiUrl: `http://${alb}:8000`,
-        controlUrl: `http://${alb}:8001`,
-        consoleUrl: `http://${alb}`,
+      urls: () => ({
+        gatewayUrl: "https://gateway.staging.tupl.example.com",
+        apiUrl: "https://api.staging.tupl.example.com",
+        controlUrl: "https://control.staging.tupl.example.com",
+        consoleUrl: "https://console.staging.tupl.example.com",
       }),
     },
   ],

@@ -35,20 +35,19 @@ describe("the resource tree", () => {
     expect(prod.markdown).toContain("`10.30.0.0/16`, 3 AZs");
   });
 
-  it("shows prod serving HTTPS on 443 with its TLS policy and redirecting port 80, staging on plain HTTP ports", () => {
-    const httpsRow = prod.markdown.split("\n").find((l) => l.startsWith("| `platform-listener-443` | 443 | HTTPS |"));
+  it.each(["staging", "prod"])("shows %s serving HTTPS on 443 with its TLS policy and redirecting port 80", (stack) => {
+    const { markdown } = stack === "prod" ? prod : staging;
+    const httpsRow = markdown.split("\n").find((l) => l.startsWith("| `platform-listener-443` | 443 | HTTPS |"));
     expect(httpsRow).toMatch(/\| ELBSecurityPolicy-TLS13-[^|]+ \|$/);
-    expect(prod.markdown).toContain("| `platform-listener-80` | 80 | HTTP | redirect → HTTPS:443 (HTTP_301) | — |");
-    expect(prod.markdown).toContain("- Certificate: gateway.tupl.example.com + api.tupl.example.com");
-    expect(staging.markdown).not.toContain("| HTTPS |");
-    expect(staging.markdown).toContain("| `platform-listener-3000` | 3000 | HTTP | 404 \"Not found\" | — |");
+    expect(markdown).toContain("| `platform-listener-80` | 80 | HTTP | redirect → HTTPS:443 (HTTP_301) | — |");
+    expect(markdown).toContain(`- Certificate: gateway.${stack === "prod" ? "" : "staging."}tupl.example.com + api.`);
   });
 
   it("shows each service's size, deployment bounds, target-group health check and listener rules", () => {
     expect(prod.markdown).toContain("- Task `prod-gateway`: 1024 CPU units (1 vCPU), 4096 MiB, X86_64");
     expect(prod.markdown).toContain("- Deployment: min healthy 0% / max 100%, circuit breaker on (rollback)");
     expect(prod.markdown).toContain("| `gateway-3000` | gateway:3000 (HTTP) | HTTP /health on 3000, expects 200 | 5 s / 4 s | 2 / 3 | 30 s |");
-    expect(prod.markdown).toContain("| HTTPS:443 | 100 | host gateway.tupl.example.com and path /api/keys* and source 198.51.100.0/24 | forward → gateway-3000 |");
+    expect(prod.markdown).toContain("| HTTPS:443 | 125 | host gateway.tupl.example.com and path /api/keys* and source 198.51.100.0/24 | forward → gateway-3000 |");
     expect(prod.markdown).toContain("- Tasks: autoscaling 2–6");
   });
 
@@ -164,8 +163,8 @@ describe("the staging/prod diff", () => {
   });
 
   it("lists resources only in one stack and the cost difference per system", () => {
-    expect(result.diff!.onlyIn.prod).toContain("aws:acm/certificate:Certificate platform");
-    expect(result.diff!.onlyIn.staging).toContain("aws:lb/listener:Listener platform-listener-3000");
+    expect(result.diff!.onlyIn.prod).toContain("aws:s3/bucket:Bucket platform-alb-logs");
+    expect(result.diff!.onlyIn.staging).toContain("aws:cloudwatch/metricAlarm:MetricAlarm gateway-burst-credits");
     const [s, p] = [costOf(staging), costOf(prod)];
     expect(result.diffSummary).toBe(
       `prod vs staging: ${result.diff!.onlyIn.prod.length} resources only in prod, ${result.diff!.onlyIn.staging.length} only in staging; ` +
@@ -199,5 +198,42 @@ describe("the command line", () => {
     expect(child.stderr).toContain("  - ai-platform:uiConsoleMinCount: 0 is out of range; use 1 or more\n");
     expect(child.stderr).not.toMatch(/^\s+at /m);
     expect(child.status).toBe(1);
+  });
+});
+
+describe("the edge in the plan", () => {
+  it("lists the web ACL's rules in evaluation order, each with what it matches and does", () => {
+    const waf = prod.plan.platform.waf!;
+    expect(waf.rules.map((r) => r.priority)).toEqual([...waf.rules.map((r) => r.priority)].sort((a, b) => a - b));
+    const keyApi = waf.rules[0];
+    expect(keyApi.action).toBe("block");
+    expect(keyApi.match).toBe(
+      "uriPath starts with /api/keys after URL_DECODE, NORMALIZE_PATH, LOWERCASE and not (source in IP set waf-key-api (198.51.100.0/24))",
+    );
+    expect(prod.markdown).toContain("### Web application firewall");
+    expect(prod.markdown).toContain("AWS managed group AWSManagedRulesCommonRuleSet (count only: SizeRestrictions_BODY)");
+    expect(prod.markdown).toContain("more than 2000 requests per IP in 300 s");
+    expect(prod.markdown).toContain("- Logs: `aws-waf-logs-prod`, kept 90 days; redacted headers: authorization, cookie, x-api-key");
+  });
+
+  it("prices the web ACL per rule, from the table's WAF prices", () => {
+    const line = costOf(prod).lines.find((l) => l.item === "WAF web ACL")!;
+    const table = costOf(prod).table.prices;
+    const rules = prod.plan.platform.waf!.rules.length;
+    expect(line.usd).toBeCloseTo(table.wafWebAclMonth.usd + rules * table.wafRuleMonth.usd + 5 * table.wafRequestsMillion.usd, 2);
+    expect(line.prices).toEqual(["wafWebAclMonth", "wafRuleMonth", "wafRequestsMillion"]);
+  });
+
+  it("warns once, on stderr and in the plan, when a stack has no domain", async () => {
+    const out = { stdout: "", stderr: "" };
+    const status = await main(["--stack", "staging", "--config", "domain=", "--config", `appRepoPath=${MISSING_CHECKOUT}`], {
+      stdout: (t) => (out.stdout += t),
+      stderr: (t) => (out.stderr += t),
+    });
+    expect(status).toBe(0);
+    const warning = /ai-platform:domain is not set, so the load balancer serves plain HTTP/g;
+    expect(out.stderr.match(warning)).toHaveLength(1);
+    expect(out.stdout.match(warning)).toHaveLength(1);
+    expect(staging.markdown).not.toMatch(warning);
   });
 });

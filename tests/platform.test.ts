@@ -114,10 +114,17 @@ function describeSharedPlatform(load: () => ProgramRun): void {
   });
 }
 
-describe("without a domain (staging)", () => {
+describe("without a domain (staging with domain unset, the quick-trial mode)", () => {
   let run: ProgramRun;
   beforeAll(async () => {
-    run = await runProgram({ stack: "staging" });
+    run = await runProgram({ stack: "staging", config: { domain: "" } });
+  });
+
+  it("warns once, at preview, that keys and tokens travel in plain text", () => {
+    const warnings = run.warnings.filter((w) => w.includes("ai-platform:domain"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/plain HTTP/);
+    expect(warnings[0]).toMatch(/API keys .*Supabase tokens.*unencrypted/);
   });
 
   describeSharedPlatform(() => run);

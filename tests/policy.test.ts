@@ -34,18 +34,20 @@ const T = {
   scalableTarget: "aws:appautoscaling/target:Target",
 };
 
-const runs = {} as Record<StackName, ProgramRun>;
+/** The committed stacks, and staging with its domain unset (the quick-trial mode, plain HTTP on listener ports). */
+const runs = {} as Record<StackName | "noDomain", ProgramRun>;
 
 beforeAll(async () => {
   runs.staging = await runProgram({ stack: "staging" });
   runs.prod = await runProgram({ stack: "prod" });
+  runs.noDomain = await runProgram({ stack: "staging", config: { domain: "" } });
 });
 
 /**
  * A copy of a stack's resources with one change made by `breakIt` to their inputs, which for the copy are the
  * properties rules see (inputs over returned state), so a deleted input is gone for the rule too.
  */
-function broken(stack: StackName, breakIt: (resources: Captured[]) => void): Captured[] {
+function broken(stack: keyof typeof runs, breakIt: (resources: Captured[]) => void): Captured[] {
   const resources = copyResources(runs[stack].resources).map((r) => {
     const props = propsOf(r);
     return { ...r, inputs: props, state: props };
@@ -148,9 +150,14 @@ describe("http-redirects-to-https", () => {
     expect(await messages(httpRedirectsToHttps, runs.prod.resources)).toEqual([]);
   });
 
-  it("holds for staging, which has no domain and so serves plain HTTP on its four listener ports", async () => {
-    expect(runs.staging.ofType(T.listener).map((l) => `${l.inputs.protocol}:${l.inputs.port}`).sort()).toEqual(["HTTP:3000", "HTTP:80", "HTTP:8000", "HTTP:8001"]);
+  it("holds for staging, whose port 80 redirects to HTTPS on its own domain", async () => {
+    expect(runs.staging.ofType(T.listener).map((l) => `${l.inputs.protocol}:${l.inputs.port}`).sort()).toEqual(["HTTP:80", "HTTPS:443"]);
     expect(await messages(httpRedirectsToHttps, runs.staging.resources)).toEqual([]);
+  });
+
+  it("holds for a stack without a domain, which serves plain HTTP on its four listener ports (and is warned about)", async () => {
+    expect(runs.noDomain.ofType(T.listener).map((l) => `${l.inputs.protocol}:${l.inputs.port}`).sort()).toEqual(["HTTP:3000", "HTTP:80", "HTTP:8000", "HTTP:8001"]);
+    expect(await messages(httpRedirectsToHttps, runs.noDomain.resources)).toEqual([]);
   });
 
   it("fires when prod's port-80 listener answers instead of redirecting", async () => {
@@ -182,7 +189,7 @@ describe("http-redirects-to-https", () => {
   });
 
   it("fires for every plain HTTP listener and its forwarding rules, not only port 80, once any listener serves HTTPS", async () => {
-    const resources = broken("staging", (rs) => {
+    const resources = broken("noDomain", (rs) => {
       const gateway = resourceIn(rs, T.listener, "platform-listener-3000").inputs;
       gateway.protocol = "HTTPS";
       gateway.port = 443;
@@ -273,7 +280,8 @@ describe("log-retention-set", () => {
     ["staging", 14],
     ["prod", 90],
   ] as const)("holds for the %s log groups, kept %i days", async (stack, days) => {
-    expect(runs[stack].ofType(T.logGroup).map((g) => g.inputs.retentionInDays)).toEqual([days, days, days]);
+    // A log group per service, and the firewall's.
+    expect(runs[stack].ofType(T.logGroup).map((g) => g.inputs.retentionInDays)).toEqual([...runs[stack].ofType(T.service).map(() => days), days]);
     expect(await messages(logRetentionSet, runs[stack].resources)).toEqual([]);
   });
 

@@ -35,16 +35,28 @@ function env(container: any): Record<string, string> {
 const accessPointId = (ap: Captured): string => ap.state.arn.split("/").pop();
 const covers = (rule: Captured, port: number): boolean => rule.inputs.fromPort <= port && port <= rule.inputs.toPort;
 
-describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?: string }; control: { listener: string; host?: string } }]>([
+describe.each<[string, StackName, { supabaseUrl: string; api: { listener: string; host?: string }; control: { listener: string; host?: string }; config?: Record<string, unknown> }]>([
   [
+    "staging",
+    "staging",
+    {
+      supabaseUrl: "https://staging-tupl.supabase.co",
+      api: { listener: "platform-listener-443", host: "api.staging.tupl.example.com" },
+      control: { listener: "platform-listener-443", host: "control.staging.tupl.example.com" },
+    },
+  ],
+  [
+    "staging without a domain",
     "staging",
     {
       supabaseUrl: "https://staging-tupl.supabase.co",
       api: { listener: "platform-listener-8000" },
       control: { listener: "platform-listener-8001" },
+      config: { domain: "" },
     },
   ],
   [
+    "prod",
     "prod",
     {
       supabaseUrl: "https://tupl.supabase.co",
@@ -52,11 +64,11 @@ describe.each<[StackName, { supabaseUrl: string; api: { listener: string; host?:
       control: { listener: "platform-listener-443", host: "control.tupl.example.com" },
     },
   ],
-])("the security stack in %s", (stack, expected) => {
+])("the security stack in %s", (_label, stack, expected) => {
   let run: ProgramRun;
   let c: Record<string, any>;
   beforeAll(async () => {
-    run = await runProgram({ stack });
+    run = await runProgram({ stack, config: expected.config });
     c = containers(run);
   });
 

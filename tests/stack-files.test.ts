@@ -62,11 +62,11 @@ describe("staging: small and cheap", () => {
     expect(vpc.inputs.natGateways).toEqual({ strategy: "Single" });
   });
 
-  it("has no domain: no certificate, no DNS records, plain HTTP on the load balancer's own name", () => {
-    expect(run.ofType(T.certificate)).toEqual([]);
-    expect(run.ofType(T.record)).toEqual([]);
-    expect(run.ofType(T.listener).map((l) => l.inputs.protocol)).toEqual(["HTTP", "HTTP", "HTTP", "HTTP"]);
-    expect(run.outputs.gatewayUrl).toBe(`http://${run.outputs.albDnsName}:3000`);
+  it("serves HTTPS on its own delegated zone, with port 80 only redirecting", () => {
+    expect(run.get(T.certificate, "platform").inputs.domainName).toBe("gateway.staging.tupl.example.com");
+    expect(run.ofType(T.listener).map((l) => [l.inputs.port, l.inputs.protocol])).toEqual([[80, "HTTP"], [443, "HTTPS"]]);
+    expect(run.get(T.listener, "platform-listener-80").inputs.defaultActions[0].type).toBe("redirect");
+    expect(run.outputs.gatewayUrl).toBe("https://gateway.staging.tupl.example.com");
   });
 
   it("can be torn down: no deletion protection, nothing protected or retained, no access-log bucket", () => {
@@ -76,7 +76,10 @@ describe("staging: small and cheap", () => {
   });
 
   it("keeps logs two weeks and deleted secrets one week", () => {
-    expect(run.ofType(T.logGroup).map((g) => g.inputs.retentionInDays)).toEqual([14, 14, 14]);
+    // One log group per service, and the firewall's.
+    const groups = run.ofType(T.logGroup);
+    expect(groups).toHaveLength(run.ofType(T.service).length + 1);
+    expect(groups.map((g) => g.inputs.retentionInDays).every((d) => d === 14)).toBe(true);
     expect(run.ofType(T.secret).map((s) => s.inputs.recoveryWindowInDays)).toEqual([7, 7, 7, 7]);
   });
 
@@ -118,7 +121,7 @@ describe("prod: highly available, on its domain, protected", () => {
 
   it("keeps logs at least 90 days, in a retention CloudWatch accepts", () => {
     const retentions = run.ofType(T.logGroup).map((g) => g.inputs.retentionInDays);
-    expect(retentions).toHaveLength(3);
+    expect(retentions).toHaveLength(run.ofType(T.service).length + 1);
     for (const days of retentions) {
       expect(days).toBeGreaterThanOrEqual(90);
       expect([90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]).toContain(days);

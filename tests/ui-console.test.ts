@@ -28,9 +28,26 @@ function env(container: any): Record<string, string> {
   return Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
 }
 
-describe.each<[StackName, { supabaseUrl: string; min: number; max: number; host?: string; listener: string; url: (alb: string) => string }]>([
-  ["staging", { supabaseUrl: "https://staging-tupl.supabase.co", min: 1, max: 2, listener: "platform-listener-80", url: (alb) => `http://${alb}` }],
+describe.each<[string, StackName, { supabaseUrl: string; min: number; max: number; host?: string; listener: string; url: (alb: string) => string; config?: Record<string, unknown> }]>([
   [
+    "staging",
+    "staging",
+    {
+      supabaseUrl: "https://staging-tupl.supabase.co",
+      min: 1,
+      max: 2,
+      host: "console.staging.tupl.example.com",
+      listener: "platform-listener-443",
+      url: () => "https://console.staging.tupl.example.com",
+    },
+  ],
+  [
+    "staging without a domain",
+    "staging",
+    { supabaseUrl: "https://staging-tupl.supabase.co", min: 1, max: 2, listener: "platform-listener-80", url: (alb) => `http://${alb}`, config: { domain: "" } },
+  ],
+  [
+    "prod",
     "prod",
     {
       supabaseUrl: "https://tupl.supabase.co",
@@ -41,10 +58,10 @@ describe.each<[StackName, { supabaseUrl: string; min: number; max: number; host?
       url: () => "https://console.tupl.example.com",
     },
   ],
-])("the UI console in %s", (stack, expected) => {
+])("the UI console in %s", (_label, stack, expected) => {
   let run: ProgramRun;
   beforeAll(async () => {
-    run = await runProgram({ stack });
+    run = await runProgram({ stack, config: expected.config });
   });
 
   describe("image", () => {

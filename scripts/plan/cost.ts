@@ -32,6 +32,9 @@ export const ASSUMPTIONS = {
   albLcu: 1,
   /** GB through the NAT gateways per month: image pulls from ECR, model downloads, third-party APIs. */
   natGb: 50,
+  /** Requests through the web firewall per month, in millions; GB of WAF logs per month. */
+  wafRequestsMillion: 5,
+  wafLogsGb: 1,
   /** Container Insights (enhanced) metrics: per cluster, per service, per running task. */
   insightsMetrics: { cluster: 20, service: 30, task: 25 },
 };
@@ -171,8 +174,30 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
   }
   const dashboards = plan.platform.dashboards.length;
   if (dashboards) add("shared", "CloudWatch dashboard", `${dashboards} × ${usd(p("dashboardMonth"))}`, dashboards * p("dashboardMonth"), ["dashboardMonth"]);
-  const keys = plan.run.ofType(TYPES.kmsKey).length;
-  if (keys) add("shared", "KMS keys", `${keys} customer managed key${keys === 1 ? "" : "s"} × ${usd(p("kmsKeyMonth"))}`, keys * p("kmsKeyMonth"), ["kmsKeyMonth"]);
+  // KMS keys, per owner: each file system's key belongs to its system.
+  for (const owner of OWNERS) {
+    const keys = plan.run.ofType(TYPES.kmsKey).filter((k) => plan.ownerOf(k) === owner).length;
+    if (keys) add(owner, "KMS keys", `${keys} customer managed key${keys === 1 ? "" : "s"} × ${usd(p("kmsKeyMonth"))}`, keys * p("kmsKeyMonth"), ["kmsKeyMonth"]);
+  }
+  if (plan.platform.waf) {
+    const rules = plan.platform.waf.rules.length;
+    const req = ASSUMPTIONS.wafRequestsMillion;
+    add(
+      "shared",
+      "WAF web ACL",
+      `1 web ACL × ${usd(p("wafWebAclMonth"))} + ${rules} rules × ${usd(p("wafRuleMonth"))} + ${req} M requests × ${usd(p("wafRequestsMillion"))}`,
+      p("wafWebAclMonth") + rules * p("wafRuleMonth") + req * p("wafRequestsMillion"),
+      ["wafWebAclMonth", "wafRuleMonth", "wafRequestsMillion"],
+    );
+    const gb = ASSUMPTIONS.wafLogsGb;
+    add(
+      "shared",
+      "CloudWatch Logs (WAF)",
+      `${gb} GB ingested × ${usd(p("logsIngestGb"))}`,
+      gb * p("logsIngestGb"),
+      ["logsIngestGb"],
+    );
+  }
   if (plan.platform.containerInsights === "enhanced") {
     const m = ASSUMPTIONS.insightsMetrics;
     const tasks = plan.services.reduce((n, s) => n + (s.scaling ? s.scaling.min : s.desiredCount), 0);
@@ -201,6 +226,7 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
     `EFS stored (all in Standard): ${perSystem(a.efsStoredGb)}; Elastic throughput per month: read ${perSystem(a.efsReadGb)}, written ${perSystem(a.efsWriteGb)} (bursting mode has no throughput charge).`,
     `Logs ingested per month: ${perSystem(a.logsGb)}; storage = ingestion × retention days / 30.`,
     `ECR stored per repository: ${perSystem(a.ecrStoredGb)}.`,
+    `Web firewall: ${a.wafRequestsMillion} M requests and ${a.wafLogsGb} GB of logs per month (AWS's baseline managed groups carry no fee beyond the rule's).`,
     `Load balancer: ${a.albLcu} LCU on average. NAT: ${a.natGb} GB processed per month. Public IPv4: one per ALB node (one per AZ) and one per NAT gateway.`,
     `Container Insights (enhanced): ${a.insightsMetrics.cluster} metrics per cluster, ${a.insightsMetrics.service} per service, ${a.insightsMetrics.task} per running task.`,
   ];

@@ -51,6 +51,9 @@ const T = {
   bucket: "aws:s3/bucket:Bucket",
   bucketLifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
   kmsKey: "aws:kms/key:Key",
+  webAcl: "aws:wafv2/webAcl:WebAcl",
+  ipSet: "aws:wafv2/ipSet:IpSet",
+  wafLogging: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
   topic: "aws:sns/topic:Topic",
   subscription: "aws:sns/topicSubscription:TopicSubscription",
 } as const;
@@ -181,6 +184,17 @@ export interface PlatformPlan {
   dashboards: string[];
   kmsKeys: string[];
   alarmTopic?: string;
+  /** The web application firewall on the load balancer, if any. */
+  waf?: WafPlan;
+}
+
+export interface WafPlan {
+  name: string;
+  /** In evaluation order. */
+  rules: { priority: number; name: string; action: string; match: string }[];
+  logGroup?: string;
+  redactedHeaders: string[];
+  alarms: string[];
 }
 
 export interface SecretPlan {
@@ -399,6 +413,7 @@ export function buildPlan(
     alarmTopic: topic
       ? `${topic.name}: encrypted with KMS key, ${run.ofType(T.subscription).length} e-mail subscription(s)`
       : undefined,
+    waf: wafPlan(run, (arn) => byArn(T.ipSet, arn), (r) => within(r, T.alarm).map(describeAlarm)),
   };
 
   // --- Volumes
@@ -621,4 +636,50 @@ function settingsOf(p: StackPlan): Setting[] {
   for (const sec of p.secrets) add(`Secret ${sec.name}: recovery window`, `${sec.recoveryWindowDays} d`);
   for (const img of p.images) add(`ECR ${img.name}: images kept`, img.keepImages ?? "?");
   return s;
+}
+
+/** The web ACL as the plan shows it: each rule in evaluation order, what it matches and what it does. */
+function wafPlan(run: ProgramRun, ipSetOf: (arn: string) => Captured | undefined, alarmsOf: (component: Captured) => string[]): WafPlan | undefined {
+  const acl = run.ofType(T.webAcl)[0];
+  if (!acl) return undefined;
+  const component = run.resources.find((r) => r.urn === acl.parentUrn);
+  const logging = run.ofType(T.wafLogging)[0];
+  const logGroup = run.ofType(T.logGroup).find((g) => logging?.inputs.logDestinationConfigs?.includes(g.state.arn));
+  const statement = (st: any): string => {
+    if (st.managedRuleGroupStatement) {
+      const m = st.managedRuleGroupStatement;
+      const counted = (m.ruleActionOverrides ?? []).filter((o: any) => o.actionToUse?.count).map((o: any) => o.name);
+      return `${m.vendorName} managed group ${m.name}${counted.length ? ` (count only: ${counted.join(", ")})` : ""}`;
+    }
+    if (st.rateBasedStatement) {
+      const r = st.rateBasedStatement;
+      return `more than ${r.limit} requests per ${r.aggregateKeyType} in ${r.evaluationWindowSec ?? 300} s`;
+    }
+    if (st.byteMatchStatement) {
+      const b = st.byteMatchStatement;
+      const field = Object.keys(b.fieldToMatch ?? {})[0] ?? "?";
+      const transforms = (b.textTransformations ?? []).slice().sort((x: any, y: any) => x.priority - y.priority).map((t: any) => t.type);
+      return `${field} ${String(b.positionalConstraint).toLowerCase().replace("_", " ")} ${b.searchString}${transforms.length ? ` after ${transforms.join(", ")}` : ""}`;
+    }
+    if (st.ipSetReferenceStatement) {
+      const set = ipSetOf(st.ipSetReferenceStatement.arn);
+      return `source in IP set ${set?.name ?? "?"} (${(set?.inputs.addresses ?? []).join(", ") || "empty"})`;
+    }
+    if (st.notStatement) return `not (${statement(st.notStatement.statement)})`;
+    if (st.andStatement) return st.andStatement.statements.map(statement).join(" and ");
+    if (st.orStatement) return st.orStatement.statements.map(statement).join(" or ");
+    return Object.keys(st).join(", ");
+  };
+  const action = (rule: any): string =>
+    rule.action ? Object.keys(rule.action)[0] : rule.overrideAction?.count ? "count (group overridden)" : "the group's own actions";
+  return {
+    name: acl.name,
+    rules: (acl.inputs.rules ?? [])
+      .slice()
+      .sort((a: any, b: any) => a.priority - b.priority)
+      .map((r: any) => ({ priority: r.priority, name: r.name, action: action(r), match: statement(r.statement) })),
+    logGroup: logGroup ? `${logGroup.inputs.name}, kept ${logGroup.inputs.retentionInDays} days` : undefined,
+    redactedHeaders: (logging?.inputs.redactedFields ?? []).flatMap((f: any) => (f.singleHeader ? [f.singleHeader.name] : [])),
+    alarms: component ? alarmsOf(component) : [],
+  };
 }

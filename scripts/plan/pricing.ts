@@ -29,6 +29,9 @@ export const PRICE_KEYS = [
   "logsIngestGb",
   "logsStorageGbMonth",
   "kmsKeyMonth",
+  "wafWebAclMonth",
+  "wafRuleMonth",
+  "wafRequestsMillion",
   "ecrStorageGbMonth",
 ] as const;
 export type PriceKey = (typeof PRICE_KEYS)[number];

@@ -150,6 +150,16 @@ function renderShared(plan: StackPlan): string[] {
   out.push(table(["listener", "port", "protocol", "default action", "TLS policy"], p.listeners.map((l) => [code(l.name), l.port, l.protocol, l.action, l.tlsPolicy ?? "—"])));
   out.push("");
   if (platformComponent) out.push(`<sub>All resources: ${resourceCounts(plan, platformComponent)}</sub>`, "");
+  if (p.waf) {
+    out.push(`### Web application firewall — ${code(p.waf.name)}`, "");
+    out.push(table(["priority", "rule", "matches", "action"], p.waf.rules.map((r) => [r.priority, code(r.name), r.match, r.action])));
+    out.push("");
+    if (p.waf.logGroup) out.push(`- Logs: ${code(p.waf.logGroup.split(",")[0])}${p.waf.logGroup.slice(p.waf.logGroup.indexOf(","))}; redacted headers: ${p.waf.redactedHeaders.join(", ") || "none"}`);
+    for (const a of p.waf.alarms) out.push(`- Alarm: ${a}`);
+    out.push("");
+  } else {
+    out.push("### Web application firewall", "", "- none (`waf` is false): only the load balancer's own rules guard the key API", "");
+  }
   out.push(`### Monitoring`, "");
   if (p.alarmTopic) out.push(`- Alarm topic ${p.alarmTopic}`);
   if (p.kmsKeys.length) out.push(`- KMS keys: ${p.kmsKeys.join(", ")}`);
