@@ -14,7 +14,7 @@ import { stackScoped } from "./naming";
 export interface RestrictedPath {
   /** Short stable name, used in resource and metric names. @example "key-api" */
   name: string;
-  /** Compared after decoding, path normalization and lowercasing. Lowercase. @example "/api/keys" */
+  /** Looked for in the path after decoding, normalization and lowercasing, so it is lowercase. @example "/api/keys" */
   pathPrefix: string;
   allowCidrs: string[];
 }
@@ -41,10 +41,11 @@ const visibility = (name: string): aws.types.input.wafv2.WebAclRuleVisibilityCon
 });
 
 /**
- * The statement of a restricted path: the normalized URI path starts with the prefix, and the source address is
- * not in the path's IP set. It does not look at the Host header: the client chooses that header, and a rule an
- * attacker could step out of by sending another Host would be no rule. So the block covers the prefix on every
- * host of the load balancer, a superset of the gateway's.
+ * The statement of a restricted path: the normalized URI path contains the prefix, and the source address is not
+ * in the path's IP set. "Contains", not "starts with": NORMALIZE_PATH leaves a back-reference at the start of the
+ * path (`/../api/keys`), which a lenient router may still resolve to the key API. It does not look at the Host
+ * header: the client chooses that header, and a rule an attacker could step out of by sending another Host would
+ * be no rule. So the block covers the prefix on every host of the load balancer, a superset of the gateway's.
  */
 export function restrictedPathStatement(pathPrefix: string, ipSetArn: pulumi.Input<string>): Statement {
   return {
@@ -53,7 +54,7 @@ export function restrictedPathStatement(pathPrefix: string, ipSetArn: pulumi.Inp
         {
           byteMatchStatement: {
             fieldToMatch: { uriPath: {} },
-            positionalConstraint: "STARTS_WITH",
+            positionalConstraint: "CONTAINS",
             searchString: pathPrefix,
             textTransformations: WAF_PATH_TRANSFORMS.map((type, priority) => ({ type, priority })),
           },

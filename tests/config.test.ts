@@ -242,6 +242,24 @@ describe("bad config", () => {
     ["ChromaDB at latest", { gatewayChromaImage: "chromadb/chroma:latest" }, 'ai-platform:gatewayChromaImage: "chromadb/chroma:latest" is not pinned; use a version tag such as chromadb/chroma:1.0.15'],
     ["ChromaDB without a tag", { gatewayChromaImage: "chromadb/chroma" }, 'ai-platform:gatewayChromaImage: "chromadb/chroma" is not pinned; use a version tag such as chromadb/chroma:1.0.15'],
     ["a Supabase URL over plain HTTP", { supabaseUrl: "http://staging-tupl.supabase.co" }, 'ai-platform:supabaseUrl: "http://staging-tupl.supabase.co" is not an https origin such as https://abcd.supabase.co'],
+    // The edge
+    ["a WAF rate limit under WAF's floor", { wafRateLimit: 5 }, "ai-platform:wafRateLimit: 5 is out of range; use 10 to 2000000000 requests per IP per window"],
+    ["a WAF window WAF has not", { wafRateWindowSeconds: 30 }, "ai-platform:wafRateWindowSeconds: 30 is not a WAF evaluation window; use one of 60, 120, 300, 600"],
+    ["a blocked-requests alarm at 0", { wafBlockedRequestsAlarm: 0 }, "ai-platform:wafBlockedRequestsAlarm: 0 is out of range; use 1 to 100000000 requests in 5 minutes"],
+    ["an admin CIDR that is not one", { gatewayAdminCidrs: ["203.0.113.0/33"] }, 'ai-platform:gatewayAdminCidrs: "203.0.113.0/33" is not an IPv4 CIDR block such as 203.0.113.0/24'],
+    ["the whole internet as the admin network", { gatewayAdminCidrs: ["0.0.0.0/0"] }, "ai-platform:gatewayAdminCidrs: 0.0.0.0/0 would open the key API to everyone, and WAF's IP sets refuse /0; list the admin networks"],
+    [
+      "the key API's token check without a domain",
+      { domain: "", gatewayKeyApiJwt: true },
+      "ai-platform:gatewayKeyApiJwt: needs a domain: the load balancer validates tokens only on HTTPS listeners; set domain, or `pulumi config set gatewayKeyApiJwt false`",
+    ],
+    ["a claim the load balancer checks itself", { gatewayKeyApiJwt: true, gatewayKeyApiJwtClaims: ["exp=1"] }, 'ai-platform:gatewayKeyApiJwtClaims: "exp" is validated by the load balancer already; remove exp=1'],
+    ["a claim without a value", { gatewayKeyApiJwt: true, gatewayKeyApiJwtClaims: ["role"] }, 'ai-platform:gatewayKeyApiJwtClaims: "role" is not a claim test such as role=authenticated'],
+    [
+      "more claims than the load balancer checks",
+      { gatewayKeyApiJwtClaims: Array.from({ length: 11 }, (_, i) => `c${i}=v`) },
+      "ai-platform:gatewayKeyApiJwtClaims: 11 entries is more than 10; ALB validates at most 10 claims besides exp, iss, nbf and iat",
+    ],
     ["a key the program does not read", { gatewayCPU: 512 }, "ai-platform:gatewayCPU: is not a config key of this project (did you mean gatewayCpu?); remove it with `pulumi config rm gatewayCPU`"],
   ])("%s", async (_what, config, message) => {
     expect(await problemsOf({ stack: "staging", config })).toEqual([message]);
