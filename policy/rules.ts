@@ -31,6 +31,8 @@ export const TYPES = {
   role: ["aws:iam/role:Role"],
   rolePolicy: ["aws:iam/rolePolicy:RolePolicy"],
   scalableTarget: ["aws:appautoscaling/target:Target"],
+  bucket: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
+  bucketLogging: ["aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"],
 } as const;
 
 // ---- The properties the rules read (the provider's input names; stack rules see the same names as outputs).
@@ -403,6 +405,26 @@ export const executionRolesReadExactSecrets: StackValidationPolicy = {
 };
 
 /** Every rule of the pack, in the order a reviewer reads them. */
+/**
+ * Every bucket's reads and deletes are logged: it has an S3 server-access-logging configuration, or it is the
+ * target of one (the last bucket of the chain; logging it into itself would log its own log writes).
+ */
+export const s3BucketsLogAccess: StackValidationPolicy = {
+  name: "s3-buckets-log-access",
+  description: "Every S3 bucket logs its access (aws.s3.BucketLogging) to another bucket, or is the bucket such logs go to.",
+  validateStack: (args, report) => {
+    const loggings = args.resources.filter((r) => isOf(TYPES.bucketLogging, r)).map((r) => r.props as { bucket?: string; targetBucket?: string });
+    for (const b of args.resources.filter((r) => isOf(TYPES.bucket, r))) {
+      const name = (b.props as { bucket?: string }).bucket;
+      const logged = loggings.some((l) => l.bucket === name && l.targetBucket !== name);
+      const target = loggings.some((l) => l.targetBucket === name);
+      if (!logged && !target) {
+        report(`bucket ${b.name} logs no access: add an aws.s3.BucketLogging for it with another bucket as its target`, b.urn);
+      }
+    }
+  },
+};
+
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   tasksWithoutPublicIp,
   efsEncryptedAtRest,
@@ -414,4 +436,5 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   protectedStateInProd,
   statefulServicesSingleWriter,
   executionRolesReadExactSecrets,
+  s3BucketsLogAccess,
 ];

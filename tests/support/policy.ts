@@ -64,7 +64,8 @@ export function stackResources(resources: Captured[]): PolicyResource[] {
   for (const r of resources) {
     byUrn.set(r.urn, {
       type: r.type,
-      props: propsOf(r),
+      // A bridged provider's outputs carry the resource's `id`, and stack rules read it (AWSGuard's ACM check).
+      props: r.custom && r.id ? { id: r.id, ...propsOf(r) } : propsOf(r),
       urn: r.urn,
       name: r.name,
       opts: optionsOf(r),
@@ -108,8 +109,13 @@ async function runRule(rule: Rule, resources: Captured[], config: PolicyConfig):
         notApplicable,
       };
       for (const validate of validations) {
-        // The analyzer reports against the resource under validation, whatever urn the rule passes.
-        await validate(args, (message) => violations.push({ policy: rule.name, message, urn: r.urn }));
+        // The analyzer reports against the resource under validation, whatever urn the rule passes. A rule that
+        // does not apply to this resource (a rule of another type calls notApplicable) still sees the next one.
+        try {
+          await validate(args, (message) => violations.push({ policy: rule.name, message, urn: r.urn }));
+        } catch (err) {
+          if (!(err instanceof NotApplicable)) throw err;
+        }
       }
     }
   } catch (err) {

@@ -1,0 +1,41 @@
+/**
+ * Pulumi's AWS policy library, @pulumi/awsguard, served beside our own rules in the one pack.
+ *
+ * AWSGuard registers each rule as its module loads and offers them only through its `AwsGuard` pack class, whose
+ * constructor starts the analyzer's server; so the rules are taken from the modules' exports instead, which
+ * tests/policy.test.ts runs without a server. Every rule runs at the pack's level (mandatory) unless it is named in
+ * AWSGUARD_OVERRIDES, with its reason.
+ */
+import type { EnforcementLevel, Policy, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+
+/** AWSGuard's modules; each exports its rules (and registers them with AwsGuard, which we never construct). */
+const MODULES = ["apiGateway", "compute", "database", "elasticsearch", "network", "security", "storage"];
+
+/**
+ * The AWSGuard rules this pack lowers or turns off, by rule name, each with the one-line reason. Anything not
+ * listed here is enforced as mandatory.
+ */
+export const AWSGUARD_OVERRIDES: Record<string, { enforcementLevel: EnforcementLevel; reason: string }> = {
+  "s3-bucket-logging-enabled": {
+    enforcementLevel: "disabled",
+    reason:
+      "reads the inline `loggings` of @pulumi/aws 4 buckets, which @pulumi/aws 7 buckets no longer have (logging is an aws.s3.BucketLogging " +
+      "resource), so it fails every bucket; our rule s3-buckets-log-access checks the same thing on the resources we create",
+  },
+};
+
+/** Every AWSGuard rule, in module order. */
+export function awsGuardPolicies(): (ResourceValidationPolicy | StackValidationPolicy)[] {
+  return MODULES.flatMap((m) =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    Object.values(require(`@pulumi/awsguard/${m}`) as Record<string, unknown>).filter(
+      (p): p is ResourceValidationPolicy | StackValidationPolicy =>
+        typeof p === "object" && p !== null && typeof (p as Policy).name === "string" && ("validateResource" in p || "validateStack" in p),
+    ),
+  );
+}
+
+/** The pack's initial config: the enforcement level of each overridden AWSGuard rule. */
+export function awsGuardConfig(): Record<string, EnforcementLevel> {
+  return Object.fromEntries(Object.entries(AWSGUARD_OVERRIDES).map(([name, o]) => [name, o.enforcementLevel]));
+}
