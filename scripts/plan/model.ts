@@ -258,6 +258,10 @@ function describeAction(a: any, targetGroupName: (arn: string) => string): strin
       return `${a.fixedResponse?.statusCode} "${a.fixedResponse?.messageBody ?? ""}"`;
     case "redirect":
       return `redirect → ${a.redirect?.protocol ?? "#{protocol}"}:${a.redirect?.port ?? "#{port}"} (${a.redirect?.statusCode})`;
+    case "jwt-validation": {
+      const claims = (a.jwtValidation?.additionalClaims ?? []).map((c: any) => `${c.name} ∈ {${c.values.join(", ")}}`);
+      return `validate JWT from ${a.jwtValidation?.issuer}${claims.length ? ` with ${claims.join(", ")}` : ""} (else 401)`;
+    }
     default:
       return String(a?.type ?? "?");
   }
@@ -269,6 +273,7 @@ function describeConditions(conditions: any[]): string {
       if (c.hostHeader) return `host ${c.hostHeader.values.join(" | ")}`;
       if (c.pathPattern) return `path ${c.pathPattern.values.join(" | ")}`;
       if (c.sourceIp) return `source ${c.sourceIp.values.join(", ")}`;
+      if (c.httpRequestMethod) return `method ${c.httpRequestMethod.values.join(" | ")}`;
       if (c.httpHeader) return `header ${c.httpHeader.httpHeaderName}`;
       return Object.keys(c).join(",");
     })
