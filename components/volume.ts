@@ -226,6 +226,8 @@ export class Volume extends pulumi.ComponentResource {
   /**
    * Sets the key's policy: the account administers the key (as AWS's default policy does, so it can never lock
    * itself out), and the task role of the one service that mounts the volume may use it through EFS only.
+   * KMS refuses a policy naming a role IAM has not propagated yet (MalformedPolicyDocumentException); the provider
+   * retries PutKeyPolicy on that error for its IAM propagation timeout (2 minutes), so a fresh role is fine.
    */
   useKeyFor(clientName: string, taskRoleArn: pulumi.Input<string>): aws.kms.KeyPolicy {
     if (this.keyPolicy) {

@@ -165,3 +165,32 @@ describe("stack differences", () => {
     expect(runs.staging.ofType(MOUNT_TARGET).filter((m) => m.name.startsWith("gateway-"))).toHaveLength(2);
   });
 });
+
+describe.each(["staging", "prod"] as const)("the file data keys of %s", (stack) => {
+  const run = () => runs[stack];
+  const key = (volume: string) => run().get("aws:kms/key:Key", volume);
+
+  it.each(VOLUMES.map((v) => [v.volume, v.service] as const))("%s: its own key, rotating, kept with the data in prod", (volume) => {
+    const fs = run().get(FILE_SYSTEM, volume);
+    expect(fs.inputs.kmsKeyId).toBe(key(volume).state.arn);
+    expect(key(volume).inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
+    // Losing the key loses the data: it is protected and retained exactly when the file system is.
+    expect([key(volume).protect, key(volume).retainOnDelete]).toEqual([fs.protect, fs.retainOnDelete]);
+  });
+
+  it.each(VOLUMES.map((v) => [v.volume, v.service] as const))(
+    "%s: its policy keeps the account as administrator and admits the %s task role through EFS only",
+    (volume, service) => {
+      const policy = run().ofType("aws:kms/keyPolicy:KeyPolicy").find((p) => p.inputs.keyId === key(volume).id)!;
+      const statements = policyDocument(policy).Statement;
+      expect(statements[0]).toMatchObject({ Effect: "Allow", Principal: { AWS: expect.stringMatching(/^arn:aws:iam::\d{12}:root$/) }, Action: "kms:*" });
+      const taskRoleArn = run().get("aws:ecs/taskDefinition:TaskDefinition", service).inputs.taskRoleArn;
+      const tasks = statements.filter((s: any) => s.Principal.AWS !== statements[0].Principal.AWS);
+      expect(tasks).toHaveLength(1);
+      expect(tasks[0].Principal).toEqual({ AWS: taskRoleArn });
+      expect(tasks[0].Condition.StringEquals["kms:ViaService"]).toBe("elasticfilesystem.eu-west-1.amazonaws.com");
+      expect(tasks[0].Action).not.toContain("kms:*");
+      expect(tasks[0].Sid).toMatch(/^[A-Za-z0-9]+$/);
+    },
+  );
+});

@@ -159,6 +159,11 @@ describe.each<StackName>(["staging", "prod"])("the web ACL of %s", (stack) => {
     for (const r of acl.inputs.rules) {
       expect(r.visibilityConfig).toMatchObject({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true });
     }
+    // WAF's description pattern (CreateWebACL / CreateIPSet): 1 to 256 of word characters, +=:#@/-,. and spaces.
+    for (const d of [acl.inputs.description, ...run.ofType(T.ipSet).map((s) => s.inputs.description)]) {
+      expect(d).toMatch(/^[\w+=:#@/\-,.][\w+=:#@/\-,.\s]+[\w+=:#@/\-,.]$/);
+      expect(d.length).toBeLessThanOrEqual(256);
+    }
   });
 });
 
