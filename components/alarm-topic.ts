@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { accountAdministersKey } from "./key-policy";
 
 export interface AlarmTopicArgs {
   /** Addresses subscribed by e-mail; each receives a confirmation mail from AWS. @default [] */
@@ -24,13 +25,7 @@ export class AlarmTopic extends pulumi.ComponentResource {
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            {
-              Sid: "AccountAdministers",
-              Effect: "Allow",
-              Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account.accountId}:root` },
-              Action: "kms:*",
-              Resource: "*",
-            },
+            accountAdministersKey(account.accountId),
             {
               Sid: "CloudWatchPublishes",
               Effect: "Allow",

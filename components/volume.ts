@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { accountAdministersKey } from "./key-policy";
 import { ACCESS_POINT_OWNER, ALARM_PERIOD_SECONDS, BURST_CREDIT_ALARM_BYTES, EFS_ALARM, PORTS, THROUGHPUT_ALARM_PERCENT } from "./defaults";
 import { childOptions, formerNames, stackScoped } from "./naming";
 
@@ -242,13 +243,7 @@ export class Volume extends pulumi.ComponentResource {
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            {
-              Sid: "AccountAdministers",
-              Effect: "Allow",
-              Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account.accountId}:root` },
-              Action: "kms:*",
-              Resource: "*",
-            },
+            accountAdministersKey(account.accountId),
             {
               Sid: `EfsFor${clientName.replace(/[^A-Za-z0-9]/g, "")}Tasks`,
               Effect: "Allow",
