@@ -41,6 +41,9 @@ export interface ConfigKey extends Limits {
   secret?: boolean;
 }
 
+/** Where a service's tasks run (Fargate capacity providers). */
+export const CAPACITY_MODES = ["onDemand", "spot", "mixed"] as const;
+
 /** The systems a stack can deploy. */
 export const SYSTEM_NAMES = ["gateway", "securityStack", "uiConsole"] as const;
 
@@ -185,9 +188,9 @@ export const configSchema = {
   },
   natGateways: {
     type: "string",
-    oneOf: ["single", "onePerAz"], is: "a NAT strategy",
+    oneOf: ["onePerAz", "single", "instance"], is: "a NAT strategy",
     default: "onePerAz",
-    description: "NAT gateways of the new VPC: single is one shared (cheaper, one AZ of failure), onePerAz one per AZ.",
+    description: "Egress of the new VPC's private subnets: onePerAz is a NAT gateway per AZ; single one shared NAT gateway (one AZ of failure); instance one small EC2 NAT instance (cheapest; one instance of failure, no managed failover: for staging).",
   },
   domain: {
     type: "string",
@@ -394,6 +397,48 @@ export const configSchema = {
     type: "string",
     secret: true,
     description: "Supabase JWT secret of the security stack (SUPABASE_JWT_SECRET). Set with pulumi config set --secret.",
+  },
+  gatewayCapacity: {
+    type: "string",
+    oneOf: CAPACITY_MODES, is: "a capacity mode",
+    default: "onDemand",
+    description: "Where the gateway's task runs: onDemand (Fargate) or spot (Fargate Spot, about 70% cheaper; an interruption is an outage until the replacement starts, since a single writer has no second task). Not spot where protectState is on.",
+  },
+  securityStackCapacity: {
+    type: "string",
+    oneOf: CAPACITY_MODES, is: "a capacity mode",
+    default: "onDemand",
+    description: "Where the security stack's task runs: onDemand or spot (as gatewayCapacity; a single writer).",
+  },
+  uiConsoleCapacity: {
+    type: "string",
+    oneOf: CAPACITY_MODES, is: "a capacity mode",
+    default: "onDemand",
+    description: "Where the console's tasks run: onDemand, spot, or mixed (capacityOnDemandBase tasks on demand, the rest split 1 : capacitySpotWeight between on demand and Spot).",
+  },
+  capacityOnDemandBase: {
+    type: "integer",
+    min: 0, max: 100000,
+    default: 1,
+    description: "With mixed capacity: tasks that always run on demand before any runs on Spot.",
+  },
+  capacitySpotWeight: {
+    type: "integer",
+    min: 1, max: 1000, why: "ECS's weight range; on demand has weight 1",
+    default: 3,
+    description: "With mixed capacity: Spot tasks per on-demand task beyond the base.",
+  },
+  awakeHours: {
+    type: "string",
+    pattern: "^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))? ([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$",
+    is: "a schedule such as Mon-Fri 07:00-20:00",
+    default: "",
+    description: "When the stack runs: outside these hours (in awakeTimezone) every service scales to 0 tasks, inside them back to its configured size. Empty: always awake.",
+  },
+  awakeTimezone: {
+    type: "string",
+    default: "UTC",
+    description: "IANA time zone of awakeHours, such as Europe/Berlin (daylight saving time followed).",
   },
   gatewayCpu: { type: "integer", oneOf: FARGATE_CPUS, is: "a Fargate size", default: 1024, description: "Gateway task CPU units (gateway + ChromaDB)." },
   gatewayMemory: { type: "integer", min: 512, max: 122880, unit: "MiB", default: 2048, description: "Gateway task memory in MiB." },

@@ -1,6 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigKey, ConfigKeyName, FARGATE_SIZES, MAX_PROVISIONED_THROUGHPUT_MIBPS, PROJECT, SYSTEM_NAMES, configSchema, limitProblem } from "./config-schema";
+import { CONTAINER_STOP_SECONDS, SPOT_WARNING_SECONDS } from "./components/defaults";
+import { CAPACITY_MODES, ConfigKey, ConfigKeyName, FARGATE_SIZES, MAX_PROVISIONED_THROUGHPUT_MIBPS, PROJECT, SYSTEM_NAMES, configSchema, limitProblem } from "./config-schema";
 
 /** The systems a stack can switch on. */
 export type SystemName = (typeof SYSTEM_NAMES)[number];
@@ -19,6 +20,30 @@ export interface HealthCheckTiming {
 export interface TaskSize {
   cpu: number;
   memory: number;
+}
+
+export type CapacityMode = (typeof CAPACITY_MODES)[number];
+
+/** Where a service's tasks run: Fargate, Fargate Spot, or a base on Fargate and the rest split by weight. */
+export interface Capacity {
+  mode: CapacityMode;
+  /** With `mixed`: tasks always on demand. */
+  onDemandBase: number;
+  /** With `mixed`: Spot weight beside on demand's 1. */
+  spotWeight: number;
+}
+
+/** The hours a stack runs; outside them every service is scaled to 0. */
+export interface AwakeSchedule {
+  /** IANA time zone the hours are in. */
+  timezone: string;
+  /** First and last day, as cron names (MON..SUN). */
+  days: [string, string];
+  /** Wake and sleep times. */
+  wake: { hour: number; minute: number };
+  sleep: { hour: number; minute: number };
+  /** Hours awake in a week (for the cost estimate). */
+  hoursPerWeek: number;
 }
 
 export interface WafSettings {
@@ -62,8 +87,10 @@ export interface StackConfig {
     existing?: { vpcId: string; publicSubnetIds: string[]; privateSubnetIds: string[] };
     cidr: string;
     availabilityZones: number;
-    natGateways: "single" | "onePerAz";
+    natGateways: "single" | "onePerAz" | "instance";
   };
+  /** Undefined: always awake. */
+  schedule?: AwakeSchedule;
   /** Route 53 hosted zone name; undefined: HTTP on listener ports of the ALB's DNS name. */
   domain?: string;
   /** The web application firewall on the load balancer; undefined: none. */
@@ -89,6 +116,7 @@ export interface StackConfig {
   alarms: AlarmSettings;
   supabase: { url: string; anonKey: string };
   gateway: TaskSize & {
+    capacity: Capacity;
     healthCheckGracePeriodSeconds: number;
     chromaImage: string;
     intelligenceEnabled: boolean;
@@ -100,12 +128,13 @@ export interface StackConfig {
     geminiApiKey: pulumi.Output<string>;
   };
   securityStack: TaskSize & {
+    capacity: Capacity;
     healthCheckGracePeriodSeconds: number;
     rustLog: string;
     googleApiKey: pulumi.Output<string>;
     supabaseJwtSecret: pulumi.Output<string>;
   };
-  uiConsole: TaskSize & { minCount: number; maxCount: number };
+  uiConsole: TaskSize & { capacity: Capacity; minCount: number; maxCount: number };
 }
 
 /** Raised when stack config is invalid: every problem, one per line, printed without a stack trace. */
@@ -417,11 +446,16 @@ export function loadConfig(): StackConfig {
 
   const keyApiJwt = readKeyApiJwt(r, domain, supabase.url);
 
+  const protectState = r.boolean("protectState");
+  const capacities = readCapacities(r, protectState, healthCheck.deregistrationDelaySeconds);
+  const schedule = readSchedule(r);
+
   const chromaImage = r.string("gatewayChromaImage");
 
   const gatewaySize = taskSize("gatewayCpu", "gatewayMemory");
   const gateway = {
     ...gatewaySize,
+    capacity: capacities.gateway,
     healthCheckGracePeriodSeconds: r.integer("gatewayHealthCheckGracePeriodSeconds"),
     chromaImage,
     intelligenceEnabled: r.boolean("gatewayIntelligenceEnabled"),
@@ -435,6 +469,7 @@ export function loadConfig(): StackConfig {
   const securitySize = taskSize("securityStackCpu", "securityStackMemory");
   const securityStack = {
     ...securitySize,
+    capacity: capacities.securityStack,
     healthCheckGracePeriodSeconds: r.integer("securityStackHealthCheckGracePeriodSeconds"),
     rustLog: r.string("securityStackRustLog"),
     googleApiKey: systems.securityStack ? r.secret("googleApiKey", "the security stack") : pulumi.secret(""),
@@ -442,14 +477,13 @@ export function loadConfig(): StackConfig {
   };
 
   const uiSize = taskSize("uiConsoleCpu", "uiConsoleMemory");
-  const uiConsole = { ...uiSize, minCount: r.integer("uiConsoleMinCount"), maxCount: r.integer("uiConsoleMaxCount") };
+  const uiConsole = { ...uiSize, capacity: capacities.uiConsole, minCount: r.integer("uiConsoleMinCount"), maxCount: r.integer("uiConsoleMaxCount") };
   if (uiConsole.maxCount < uiConsole.minCount) {
     r.problem("uiConsoleMaxCount", `${uiConsole.maxCount} is less than uiConsoleMinCount (${uiConsole.minCount})`);
   }
 
   const accessLogs = r.boolean("albAccessLogs");
   const deletionProtection = r.boolean("albDeletionProtection");
-  const protectState = r.boolean("protectState");
   const ecsExec = r.boolean("ecsExec");
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -465,8 +499,9 @@ export function loadConfig(): StackConfig {
       existing: vpcId ? { vpcId, publicSubnetIds, privateSubnetIds } : undefined,
       cidr,
       availabilityZones,
-      natGateways: natGateways as "single" | "onePerAz",
+      natGateways: natGateways as "single" | "onePerAz" | "instance",
     },
+    schedule,
     domain: domain || undefined,
     waf: wafOn ? waf : undefined,
     alb: { ingressCidrs, accessLogs, deletionProtection, idleTimeoutSeconds, ports },
@@ -524,4 +559,82 @@ function readKeyApiJwt(r: Reader, domain: string, supabaseUrl: string): JwtValid
   }
   const issuer = `${supabaseUrl}/auth/v1`;
   return { issuer, jwksEndpoint: `${issuer}/.well-known/jwks.json`, claims };
+}
+
+/** The capacity keys of each system, and whether it is a single writer (one task, state on EFS). */
+const CAPACITY_KEYS = {
+  gateway: { key: "gatewayCapacity", title: "the gateway", singleWriter: true },
+  securityStack: { key: "securityStackCapacity", title: "the security stack", singleWriter: true },
+  uiConsole: { key: "uiConsoleCapacity", title: "the console", singleWriter: false },
+} as const;
+
+/**
+ * Each system's capacity. A single writer runs one task: `mixed` has nothing to mix, and on Spot every interruption
+ * is an outage until a replacement starts, which a protected (production) stack does not accept. On Spot, a task gets
+ * SIGTERM two minutes before it is taken: draining and the containers' stop timeout must fit in them.
+ */
+function readCapacities(r: Reader, protectState: boolean, deregistrationDelaySeconds: number): Record<keyof typeof CAPACITY_KEYS, Capacity> {
+  const onDemandBase = r.integer("capacityOnDemandBase");
+  const spotWeight = r.integer("capacitySpotWeight");
+  const out = {} as Record<keyof typeof CAPACITY_KEYS, Capacity>;
+  let onSpot = false;
+  // Each key read by name, so that tests/project-file.test.ts sees what config.ts reads.
+  const modes: Record<keyof typeof CAPACITY_KEYS, string> = {
+    gateway: r.string("gatewayCapacity"),
+    securityStack: r.string("securityStackCapacity"),
+    uiConsole: r.string("uiConsoleCapacity"),
+  };
+  for (const [system, { key, title, singleWriter }] of Object.entries(CAPACITY_KEYS) as [keyof typeof CAPACITY_KEYS, (typeof CAPACITY_KEYS)[keyof typeof CAPACITY_KEYS]][]) {
+    const mode = modes[system] as CapacityMode;
+    if (singleWriter && mode === "mixed") {
+      r.problem(key, `mixed needs more than one task, and ${title} runs exactly one (a single writer); use onDemand or spot`);
+    }
+    if (singleWriter && mode === "spot" && protectState) {
+      r.problem(
+        key,
+        `spot in a protected stack (protectState) would take ${title} down at every Spot interruption: a single writer has no second task to carry on while its replacement starts; use onDemand`,
+      );
+    }
+    onSpot ||= mode !== "onDemand";
+    out[system] = { mode, onDemandBase, spotWeight };
+  }
+  if (onSpot && deregistrationDelaySeconds + CONTAINER_STOP_SECONDS > SPOT_WARNING_SECONDS && !r.hasProblem("deregistrationDelaySeconds")) {
+    r.problem(
+      "deregistrationDelaySeconds",
+      `${deregistrationDelaySeconds} s of draining and the containers' ${CONTAINER_STOP_SECONDS} s stop timeout exceed Spot's ${SPOT_WARNING_SECONDS} s warning; use at most ${SPOT_WARNING_SECONDS - CONTAINER_STOP_SECONDS}`,
+    );
+  }
+  return out;
+}
+
+const CRON_DAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
+
+/** The awake hours, or undefined when the stack never sleeps. */
+function readSchedule(r: Reader): AwakeSchedule | undefined {
+  const hours = r.string("awakeHours");
+  const timezone = r.string("awakeTimezone");
+  let resolved: string | undefined;
+  try {
+    resolved = new Intl.DateTimeFormat("en", { timeZone: timezone }).resolvedOptions().timeZone;
+  } catch {
+    resolved = undefined;
+  }
+  if (!resolved) r.problem("awakeTimezone", `"${timezone}" is not an IANA time zone; use a name such as Europe/Berlin or UTC`);
+  else if (resolved !== timezone) r.problem("awakeTimezone", `"${timezone}" is not spelled as AWS expects; use ${resolved}`);
+  if (!hours || r.hasProblem("awakeHours")) return undefined;
+  const m = /^(\w{3})(?:-(\w{3}))? (\d\d):(\d\d)-(\d\d):(\d\d)$/.exec(hours)!;
+  const [from, to] = [m[1], m[2] ?? m[1]].map((d) => d.toUpperCase());
+  const [wake, sleep] = [
+    { hour: Number(m[3]), minute: Number(m[4]) },
+    { hour: Number(m[5]), minute: Number(m[6]) },
+  ];
+  const minutes = (t: { hour: number; minute: number }) => t.hour * 60 + t.minute;
+  if (CRON_DAYS.indexOf(to) < CRON_DAYS.indexOf(from)) {
+    r.problem("awakeHours", `"${hours}" runs its days backwards; list them in week order, Mon to Sun (such as Mon-Fri)`);
+  }
+  if (minutes(sleep) <= minutes(wake)) {
+    r.problem("awakeHours", `"${hours}" ends before it starts; overnight hours are not supported, use a window inside one day such as 07:00-20:00`);
+  }
+  const days = CRON_DAYS.indexOf(to) - CRON_DAYS.indexOf(from) + 1;
+  return { timezone, days: [from, to], wake, sleep, hoursPerWeek: (days * (minutes(sleep) - minutes(wake))) / 60 };
 }

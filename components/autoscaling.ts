@@ -17,9 +17,11 @@ export interface AutoscalingArgs {
   requestsPerTarget?: number;
   /** The load balancer and target group whose requests per target it tracks. */
   requests?: { loadBalancer: aws.lb.LoadBalancer; targetGroup: aws.lb.TargetGroup };
+  /** A sleep schedule sets the bounds from then on: they are left to it after creation. @default false */
+  scheduled?: boolean;
 }
 
-export function createAutoscaling(name: string, args: AutoscalingArgs, parent: pulumi.Resource): void {
+export function createAutoscaling(name: string, args: AutoscalingArgs, parent: pulumi.Resource): aws.appautoscaling.Target {
   const opts = { parent };
   const target = new aws.appautoscaling.Target(
     name,
@@ -30,7 +32,7 @@ export function createAutoscaling(name: string, args: AutoscalingArgs, parent: p
       minCapacity: args.min,
       maxCapacity: args.max,
     },
-    opts,
+    { parent, ignoreChanges: args.scheduled ? ["minCapacity", "maxCapacity"] : [] },
   );
   const policy = (suffix: string, metric: aws.types.input.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification, targetValue: number) =>
     new aws.appautoscaling.Policy(
@@ -58,4 +60,5 @@ export function createAutoscaling(name: string, args: AutoscalingArgs, parent: p
       args.requestsPerTarget ?? AUTOSCALING.requestsPerTarget,
     );
   }
+  return target;
 }

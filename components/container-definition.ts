@@ -11,7 +11,7 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_HEALTH_CHECK } from "./defaults";
+import { CONTAINER_HEALTH_CHECK, CONTAINER_STOP_SECONDS } from "./defaults";
 import { Secret } from "./secret";
 
 /** A container's health check, run by ECS inside the container. Limits are ECS's. */
@@ -87,6 +87,8 @@ export type ContainerDefinition = {
   dependsOn?: { containerName: string; condition: string }[];
   mountPoints?: { sourceVolume: string; containerPath: string; readOnly?: true }[];
   logConfiguration: { logDriver: "awslogs"; options: Record<string, string> };
+  /** Seconds from SIGTERM to SIGKILL (Fargate: at most 120). */
+  stopTimeout: number;
   dockerLabels?: Record<string, string>;
   linuxParameters: { initProcessEnabled: boolean };
 };
@@ -142,6 +144,8 @@ function renderContainer(c: ResolvedContainer, logOptions: Record<string, string
       (spec.mounts ?? []).map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, ...(m.readOnly ? { readOnly: true as const } : {}) })),
     ),
     logConfiguration: { logDriver: "awslogs", options: logOptions },
+    // SIGTERM to SIGKILL: inside Fargate Spot's two-minute warning together with the draining delay.
+    stopTimeout: CONTAINER_STOP_SECONDS,
     // ECS reads secrets only when a task starts: a new secret version changes this label, hence the task
     // definition, hence a deployment of exactly the services that use the secret.
     ...(c.secretVersions ? { dockerLabels: { [SECRET_VERSIONS_LABEL]: c.secretVersions } } : {}),

@@ -105,8 +105,18 @@ export function availabilityZoneCidrMask(cidr: string): number {
  */
 export const TASK_START_SECONDS = 180;
 
-/** ECS's default stop timeout: SIGTERM, then SIGKILL after this many seconds (we set no `stopTimeout`). */
-export const CONTAINER_STOP_SECONDS = 30;
+/**
+ * Every container's `stopTimeout`: seconds from SIGTERM to SIGKILL. Long enough for the apps to finish their
+ * requests and flush SQLite and Chroma, short enough that draining plus this fits in Fargate Spot's two-minute
+ * interruption warning (config.ts refuses a draining delay that would not). Fargate allows at most 120.
+ */
+export const CONTAINER_STOP_SECONDS = 60;
+
+/** Fargate Spot's warning before it takes a task back: SIGTERM, then the task is stopped this many seconds later. */
+export const SPOT_WARNING_SECONDS = 120;
+
+/** The most `stopTimeout` Fargate accepts. */
+export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
 
 /**
  * Headroom of a timeout over the worst good deploy it must allow: ECS schedules in steps of tens of seconds,
@@ -149,3 +159,13 @@ export const WAF_REDACTED_HEADERS = ["authorization", "cookie", "x-api-key"] as 
 /** Blocked-request alarm: summed over 5 minutes, one period (a spike pages at once). */
 export const WAF_ALARM = { periodSeconds: 300, evaluationPeriods: 1 } as const;
 
+
+/**
+ * The NAT instance of `natGateways: instance`: the smallest Graviton size (up to 5 Gbit/s burst, plenty for a
+ * staging stack's image pulls and API calls), on Amazon Linux 2023 from AWS's public SSM parameter.
+ */
+export const NAT_INSTANCE = {
+  instanceType: "t4g.nano",
+  amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+  rootVolumeGb: 8,
+} as const;

@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { Architecture, HealthCheckTiming, TaskSize } from "../config";
+import { Architecture, AwakeSchedule, Capacity, HealthCheckTiming, TaskSize } from "../config";
 import { createAutoscaling } from "./autoscaling";
+import { ON_DEMAND, capacityProviderStrategies } from "./capacity";
 import { ContainerSpec, renderContainerDefinitions, withHealthCheckDefaults } from "./container-definition";
 import { DEPLOYMENT } from "./defaults";
 import { ContainerTiming, DeployTime, deployTime, serviceTimeouts } from "./deploy-time";
 import { ExposedPort, Target, createTargets } from "./load-balancing";
 import { serviceLogGroupName, stackScoped } from "./naming";
+import { createSleepSchedule } from "./sleep-schedule";
 import { AlarmArgs, RollbackAlarm, createServiceAlarms, createTargetAlarms } from "./service-alarms";
 import { validateService } from "./service-validation";
 import { TaskNetwork, createTaskNetwork } from "./task-network";
@@ -45,6 +47,14 @@ export interface FargateServiceArgs {
   enableExecuteCommand?: boolean;
   /** Alarms and their topic; without them the service has no alarms and no alarm rollback. */
   alarms?: AlarmArgs;
+  /** On demand, Spot or a mix, through the cluster's capacity providers. @default on demand */
+  capacity?: Capacity;
+  /** The cluster's capacity providers: a service naming FARGATE_SPOT before they are set fails to create. */
+  capacityProviders: pulumi.Resource;
+  /** The private subnets' way out (NAT and routes): the first task pulls its image through it. @default [] */
+  egressReady?: pulumi.Resource[];
+  /** The hours the service runs; outside them it is scaled to 0. @default always awake */
+  schedule?: AwakeSchedule;
 }
 
 /** Seconds a rolling deploy of one stateless target takes at best: healthy checks in a row, then draining. */
@@ -107,18 +117,36 @@ export class FargateService extends pulumi.ComponentResource {
       rollbackAlarms,
       prerequisites: firstTaskNeeds(targets, network, volumes, roles),
     });
+    const awake = args.scaling.mode === "stateless" ? { min: args.scaling.min, max: args.scaling.max } : { min: 1, max: 1 };
     if (args.scaling.mode === "stateless") {
       const first = targets[0];
-      createAutoscaling(
+      const target = createAutoscaling(
         name,
         {
           clusterName: args.clusterName,
           service: this.service,
           ...args.scaling,
           requests: first ? { loadBalancer: args.loadBalancer, targetGroup: first.targetGroup } : undefined,
+          scheduled: Boolean(args.schedule),
         },
         this,
       );
+      if (args.schedule) createSleepSchedule(name, { target, schedule: args.schedule, awake }, this);
+    } else if (args.schedule) {
+      // A single writer has no autoscaling, only the schedule: a target of 0 to 1 tasks, which the schedule
+      // pins to 1 in the morning and to 0 at night.
+      const target = new aws.appautoscaling.Target(
+        name,
+        {
+          serviceNamespace: "ecs",
+          scalableDimension: "ecs:service:DesiredCount",
+          resourceId: pulumi.interpolate`service/${args.clusterName}/${this.service.name}`,
+          minCapacity: 0,
+          maxCapacity: 1,
+        },
+        { parent: this, ignoreChanges: ["minCapacity", "maxCapacity"] },
+      );
+      createSleepSchedule(name, { target, schedule: args.schedule, awake }, this);
     }
     if (args.alarms) {
       createServiceAlarms(
@@ -129,6 +157,7 @@ export class FargateService extends pulumi.ComponentResource {
           service: this.service,
           minimumTasks: args.scaling.mode === "stateless" ? args.scaling.min : 1,
           gracePeriodSeconds: args.healthCheckGracePeriodSeconds,
+          sleeps: Boolean(args.schedule),
         },
         this,
       );
@@ -204,7 +233,12 @@ export class FargateService extends pulumi.ComponentResource {
       {
         cluster: args.clusterArn,
         taskDefinition: this.taskDefinition.arn,
-        launchType: "FARGATE",
+        // No launchType: see components/capacity.ts.
+        capacityProviderStrategies: capacityProviderStrategies(args.capacity ?? ON_DEMAND),
+        // ECS moves a service onto another capacity strategy only with a new deployment, and the provider refuses
+        // to plan a strategy change without this. Every other update of the service deploys anyway (a new task
+        // definition) or is one we accept redeploying for (settings of the service itself).
+        forceNewDeployment: true,
         platformVersion: "LATEST",
         desiredCount: args.scaling.mode === "stateless" ? args.scaling.min : 1,
         deploymentMinimumHealthyPercent: deployment.minimumHealthyPercent,
@@ -221,10 +255,10 @@ export class FargateService extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        dependsOn: steps.prerequisites,
+        dependsOn: [...steps.prerequisites, args.capacityProviders, ...(args.egressReady ?? [])],
         customTimeouts: serviceTimeouts(this.deployTime),
-        // Autoscaling owns the running count of a stateless service after creation.
-        ignoreChanges: args.scaling.mode === "stateless" ? ["desiredCount"] : [],
+        // Autoscaling or the sleep schedule owns the running count after creation.
+        ignoreChanges: args.scaling.mode === "stateless" || args.schedule ? ["desiredCount"] : [],
       },
     );
   }

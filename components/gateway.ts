@@ -92,6 +92,7 @@ export class Gateway extends pulumi.ComponentResource {
       {
         ...sharedServiceArgs(args),
         size: gw,
+        capacity: gw.capacity,
         containers: [
           ...chroma,
           {

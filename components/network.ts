@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as awsx from "@pulumi/awsx";
 import { availabilityZoneCidrMask } from "./defaults";
+import { NatInstance } from "./nat-instance";
 
 export interface NetworkArgs {
   /** Use this VPC instead of creating one. */
@@ -16,8 +17,13 @@ export interface NetworkArgs {
   cidr: string;
   /** Availability zones of a new VPC. @default 3 */
   availabilityZones: number;
-  /** `single`: one shared NAT gateway (staging); `onePerAz`: no AZ depends on another's NAT (prod). */
-  natGateways: "single" | "onePerAz";
+  /**
+   * `onePerAz`: a NAT gateway per AZ, so no AZ depends on another's (prod); `single`: one shared NAT gateway;
+   * `instance`: one small EC2 NAT instance (the cheapest way out, one instance of failure).
+   */
+  natGateways: "single" | "onePerAz" | "instance";
+  /** SNS topic of the NAT instance's status-check alarms. */
+  alarmTopicArn?: pulumi.Input<string>;
 }
 
 /**
@@ -28,6 +34,12 @@ export class Network extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
   public readonly publicSubnetIds: pulumi.Output<string[]>;
   public readonly privateSubnetIds: pulumi.Output<string[]>;
+  /**
+   * What the private subnets' way out consists of: a task that starts before it exists cannot pull its image.
+   * Services wait for these (their reference to the subnets does not wait for the routes).
+   */
+  public readonly egress: pulumi.Resource[] = [];
+  public natInstance?: NatInstance;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-platform:network:Network", name, {}, opts);
@@ -45,9 +57,7 @@ export class Network extends pulumi.ComponentResource {
           availabilityZoneCidrMask: availabilityZoneCidrMask(args.cidr),
           enableDnsHostnames: true,
           enableDnsSupport: true,
-          natGateways: {
-            strategy: args.natGateways === "single" ? awsx.ec2.NatGatewayStrategy.Single : awsx.ec2.NatGatewayStrategy.OnePerAz,
-          },
+          natGateways: { strategy: NAT_STRATEGY[args.natGateways] },
           subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
           subnetSpecs: [
             { type: awsx.ec2.SubnetType.Public, name: "public" },
@@ -59,8 +69,46 @@ export class Network extends pulumi.ComponentResource {
       this.vpcId = vpc.vpcId;
       this.publicSubnetIds = vpc.publicSubnetIds;
       this.privateSubnetIds = vpc.privateSubnetIds;
+      this.egress.push(vpc);
+      if (args.natGateways === "instance") {
+        this.natInstance = new NatInstance(
+          `${name}-nat`,
+          {
+            vpcId: vpc.vpcId,
+            vpcCidr: args.cidr,
+            subnetId: vpc.publicSubnetIds.apply((ids) => ids[0]),
+            privateRouteTableIds: Array.from({ length: args.availabilityZones }, (_, i) => privateRouteTableId(vpc, i)),
+            alarmTopicArn: args.alarmTopicArn,
+          },
+          { parent: this },
+        );
+        this.egress.push(...this.natInstance.routes);
+      }
     }
 
     this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
   }
+}
+
+/** awsx's NAT strategy for ours: with a NAT instance awsx makes none, and the instance adds the routes. */
+const NAT_STRATEGY = {
+  onePerAz: awsx.ec2.NatGatewayStrategy.OnePerAz,
+  single: awsx.ec2.NatGatewayStrategy.Single,
+  instance: awsx.ec2.NatGatewayStrategy.None,
+} as const;
+
+/**
+ * The route table of the i-th private subnet. awsx makes one route table per subnet and tags it with the
+ * subnet's type (`SubnetType`), in the order of the subnets: public before private within each AZ.
+ */
+function privateRouteTableId(vpc: awsx.ec2.Vpc, i: number): pulumi.Output<string> {
+  return vpc.routeTables.apply((tables) =>
+    pulumi
+      .all(tables.map((t) => pulumi.all([t.id, t.tags])))
+      .apply((pairs) => {
+        const privateIds = pairs.filter(([, tags]) => tags?.SubnetType === "Private").map(([id]) => id);
+        if (!privateIds[i]) throw new Error(`awsx gave ${privateIds.length} private route tables; expected one per AZ`);
+        return privateIds[i];
+      }),
+  );
 }

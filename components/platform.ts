@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { CLUSTER_CAPACITY_PROVIDERS } from "./capacity";
 
 /** A public endpoint a system asks the platform for. */
 export interface EndpointSpec {
@@ -59,6 +60,8 @@ export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09";
  */
 export class Platform extends pulumi.ComponentResource {
   public readonly cluster: aws.ecs.Cluster;
+  /** FARGATE and FARGATE_SPOT on the cluster: services name them in their capacity strategies. */
+  public readonly capacityProviders: aws.ecs.ClusterCapacityProviders;
   public readonly loadBalancer: aws.lb.LoadBalancer;
   public readonly albSecurityGroup: aws.ec2.SecurityGroup;
   public readonly accessLogBucket?: aws.s3.Bucket;
@@ -72,6 +75,16 @@ export class Platform extends pulumi.ComponentResource {
     this.cluster = new aws.ecs.Cluster(
       name,
       { settings: [{ name: "containerInsights", value: "enhanced" }] },
+      parent,
+    );
+    this.capacityProviders = new aws.ecs.ClusterCapacityProviders(
+      name,
+      {
+        clusterName: this.cluster.name,
+        capacityProviders: [...CLUSTER_CAPACITY_PROVIDERS],
+        // Every service names its own strategy (components/capacity.ts); this one only answers a task run by hand.
+        defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
+      },
       parent,
     );
 

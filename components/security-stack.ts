@@ -86,6 +86,7 @@ export class SecurityStack extends pulumi.ComponentResource {
       {
         ...sharedServiceArgs(args),
         size: ss,
+        capacity: ss.capacity,
         containers: [
           {
             name: "data-plane",

@@ -90,7 +90,15 @@ export function createTargetAlarms(
 /** The service's own alarms: tasks missing, CPU and memory. */
 export function createServiceAlarms(
   name: string,
-  args: { alarms: AlarmArgs; clusterName: pulumi.Input<string>; service: aws.ecs.Service; minimumTasks: number; gracePeriodSeconds: number },
+  args: {
+    alarms: AlarmArgs;
+    clusterName: pulumi.Input<string>;
+    service: aws.ecs.Service;
+    minimumTasks: number;
+    gracePeriodSeconds: number;
+    /** The service is scaled to 0 at night: 0 tasks desired is no alarm, and neither is silence. */
+    sleeps?: boolean;
+  },
   parent: pulumi.Resource,
 ): void {
   const { alarms } = args;
@@ -109,12 +117,13 @@ export function createServiceAlarms(
         { id: "running", metric: metric("RunningTaskCount", "Minimum") },
         { id: "desired", metric: metric("DesiredTaskCount", "Maximum") },
         // No running datapoints while no task reports is as bad as none running; without a desired datapoint
-        // the service's floor stands in.
-        { id: "missing", expression: `FILL(desired, ${args.minimumTasks}) - FILL(running, 0)`, label: "Tasks missing", returnData: true },
+        // the service's floor stands in. A service that sleeps has a floor of 0 at night, and Container Insights
+        // may report nothing for a service without tasks: then both stand-ins are 0 and silence is no alarm.
+        { id: "missing", expression: `FILL(desired, ${args.sleeps ? 0 : args.minimumTasks}) - FILL(running, 0)`, label: "Tasks missing", returnData: true },
       ],
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "breaching",
+      treatMissingData: args.sleeps ? "notBreaching" : "breaching",
       // A single-writer deploy stops the old task first; allow the grace period before alarming.
       evaluationPeriods: minutesCoveringGrace(alarms.evaluationPeriods, args.gracePeriodSeconds),
     },

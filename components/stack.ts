@@ -50,7 +50,9 @@ export const NO_DOMAIN_WARNING =
 
 export function composeStack(config: StackConfig, registry: readonly SystemDescriptor[], enabled: Enabled = bySystemsKey): StackOutputs {
   if (!config.domain) pulumi.log.warn(NO_DOMAIN_WARNING);
-  const network = new Network("network", config.network);
+  // The topic comes first: the network's NAT instance alarms to it.
+  const alarmTopic = new AlarmTopic("alarms", { emails: config.alarms.emails });
+  const network = new Network("network", { ...config.network, alarmTopicArn: alarmTopic.topic.arn });
   const subnetCount = config.network.existing?.privateSubnetIds.length ?? config.network.availabilityZones;
 
   // Each endpoint owns a block of rule priorities by its place among all registered endpoints, so switching a
@@ -79,7 +81,6 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
     logRetentionDays: config.logRetentionDays,
   });
 
-  const alarmTopic = new AlarmTopic("alarms", { emails: config.alarms.emails });
   const alarms: AlarmArgs = {
     topicArn: alarmTopic.topic.arn,
     cpuPercent: config.alarms.cpuPercent,

@@ -76,7 +76,7 @@ export interface SystemDescriptor {
 export function sharedServiceArgs(args: SystemArgs): Pick<
   FargateServiceArgs,
   | "clusterArn" | "clusterName" | "vpcId" | "subnetIds" | "loadBalancer" | "albSecurityGroupId" | "architecture"
-  | "healthCheck" | "logRetentionDays" | "enableExecuteCommand" | "alarms"
+  | "healthCheck" | "logRetentionDays" | "enableExecuteCommand" | "alarms" | "capacityProviders" | "egressReady" | "schedule"
 > {
   const { config, network, platform } = args;
   return {
@@ -91,6 +91,9 @@ export function sharedServiceArgs(args: SystemArgs): Pick<
     logRetentionDays: config.logRetentionDays,
     enableExecuteCommand: config.ecsExec,
     alarms: args.alarms,
+    capacityProviders: platform.capacityProviders,
+    egressReady: network.egress,
+    schedule: config.schedule,
   };
 }
 

@@ -63,6 +63,7 @@ export class UiConsole extends pulumi.ComponentResource {
       {
         ...sharedServiceArgs(args),
         size: ui,
+        capacity: ui.capacity,
         containers: [
           {
             name: "console",

@@ -21,7 +21,14 @@ export function mockState(type: string, name: string, inputs: Record<string, any
     case "awsx:ec2:Vpc": {
       const azs = inputs.numberOfAvailabilityZones ?? 3;
       const ids = (kind: string) => Array.from({ length: azs }, (_, i) => `subnet-${shortHash(`${kind}${i}`, 17)}`);
-      return { id: name, state: { ...inputs, vpcId: `vpc-${shortHash(name, 17)}`, publicSubnetIds: ids("public"), privateSubnetIds: ids("private") } };
+      // awsx makes a route table per subnet, tagged with the subnet's type, public before private in each AZ.
+      const routeTables = Array.from({ length: azs }, (_, i) =>
+        (["Public", "Private"] as const).map((type) => ({ id: `rtb-${shortHash(`${type}${i}`, 17)}`, tags: { SubnetType: type } })),
+      ).flat();
+      return {
+        id: name,
+        state: { ...inputs, vpcId: `vpc-${shortHash(name, 17)}`, publicSubnetIds: ids("public"), privateSubnetIds: ids("private"), routeTables },
+      };
     }
     case "aws:ecs/cluster:Cluster":
       return { id: physical, state: { ...base, arn: `arn:aws:ecs:${region}:${ACCOUNT_ID}:cluster/${physical}` } };
@@ -83,6 +90,8 @@ export function mockState(type: string, name: string, inputs: Record<string, any
       return { id: physical, state: { ...base, bucket: physical, arn: `arn:aws:s3:::${physical}` } };
     case "aws:cloudwatch/dashboard:Dashboard":
       return { id: inputs.dashboardName, state: { ...inputs, dashboardArn: arn } };
+    case "aws:ec2/instance:Instance":
+      return { id: `i-${shortHash(name, 17)}`, state: { ...base, primaryNetworkInterfaceId: `eni-${shortHash(name, 17)}`, publicIp: "198.18.0.10" } };
     case "aws:ec2/securityGroup:SecurityGroup":
       return { id: `sg-${shortHash(name, 17)}`, state: { ...base } };
     default:
@@ -107,6 +116,8 @@ export function mockCall(token: string, inputs: Record<string, any>, region: str
       };
     case "aws:route53/getZone:getZone":
       return { id: "Z0123456789ABCDEFGHIJ", zoneId: "Z0123456789ABCDEFGHIJ", name: inputs.name, privateZone: false };
+    case "aws:ssm/getParameter:getParameter":
+      return { id: inputs.name, name: inputs.name, type: "String", value: "ami-0a1b2c3d4e5f60718", version: 1 };
     case "aws:elb/getServiceAccount:getServiceAccount":
       return { id: "156460612806", arn: "arn:aws:iam::156460612806:root" };
     default:

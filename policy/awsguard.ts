@@ -22,6 +22,18 @@ export const AWSGUARD_OVERRIDES: Record<string, { enforcementLevel: EnforcementL
       "reads the inline `loggings` of @pulumi/aws 4 buckets, which @pulumi/aws 7 buckets no longer have (logging is an aws.s3.BucketLogging " +
       "resource), so it fails every bucket; our rule s3-buckets-log-access checks the same thing on the resources we create",
   },
+  "ec2-instance-no-public-ip": {
+    enforcementLevel: "advisory",
+    reason:
+      "the only instance a stack may have is the NAT instance of natGateways: instance, which needs a public address to be a NAT; " +
+      "it still reports, so any other instance with a public address shows in every preview",
+  },
+  "ec2-volume-inuse": {
+    enforcementLevel: "disabled",
+    reason:
+      "asks every instance for an extra EBS volume besides its root volume; the NAT instance needs only its encrypted root volume, " +
+      "deleted with it (encrypted-volumes still checks that)",
+  },
 };
 
 /** Every AWSGuard rule, in module order. */

@@ -181,7 +181,9 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
 
     it("runs in the private subnets without a public IP", () => {
       const svc = run.get(SERVICE, service);
-      expect(svc.inputs.launchType).toBe("FARGATE");
+      // On Fargate through a capacity strategy, never a launch type (components/capacity.ts).
+      expect(svc.inputs.launchType).toBeUndefined();
+      expect(svc.inputs.capacityProviderStrategies.map((c: any) => c.capacityProvider).every((p: string) => p.startsWith("FARGATE"))).toBe(true);
       expect(svc.inputs.networkConfiguration.assignPublicIp).toBe(false);
       expect(svc.inputs.networkConfiguration.subnets).toEqual(run.outputs.privateSubnetIds);
       expect(run.outputs.publicSubnetIds.some((s: string) => svc.inputs.networkConfiguration.subnets.includes(s))).toBe(false);
@@ -369,7 +371,9 @@ describe("FargateService refuses arguments AWS would refuse, naming the service"
     const loadBalancer = new aws.lb.LoadBalancer("lb", {});
     const listener = new aws.lb.Listener("web", { loadBalancerArn: loadBalancer.arn, port: 80, defaultActions: [] });
     const endpoint: Endpoint = { name: "web", listener, priority: 100, url: pulumi.output("http://lb.example") };
+    const capacityProviders = new aws.ecs.ClusterCapacityProviders("unit", { clusterName: "unit", capacityProviders: ["FARGATE"] });
     args = (patch = {}, container = {}) => ({
+      capacityProviders,
       clusterArn: "arn:aws:ecs:eu-west-1:123456789012:cluster/unit",
       clusterName: "unit",
       vpcId: "vpc-0123456789abcdef0",

@@ -163,7 +163,7 @@ describe("network config errors", () => {
       { publicSubnetIds, privateSubnetIds },
       ["ai-platform:vpcId: subnet ids are given but vpcId is empty; set vpcId to use an existing VPC, or remove the subnet ids"],
     ],
-    ["a NAT strategy awsx has not", { natGateways: "none" }, ['ai-platform:natGateways: "none" is not a NAT strategy; use single or onePerAz']],
+    ["a NAT strategy awsx has not", { natGateways: "none" }, ['ai-platform:natGateways: "none" is not a NAT strategy; use onePerAz, single or instance']],
   ])("%s", async (_what, config, expected) => {
     expect(await problems(config)).toEqual(expected);
   });

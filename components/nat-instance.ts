@@ -1,0 +1,126 @@
+/**
+ * One small EC2 instance as the private subnets' way out (`natGateways: instance`): a fraction of a NAT gateway's
+ * hourly price and no per-GB processing charge, for a stack that can live with one instance of failure. It
+ * masquerades the VPC's traffic (nat-instance.sh), recovers itself on a failed system status check, and alarms
+ * the stack's topic when its own checks fail.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { ALARM_PERIOD_SECONDS, NAT_INSTANCE } from "./defaults";
+import { stackScoped } from "./naming";
+
+export interface NatInstanceArgs {
+  vpcId: pulumi.Input<string>;
+  /** The VPC's CIDR: the only sources the instance forwards for. */
+  vpcCidr: string;
+  /** The public subnet it runs in. */
+  subnetId: pulumi.Input<string>;
+  /** The private subnets' route tables, which get their default route through it. */
+  privateRouteTableIds: pulumi.Input<string>[];
+  /** SNS topic of its status-check alarm. */
+  alarmTopicArn?: pulumi.Input<string>;
+}
+
+/** The user-data script, shipped beside this file and checked by shellcheck (tests/shell-scripts.test.ts). */
+export const NAT_USER_DATA = fs.readFileSync(path.join(__dirname, "nat-instance.sh"), "utf8");
+
+export class NatInstance extends pulumi.ComponentResource {
+  public readonly instance: aws.ec2.Instance;
+  public readonly securityGroup: aws.ec2.SecurityGroup;
+  public readonly routes: aws.ec2.Route[];
+
+  constructor(name: string, args: NatInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ai-platform:network:NatInstance", name, {}, opts);
+    const parent = { parent: this };
+
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      name,
+      {
+        vpcId: args.vpcId,
+        description: "NAT instance: any traffic from the VPC in, anything out to the internet",
+        ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: [args.vpcCidr], description: "Traffic of the private subnets to forward" }],
+        egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "Forwarded traffic to the internet" }],
+        tags: { Name: name },
+      },
+      parent,
+    );
+
+    const ami = aws.ssm.getParameterOutput({ name: NAT_INSTANCE.amiParameter }, parent).value;
+    this.instance = new aws.ec2.Instance(
+      name,
+      {
+        ami,
+        instanceType: NAT_INSTANCE.instanceType,
+        subnetId: args.subnetId,
+        vpcSecurityGroupIds: [this.securityGroup.id],
+        associatePublicIpAddress: true,
+        // A NAT forwards packets that are neither from nor to itself.
+        sourceDestCheck: false,
+        userData: NAT_USER_DATA,
+        userDataReplaceOnChange: true,
+        monitoring: true,
+        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+        rootBlockDevice: { volumeType: "gp3", volumeSize: NAT_INSTANCE.rootVolumeGb, encrypted: true, deleteOnTermination: true },
+        tags: { Name: stackScoped(name) },
+      },
+      // A new AMI release would replace the instance (a minute without egress) on an unrelated `pulumi up`;
+      // patching is a deliberate `pulumi up --replace` of it (README runbook).
+      { parent: this, ignoreChanges: ["ami"] },
+    );
+
+    this.routes = args.privateRouteTableIds.map(
+      (routeTableId, i) =>
+        new aws.ec2.Route(
+          `${name}-${i}`,
+          { routeTableId, destinationCidrBlock: "0.0.0.0/0", networkInterfaceId: this.instance.primaryNetworkInterfaceId },
+          parent,
+        ),
+    );
+
+    const region = aws.getRegionOutput({}, parent).region;
+    new aws.cloudwatch.MetricAlarm(
+      `${name}-recover`,
+      {
+        name: stackScoped(`${name}-system-check-failed`),
+        alarmDescription: "NAT instance: the host failed its system status check; EC2 recovers the instance onto healthy hardware",
+        namespace: "AWS/EC2",
+        metricName: "StatusCheckFailed_System",
+        dimensions: { InstanceId: this.instance.id },
+        statistic: "Maximum",
+        period: ALARM_PERIOD_SECONDS,
+        evaluationPeriods: 2,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "missing",
+        alarmActions: [pulumi.interpolate`arn:aws:automate:${region}:ec2:recover`, ...(args.alarmTopicArn ? [args.alarmTopicArn] : [])],
+        okActions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
+      },
+      parent,
+    );
+    if (args.alarmTopicArn) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-instance-check`,
+        {
+          name: stackScoped(`${name}-instance-check-failed`),
+          alarmDescription: "NAT instance: its own status check fails; the private subnets have no way out (reboot it, or replace it)",
+          namespace: "AWS/EC2",
+          metricName: "StatusCheckFailed_Instance",
+          dimensions: { InstanceId: this.instance.id },
+          statistic: "Maximum",
+          period: ALARM_PERIOD_SECONDS,
+          evaluationPeriods: 3,
+          threshold: 0,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "breaching",
+          alarmActions: [args.alarmTopicArn],
+          okActions: [args.alarmTopicArn],
+        },
+        parent,
+      );
+    }
+
+    this.registerOutputs({ instanceId: this.instance.id });
+  }
+}
