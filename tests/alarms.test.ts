@@ -4,7 +4,8 @@
  * window and actions of every alarm.
  */
 import { BURST_CREDIT_ALARM_BYTES, THROUGHPUT_ALARM_PERCENT } from "../components/defaults";
-import { Captured, ProgramRun, StackName, policyDocument, runProgram } from "./support/harness";
+import { Captured, ProgramRun, StackName, committedConfig, policyDocument, runProgram } from "./support/harness";
+import { Datapoints, evaluate, inAlarm } from "./support/metric-math";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const SERVICE = "aws:ecs/service:Service";
@@ -81,6 +82,8 @@ function serviceDimensions(run: ProgramRun, key: string): Record<string, string>
 
 describe.each(["staging", "prod"] as const)("%s: alarms per system", (stack) => {
   const run = () => runs[stack];
+  /** Whether the committed stack sleeps outside its awake hours (staging does). */
+  const sleeps = Boolean(committedConfig(stack)["ai-platform:awakeHours"]);
   const service = (name: string) => run().get(SERVICE, name).inputs;
 
   describe.each(SYSTEMS.flatMap((s) => s.ports.map((port) => [s.service, port] as const)))("the %s target group on port %i", (name, port) => {
@@ -102,20 +105,40 @@ describe.each(["staging", "prod"] as const)("%s: alarms per system", (stack) => 
   });
 
   describe.each(SYSTEMS.map((s) => [s.service, s.key] as const))("the %s service", (name, key) => {
-    it("alarms when fewer tasks run than desired (Container Insights; never less than the service's floor), or none report", () => {
+    it("alarms when fewer tasks run than desired (Container Insights; never less than the service's floor)", () => {
       const alarm = theRunningTasksAlarm(run(), serviceDimensions(run(), key));
-      expect(alarm).toMatchObject({ threshold: 0, comparisonOperator: "GreaterThanThreshold", treatMissingData: "breaching" });
+      expect(alarm).toMatchObject({ threshold: 0, comparisonOperator: "GreaterThanThreshold" });
       expect(alarm.period).toBeUndefined();
       const queries = Object.fromEntries(alarm.metricQueries.map((q: any) => [q.id, q]));
       expect(queries.running.metric).toMatchObject({ namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", stat: "Minimum", period: 60 });
       expect(queries.desired.metric).toMatchObject({ namespace: "ECS/ContainerInsights", metricName: "DesiredTaskCount", stat: "Maximum", period: 60 });
       expect(queries.desired.metric.dimensions).toEqual(serviceDimensions(run(), key));
-      // The floor stands in for a missing desired count; a missing running count is zero tasks.
-      expect(queries.missing).toMatchObject({ expression: `FILL(desired, ${service(name).desiredCount}) - FILL(running, 0)`, returnData: true });
       expect(alarm.metricQueries.filter((q: any) => q.returnData)).toHaveLength(1);
+      const value = (data: Datapoints) => evaluate(queries.missing.expression, data);
+      // Awake: a task short is an alarm, all running is none.
+      const floor = service(name).desiredCount;
+      expect(inAlarm(alarm, value({ desired: floor, running: floor - 1 }))).toBe(true);
+      expect(inAlarm(alarm, value({ desired: floor, running: floor }))).toBe(false);
       // A single-writer deploy stops the old task before the new one is up: not an outage until the grace is over.
       expect(alarm.evaluationPeriods * 60).toBeGreaterThanOrEqual(service(name).healthCheckGracePeriodSeconds);
     });
+
+    if (sleeps) {
+      it("stays quiet while the stack sleeps: 0 desired and 0 running, or no report at all, is no alarm", () => {
+        const alarm = theRunningTasksAlarm(run(), serviceDimensions(run(), key));
+        const expression = alarm.metricQueries.find((q: any) => q.returnData).expression;
+        expect(inAlarm(alarm, evaluate(expression, { desired: 0, running: 0 }))).toBe(false);
+        expect(inAlarm(alarm, evaluate(expression, {}))).toBe(false);
+        expect(inAlarm(alarm, undefined)).toBe(false);
+      });
+    } else {
+      it("alarms when no task reports at all: silence from a service that never sleeps is an outage", () => {
+        const alarm = theRunningTasksAlarm(run(), serviceDimensions(run(), key));
+        const expression = alarm.metricQueries.find((q: any) => q.returnData).expression;
+        expect(inAlarm(alarm, evaluate(expression, {}))).toBe(true);
+        expect(inAlarm(alarm, undefined)).toBe(true);
+      });
+    }
 
     it("alarms on CPU and on memory above 85% of the task's reservation for 3 minutes", () => {
       for (const metric of ["CPUUtilization", "MemoryUtilization"]) {
@@ -132,15 +155,18 @@ describe.each(["staging", "prod"] as const)("%s: alarms per system", (stack) => 
 
   it("has no alarm beyond those above, the file systems' and the firewall's (nothing unchecked)", () => {
     const targetGroups = SYSTEMS.reduce((n, s) => n + s.ports.length, 0);
-    // tests/waf.test.ts checks the firewall's blocked-requests alarm.
-    expect(run().ofType(ALARM)).toHaveLength(2 * targetGroups + 3 * SYSTEMS.length + 2 + 1);
+    // tests/waf.test.ts checks the firewall's blocked-requests alarm, tests/network.test.ts the NAT instance's two.
+    const natInstance = committedConfig(stack)["ai-platform:natGateways"] === "instance" ? 2 : 0;
+    expect(run().ofType(ALARM)).toHaveLength(2 * targetGroups + 3 * SYSTEMS.length + 2 + 1 + natInstance);
   });
 
   it("sends every alarm and its recovery to the stack's alarm topic", () => {
     const topicArn = run().outputs.alarmTopicArn;
     expect(topicArn).toBe(run().get("aws:sns/topic:Topic", "alarms").state.arn);
     for (const alarm of run().ofType(ALARM)) {
-      expect({ name: alarm.name, alarmActions: alarm.inputs.alarmActions, okActions: alarm.inputs.okActions }).toEqual({
+      // EC2's own recovery of the NAT instance is an action besides the topic, never instead of it.
+      const alarmActions = alarm.inputs.alarmActions.filter((a: string) => !/^arn:aws:automate:[a-z0-9-]+:ec2:recover$/.test(a));
+      expect({ name: alarm.name, alarmActions, okActions: alarm.inputs.okActions }).toEqual({
         name: alarm.name,
         alarmActions: [topicArn],
         okActions: [topicArn],

@@ -260,9 +260,34 @@ describe("bad config", () => {
       { gatewayKeyApiJwtClaims: Array.from({ length: 11 }, (_, i) => `c${i}=v`) },
       "ai-platform:gatewayKeyApiJwtClaims: 11 entries is more than 10; ALB validates at most 10 claims besides exp, iss, nbf and iat",
     ],
+    // Capacity and sleep
+    ["a capacity mode ECS has not", { gatewayCapacity: "cheap" }, 'ai-platform:gatewayCapacity: "cheap" is not a capacity mode; use onDemand, spot or mixed'],
+    ["a mix for a single writer", { securityStackCapacity: "mixed" }, "ai-platform:securityStackCapacity: mixed needs more than one task, and the security stack runs exactly one (a single writer); use onDemand or spot"],
+    ["a Spot weight of 0", { capacitySpotWeight: 0 }, "ai-platform:capacitySpotWeight: 0 is out of range; use 1 to 1000 (ECS's weight range; on demand has weight 1)"],
+    [
+      "draining longer than Spot's warning allows",
+      { deregistrationDelaySeconds: 90 },
+      "ai-platform:deregistrationDelaySeconds: 90 s of draining and the containers' 60 s stop timeout exceed Spot's 120 s warning; use at most 60",
+    ],
+    ["an unknown time zone", { awakeTimezone: "Mars/Olympus" }, 'ai-platform:awakeTimezone: "Mars/Olympus" is not an IANA time zone; use a name such as Europe/Berlin or UTC'],
+    ["a time zone in the wrong case", { awakeTimezone: "europe/berlin" }, 'ai-platform:awakeTimezone: "europe/berlin" is not spelled as AWS expects; use Europe/Berlin'],
+    ["a malformed schedule", { awakeHours: "Mon-Fri 7-20" }, 'ai-platform:awakeHours: "Mon-Fri 7-20" is not a schedule such as Mon-Fri 07:00-20:00'],
+    ["days backwards", { awakeHours: "Fri-Mon 07:00-20:00" }, 'ai-platform:awakeHours: "Fri-Mon 07:00-20:00" runs its days backwards; list them in week order, Mon to Sun (such as Mon-Fri)'],
+    [
+      "hours overnight",
+      { awakeHours: "Mon-Fri 20:00-07:00" },
+      'ai-platform:awakeHours: "Mon-Fri 20:00-07:00" ends before it starts; overnight hours are not supported, use a window inside one day such as 07:00-20:00',
+    ],
+    ["a NAT strategy awsx and we have not", { natGateways: "gateway" }, 'ai-platform:natGateways: "gateway" is not a NAT strategy; use onePerAz, single or instance'],
     ["a key the program does not read", { gatewayCPU: 512 }, "ai-platform:gatewayCPU: is not a config key of this project (did you mean gatewayCpu?); remove it with `pulumi config rm gatewayCPU`"],
   ])("%s", async (_what, config, message) => {
     expect(await problemsOf({ stack: "staging", config })).toEqual([message]);
+  });
+
+  it("refuses Spot for a single writer of a protected stack, naming the key and why", async () => {
+    expect(await problemsOf({ stack: "prod", config: { gatewayCapacity: "spot", uiConsoleCapacity: "spot" } })).toEqual([
+      "ai-platform:gatewayCapacity: spot in a protected stack (protectState) would take the gateway down at every Spot interruption: a single writer has no second task to carry on while its replacement starts; use onDemand",
+    ]);
   });
 
   describe("required values that are not set", () => {

@@ -236,13 +236,17 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
       expect(svc.inputs.desiredCount).toBe(1);
       expect(svc.inputs.deploymentMinimumHealthyPercent).toBe(0);
       expect(svc.inputs.deploymentMaximumPercent).toBe(100);
-      expect(svc.ignoreChanges).not.toContain("desiredCount");
+      // Only a sleep schedule owns the count of a single writer (between 0 and 1).
+      expect(svc.ignoreChanges.includes("desiredCount")).toBe(Boolean(run.config["ai-platform:awakeHours"]));
     });
 
-    it("have no autoscaling target: nothing may add a second writer", () => {
+    it("have no autoscaling: nothing may add a second writer (a sleeping stack's target stops at 1)", () => {
       const serviceNames = [run.outputs.serviceNames.gateway, run.outputs.serviceNames.securityStack];
       const targets = run.ofType(SCALING_TARGET).filter((t) => serviceNames.some((n) => t.inputs.resourceId.endsWith(`/${n}`)));
-      expect(targets).toEqual([]);
+      for (const t of targets) expect(t.inputs.maxCapacity).toBeLessThanOrEqual(1);
+      expect(targets).toHaveLength(run.config["ai-platform:awakeHours"] ? 2 : 0);
+      const policies = run.ofType("aws:appautoscaling/policy:Policy").filter((p) => targets.some((t) => t.inputs.resourceId === p.inputs.resourceId));
+      expect(policies).toEqual([]);
     });
 
     it("never admit the data plane's gRPC port 50051 from anywhere", () => {

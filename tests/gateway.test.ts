@@ -234,7 +234,11 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
       expect(svc.deploymentMinimumHealthyPercent).toBe(0);
       expect(svc.deploymentMaximumPercent).toBe(100);
       expect(svc.deploymentCircuitBreaker).toEqual({ enable: true, rollback: true });
-      expect(run.find(T.scalingTarget, "gateway")).toBeUndefined();
+      // Nothing may add a second writer: no autoscaling; with a sleep schedule only a 0-to-1 target it owns.
+      const target = run.find(T.scalingTarget, "gateway");
+      if (run.config["ai-platform:awakeHours"]) expect(target?.inputs).toMatchObject({ minCapacity: 0, maxCapacity: 1 });
+      else expect(target).toBeUndefined();
+      expect(run.ofType("aws:appautoscaling/policy:Policy").filter((p) => p.name.startsWith("gateway-"))).toEqual([]);
     });
 
     it("puts the gateway container's port 3000 behind its target group, with the configured grace period", () => {

@@ -1,4 +1,6 @@
-import { ProgramRun, RunOptions, StackName, runProgram } from "./support/harness";
+import * as fs from "fs";
+import * as path from "path";
+import { Captured, ProgramRun, ROOT, RunOptions, StackName, runProgram } from "./support/harness";
 
 /**
  * The network: a new VPC from awsx (public subnets for the load balancer, private ones with NAT for tasks and
@@ -36,13 +38,15 @@ function expectWorkloadsInPrivateSubnets(run: ProgramRun, privateSubnetIds: stri
   }
 }
 
-describe.each<[StackName, { cidr: string; azs: number; nat: string }]>([
-  ["staging", { cidr: "10.20.0.0/16", azs: 2, nat: "Single" }],
-  ["prod", { cidr: "10.30.0.0/16", azs: 3, nat: "OnePerAz" }],
-])("a new VPC (%s)", (stack, expected) => {
+describe.each<[string, StackName, { cidr: string; azs: number; nat: string; config?: Record<string, unknown> }]>([
+  // Staging's own NAT is an instance (awsx makes none; see "the NAT instance" below).
+  ["staging", "staging", { cidr: "10.20.0.0/16", azs: 2, nat: "None" }],
+  ["staging with one NAT gateway", "staging", { cidr: "10.20.0.0/16", azs: 2, nat: "Single", config: { natGateways: "single" } }],
+  ["prod", "prod", { cidr: "10.30.0.0/16", azs: 3, nat: "OnePerAz" }],
+])("a new VPC (%s)", (_label, stack, expected) => {
   let run: ProgramRun;
   beforeAll(async () => {
-    run = await runProgram({ stack });
+    run = await runProgram({ stack, config: expected.config });
   });
 
   it(`is one awsx VPC on ${expected.cidr} over ${expected.azs} AZs with NAT strategy ${expected.nat}`, () => {
@@ -166,5 +170,57 @@ describe("network config errors", () => {
     ["a NAT strategy awsx has not", { natGateways: "none" }, ['ai-platform:natGateways: "none" is not a NAT strategy; use onePerAz, single or instance']],
   ])("%s", async (_what, config, expected) => {
     expect(await problems(config)).toEqual(expected);
+  });
+});
+
+describe("the NAT instance (natGateways: instance, staging)", () => {
+  const I = {
+    instance: "aws:ec2/instance:Instance",
+    route: "aws:ec2/route:Route",
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  };
+  let run: ProgramRun;
+  let instance: Captured;
+  beforeAll(async () => {
+    run = await runProgram({ stack: "staging" });
+    instance = run.get(I.instance, "network-nat");
+  });
+
+  it("gives every private subnet's route table a default route through the instance, and nothing else one", () => {
+    const vpc = run.get(T.vpc, "network").state;
+    const privateTables = vpc.routeTables.filter((t: any) => t.tags.SubnetType === "Private").map((t: any) => t.id);
+    const routes = run.ofType(I.route);
+    expect(routes.map((r) => r.inputs.routeTableId).sort()).toEqual([...privateTables].sort());
+    for (const r of routes) {
+      expect(r.inputs).toMatchObject({ destinationCidrBlock: "0.0.0.0/0", networkInterfaceId: instance.state.primaryNetworkInterfaceId });
+    }
+  });
+
+  it("forwards: source/destination check off, a public address, in a public subnet, the VPC admitted in", () => {
+    expect(instance.inputs).toMatchObject({ sourceDestCheck: false, associatePublicIpAddress: true, instanceType: "t4g.nano" });
+    expect(run.outputs.publicSubnetIds).toContain(instance.inputs.subnetId);
+    const sg = run.ofType(T.securityGroup).find((g) => instance.inputs.vpcSecurityGroupIds.includes(g.id))!;
+    expect(sg.inputs.ingress).toEqual([expect.objectContaining({ protocol: "-1", cidrBlocks: ["10.20.0.0/16"] })]);
+  });
+
+  it("runs the checked-in user data (AWS's NAT AMI steps), with IMDSv2 only and an encrypted root volume", () => {
+    expect(instance.inputs.userData).toBe(fs.readFileSync(path.join(ROOT, "components", "nat-instance.sh"), "utf8"));
+    expect(instance.inputs.userData).toContain("MASQUERADE");
+    expect(instance.inputs.metadataOptions).toMatchObject({ httpTokens: "required" });
+    expect(instance.inputs.rootBlockDevice).toMatchObject({ encrypted: true, deleteOnTermination: true });
+    // A new AMI in the SSM parameter must not replace the instance on an unrelated `pulumi up`.
+    expect(instance.ignoreChanges).toContain("ami");
+  });
+
+  it("recovers itself on a failed system check and tells the topic; an instance check failure also alarms", () => {
+    const alarms = run.ofType(I.alarm).filter((a) => a.inputs.dimensions?.InstanceId === instance.id);
+    expect(alarms.map((a) => a.inputs.metricName).sort()).toEqual(["StatusCheckFailed_Instance", "StatusCheckFailed_System"]);
+    const system = alarms.find((a) => a.inputs.metricName === "StatusCheckFailed_System")!;
+    expect(system.inputs.alarmActions).toEqual(["arn:aws:automate:eu-west-1:ec2:recover", run.outputs.alarmTopicArn]);
+  });
+
+  it("is waited for by every service: its first task pulls its image through it", () => {
+    const routes = run.ofType(I.route).map((r) => r.urn);
+    for (const s of run.ofType(T.service)) expect(s.dependencies).toEqual(expect.arrayContaining(routes));
   });
 });

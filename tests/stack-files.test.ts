@@ -56,10 +56,18 @@ describe("staging: small and cheap", () => {
     run = await runProgram({ stack: "staging" });
   });
 
-  it("runs in two AZs behind one shared NAT gateway", () => {
+  it("runs in two AZs, out through one NAT instance instead of NAT gateways", () => {
     const vpc = run.get(T.vpc, "network");
     expect(vpc.inputs.numberOfAvailabilityZones).toBe(2);
-    expect(vpc.inputs.natGateways).toEqual({ strategy: "Single" });
+    expect(vpc.inputs.natGateways).toEqual({ strategy: "None" });
+    expect(run.ofType("aws:ec2/instance:Instance").map((i) => i.name)).toEqual(["network-nat"]);
+  });
+
+  it("runs every service on Fargate Spot and sleeps outside Mon-Fri 07:00-20:00 Berlin time", () => {
+    for (const s of run.ofType(T.service)) expect([s.name, s.inputs.capacityProviderStrategies]).toEqual([s.name, [{ capacityProvider: "FARGATE_SPOT", weight: 1 }]]);
+    const actions = run.ofType("aws:appautoscaling/scheduledAction:ScheduledAction");
+    expect(actions).toHaveLength(2 * run.ofType(T.service).length);
+    for (const a of actions) expect(a.inputs.timezone).toBe("Europe/Berlin");
   });
 
   it("serves HTTPS on its own delegated zone, with port 80 only redirecting", () => {
