@@ -17,6 +17,8 @@ export interface DashboardArgs {
   systems: DashboardSystem[];
   /** The web ACL's name, when the stack has a firewall: its allowed and blocked requests head the dashboard. */
   webAclName?: pulumi.Input<string>;
+  /** The NAT instance, when the stack has one: its status checks and traffic. */
+  natInstanceId?: pulumi.Input<string>;
 }
 
 /** Widget height/width on CloudWatch's 24-column grid. */
@@ -43,6 +45,7 @@ export class Dashboard extends pulumi.ComponentResource {
         args.clusterName,
         args.loadBalancerArnSuffix,
         args.webAclName ?? "",
+        args.natInstanceId ?? "",
         pulumi.all(
           args.systems.map((s) =>
             pulumi.all([
@@ -54,7 +57,7 @@ export class Dashboard extends pulumi.ComponentResource {
           ),
         ),
       ])
-      .apply(([regionName, cluster, lb, webAcl, systems]) => {
+      .apply(([regionName, cluster, lb, webAcl, natInstance, systems]) => {
         const widgets: Widget[] = [];
         let y = 0;
         const metric = (title: string, metrics: unknown[][], x: number, stat = "Average"): Widget => ({
@@ -70,6 +73,14 @@ export class Dashboard extends pulumi.ComponentResource {
           y += 1;
           const acl = { WebACL: webAcl, Region: regionName, Rule: "ALL" };
           widgets.push(metric("Requests allowed and blocked", [["AWS/WAFV2", "AllowedRequests", ...dims(acl)], [".", "BlockedRequests", ...dims(acl)]], 0, "Sum"));
+          y += H;
+        }
+        if (natInstance) {
+          widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: "## NAT instance" } });
+          y += 1;
+          const ec2 = dims({ InstanceId: natInstance });
+          widgets.push(metric("Status checks failed", [["AWS/EC2", "StatusCheckFailed_System", ...ec2], [".", "StatusCheckFailed_Instance", ...ec2]], 0, "Maximum"));
+          widgets.push(metric("Traffic out (bytes)", [["AWS/EC2", "NetworkOut", ...ec2]], W, "Sum"));
           y += H;
         }
         for (const [title, serviceName, targetGroups, fileSystemId] of systems) {

@@ -123,6 +123,7 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
     loadBalancerArnSuffix: platform.loadBalancer.arnSuffix,
     systems: systems.map(({ descriptor, surface }) => ({ title: descriptor.title, service: surface.service, volume: surface.volume })),
     webAclName: firewall ? firewall.webAcl.name : undefined,
+    natInstanceId: network.natInstance?.instance.id,
   });
 
   /** A map over the enabled systems, by key, of what `pick` gives (systems without it are left out). */

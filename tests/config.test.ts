@@ -89,7 +89,7 @@ describe("good config", () => {
     });
 
     it("turns numbers into numbers, booleans into booleans and lists into arrays", () => {
-      expect(staging.network).toEqual({ existing: undefined, cidr: "10.20.0.0/16", availabilityZones: 2, natGateways: "single" });
+      expect(staging.network).toEqual({ existing: undefined, cidr: "10.20.0.0/16", availabilityZones: 2, natGateways: "instance" });
       expect(staging.alb).toEqual({
         ingressCidrs: ["0.0.0.0/0"],
         accessLogs: false,

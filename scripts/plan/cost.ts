@@ -10,6 +10,32 @@ import { PriceKey, PriceTable } from "./pricing";
 
 /** AWS's convention for a month of hours (8,760 / 12). */
 export const HOURS_PER_MONTH = 730;
+/** Weeks in a month, by the same convention (52 / 12): awake hours a week times this is a month's. */
+export const WEEKS_PER_MONTH = 52 / 12;
+
+/** One service's Fargate cost as configured (capacity, sleep) next to the same tasks on demand around the clock. */
+export interface CapacityLine {
+  owner: Owner;
+  service: string;
+  alwaysOnDemand: number;
+  configured: number;
+  tasks: number;
+  spotTasks: number;
+  hoursPerMonth: number;
+}
+
+/**
+ * Of `tasks` tasks, how many ECS places on FARGATE_SPOT: each provider's base first, then the rest in proportion
+ * to the weights.
+ */
+export function spotTaskCount(strategies: { provider: string; weight: number; base?: number }[], tasks: number): number {
+  const bases = strategies.reduce((n, s) => n + (s.base ?? 0), 0);
+  const spotBase = strategies.filter((s) => s.provider === "FARGATE_SPOT").reduce((n, s) => n + (s.base ?? 0), 0);
+  const weights = strategies.reduce((n, s) => n + s.weight, 0);
+  const spotWeight = strategies.filter((s) => s.provider === "FARGATE_SPOT").reduce((n, s) => n + s.weight, 0);
+  const rest = Math.max(0, tasks - bases);
+  return Math.min(tasks, spotBase) + (weights ? (rest * spotWeight) / weights : 0);
+}
 
 /** One usage figure of every registered system that states it, by system key. */
 function usageOf(key: keyof SystemDescriptor["usage"]): Record<string, number> {
@@ -55,6 +81,10 @@ export interface CostEstimate {
   total: number;
   /** Facts about the estimate a reader must know (maximum scale, what is not priced, ...). */
   notes: string[];
+  /** Per service: the configured Fargate cost beside on demand around the clock. */
+  capacity: CapacityLine[];
+  /** The stack's total with every service on demand around the clock (everything else as configured). */
+  totalAlwaysOnDemand: number;
   assumptions: string[];
   table: PriceTable;
 }
@@ -74,24 +104,47 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
   const notes: string[] = [];
   const h = HOURS_PER_MONTH;
 
-  // Fargate: tasks × (vCPU × price + GB × price) × hours; autoscaled services at their floor.
+  // Fargate: tasks × (vCPU × price + GB × price) × hours awake; autoscaled services at their floor; the tasks
+  // ECS places on FARGATE_SPOT at the Spot price. Beside it, the same tasks on demand around the clock.
+  const capacity: CapacityLine[] = [];
   for (const svc of plan.services) {
     const arm = svc.architecture === "ARM64";
     const [cpuKey, memKey]: PriceKey[] = arm ? ["fargateVcpuHourArm", "fargateGbHourArm"] : ["fargateVcpuHourX86", "fargateGbHourX86"];
     const vcpu = svc.cpu / 1024;
     const gb = svc.memoryMiB / 1024;
     const tasks = svc.scaling ? svc.scaling.min : svc.desiredCount;
-    const perTask = (vcpu * p(cpuKey) + gb * p(memKey)) * h;
-    add(
-      svc.owner,
-      `Fargate ${arm ? "ARM" : "x86"} (${svc.name})`,
-      `${tasks} task${tasks === 1 ? "" : "s"} × (${vcpu} vCPU × ${usd(p(cpuKey))} + ${gb} GB × ${usd(p(memKey))}) × ${h} h`,
-      tasks * perTask,
-      [cpuKey, memKey],
-    );
+    const perTaskHour = vcpu * p(cpuKey) + gb * p(memKey);
+    const spot = spotTaskCount(svc.capacity, tasks);
+    // Fargate Spot on Graviton: the table has no price for it, so those tasks are priced on demand (a note says so).
+    const spotPerTaskHour = arm ? perTaskHour : vcpu * p("fargateSpotVcpuHourX86") + gb * p("fargateSpotGbHourX86");
+    const hours = svc.schedule ? round2((svc.schedule.hoursPerWeek * WEEKS_PER_MONTH)) : h;
+    const amount = ((tasks - spot) * perTaskHour + spot * spotPerTaskHour) * hours;
+    const taskWord = (n: number) => `${round2(n)} task${n === 1 ? "" : "s"}`;
+    const basis =
+      spot === 0
+        ? `${taskWord(tasks)} × (${vcpu} vCPU × ${usd(p(cpuKey))} + ${gb} GB × ${usd(p(memKey))}) × ${hours} h`
+        : `${spot === tasks ? taskWord(tasks) + " on Spot" : `${taskWord(tasks - spot)} on demand + ${taskWord(spot)} on Spot`}` +
+          (arm ? ` × (priced on demand) × ${hours} h` : ` × (${vcpu} vCPU × ${usd(p("fargateSpotVcpuHourX86"))} + ${gb} GB × ${usd(p("fargateSpotGbHourX86"))}) × ${hours} h`);
+    const prices: PriceKey[] = spot > 0 && !arm ? [cpuKey, memKey, "fargateSpotVcpuHourX86", "fargateSpotGbHourX86"] : [cpuKey, memKey];
+    add(svc.owner, `Fargate ${arm ? "ARM" : "x86"} (${svc.name})`, `${basis}${svc.schedule ? ` (awake ${svc.schedule.hoursPerWeek} h a week)` : ""}`, amount, prices);
+    capacity.push({
+      owner: svc.owner,
+      service: svc.name,
+      alwaysOnDemand: round2(tasks * perTaskHour * h),
+      configured: round2(amount),
+      spotTasks: spot,
+      tasks,
+      hoursPerMonth: hours,
+    });
+    if (spot > 0 && arm) notes.push(`${svc.name} runs on Fargate Spot on ARM, for which the price table has no price: priced on demand.`);
+    if (spot > 0 && svc.minHealthyPercent === 0) {
+      notes.push(
+        `${svc.name} is a single writer on Fargate Spot: each Spot interruption is an outage until its replacement task is started and healthy behind the load balancer${svc.deployTime ? ` (up to ${svc.deployTime.taskStartSeconds + svc.deployTime.healthySeconds + svc.deployTime.targetHealthySeconds} s by its deploy-time bound)` : ""}.`,
+      );
+    }
     if (svc.scaling && svc.scaling.max > svc.scaling.min) {
       notes.push(
-        `${svc.name} is priced at its autoscaling floor of ${svc.scaling.min} task${svc.scaling.min === 1 ? "" : "s"}; at its ceiling of ${svc.scaling.max} tasks its Fargate line is ${money(svc.scaling.max * perTask)} instead of ${money(tasks * perTask)}.`,
+        `${svc.name} is priced at its autoscaling floor of ${svc.scaling.min} task${svc.scaling.min === 1 ? "" : "s"}; at its ceiling of ${svc.scaling.max} tasks its Fargate line is ${money((svc.scaling.max / tasks) * amount)} instead of ${money(amount)}.`,
       );
     }
   }
@@ -152,6 +205,16 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
     const lcu = ASSUMPTIONS.albLcu;
     add("shared", "Application Load Balancer", `${h} h × ${usd(p("albHour"))} + ${lcu} LCU × ${h} h × ${usd(p("albLcuHour"))}`, h * p("albHour") + lcu * h * p("albLcuHour"), ["albHour", "albLcuHour"]);
   }
+  for (const nat of plan.network.natInstances) {
+    add(
+      "shared",
+      `NAT instance (${nat.type})`,
+      `${h} h × ${usd(p("ec2T4gNanoHour"))} + ${nat.rootGb} GB gp3 × ${usd(p("ebsGp3GbMonth"))}`,
+      h * p("ec2T4gNanoHour") + nat.rootGb * p("ebsGp3GbMonth"),
+      ["ec2T4gNanoHour", "ebsGp3GbMonth"],
+    );
+    if (nat.type !== "t4g.nano") notes.push(`NAT instance ${nat.name} is a ${nat.type}, priced as a t4g.nano.`);
+  }
   const nat = plan.network.natGateways;
   if (nat) {
     add(
@@ -167,7 +230,7 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
     add(
       "shared",
       "Public IPv4 addresses",
-      `(${albIps} ALB node${albIps === 1 ? "" : "s"} + ${nat} NAT EIP${nat === 1 ? "" : "s"}) × ${h} h × ${usd(p("publicIpv4Hour"))}`,
+      `(${albIps} ALB node${albIps === 1 ? "" : "s"} + ${nat} NAT EIP${nat === 1 ? "" : "s"}${plan.network.natInstances.length ? ` + ${plan.network.natInstances.length} NAT instance` : ""}) × ${h} h × ${usd(p("publicIpv4Hour"))}`,
       plan.network.publicIpv4 * h * p("publicIpv4Hour"),
       ["publicIpv4Hour"],
     );
@@ -200,12 +263,13 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
   }
   if (plan.platform.containerInsights === "enhanced") {
     const m = ASSUMPTIONS.insightsMetrics;
-    const tasks = plan.services.reduce((n, s) => n + (s.scaling ? s.scaling.min : s.desiredCount), 0);
+    // A task's metrics exist while it runs: a sleeping service's count for the hours it is awake.
+    const tasks = round2(capacity.reduce((n, c) => n + (c.tasks * c.hoursPerMonth) / h, 0));
     const metrics = m.cluster + plan.services.length * m.service + tasks * m.task;
     add(
       "shared",
       "Container Insights (enhanced)",
-      `(${m.cluster} + ${plan.services.length} services × ${m.service} + ${tasks} tasks × ${m.task}) metrics × ${usd(p("containerInsightsEnhancedMetricMonth"))}`,
+      `(${m.cluster} + ${plan.services.length} services × ${m.service} + ${tasks} task-months × ${m.task}) metrics × ${usd(p("containerInsightsEnhancedMetricMonth"))}`,
       metrics * p("containerInsightsEnhancedMetricMonth"),
       ["containerInsightsEnhancedMetricMonth"],
     );
@@ -217,18 +281,19 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
   const total = round2(Object.values(byOwner).reduce((n, v) => n + v, 0));
 
   notes.push(
-    "Not priced: data transfer out to the internet and across AZs, the Route 53 hosted zone and queries, the ALB access-log bucket (S3), AWS Backup storage of the EFS backups, SNS notifications, CloudWatch API calls, ACM certificates (free). No free tier, Savings Plan or Spot discount is applied.",
+    "Not priced: data transfer out to the internet and across AZs, the Route 53 hosted zone and queries, the ALB access-log bucket (S3), AWS Backup storage of the EFS backups, SNS notifications, CloudWatch API calls, ACM certificates (free). No free tier or Savings Plan is applied.",
   );
   const a = ASSUMPTIONS;
   const perSystem = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v} GB`).join(", ");
   const assumptions = [
-    `${h} hours in a month; every task runs all month at its configured size.`,
+    `${h} hours in a month (${round2(WEEKS_PER_MONTH)} weeks); a task runs all month at its configured size unless its stack sleeps, then for its awake hours; Spot tasks at the Spot price of the table's date (Spot prices move).`,
     `EFS stored (all in Standard): ${perSystem(a.efsStoredGb)}; Elastic throughput per month: read ${perSystem(a.efsReadGb)}, written ${perSystem(a.efsWriteGb)} (bursting mode has no throughput charge).`,
     `Logs ingested per month: ${perSystem(a.logsGb)}; storage = ingestion × retention days / 30.`,
     `ECR stored per repository: ${perSystem(a.ecrStoredGb)}.`,
     `Web firewall: ${a.wafRequestsMillion} M requests and ${a.wafLogsGb} GB of logs per month (AWS's baseline managed groups carry no fee beyond the rule's).`,
-    `Load balancer: ${a.albLcu} LCU on average. NAT: ${a.natGb} GB processed per month. Public IPv4: one per ALB node (one per AZ) and one per NAT gateway.`,
+    `Load balancer: ${a.albLcu} LCU on average. NAT: ${a.natGb} GB processed per month. Public IPv4: one per ALB node (one per AZ), one per NAT gateway or NAT instance.`,
     `Container Insights (enhanced): ${a.insightsMetrics.cluster} metrics per cluster, ${a.insightsMetrics.service} per service, ${a.insightsMetrics.task} per running task.`,
   ];
-  return { region: plan.region, lines, byOwner, total, notes, assumptions, table };
+  const totalAlwaysOnDemand = round2(total - capacity.reduce((n, c) => n + c.configured, 0) + capacity.reduce((n, c) => n + c.alwaysOnDemand, 0));
+  return { region: plan.region, lines, byOwner, total, notes, assumptions, table, capacity, totalAlwaysOnDemand };
 }

@@ -39,6 +39,8 @@ const T = {
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
   scalingTarget: "aws:appautoscaling/target:Target",
   scalingPolicy: "aws:appautoscaling/policy:Policy",
+  scheduledAction: "aws:appautoscaling/scheduledAction:ScheduledAction",
+  natInstance: "aws:ec2/instance:Instance",
   ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
   secret: "aws:secretsmanager/secret:Secret",
@@ -110,6 +112,10 @@ export interface ServicePlan {
   desiredCount: number;
   /** Autoscaling bounds of a stateless service. */
   scaling?: { min: number; max: number; policies: string[] };
+  /** Its capacity providers and weights, e.g. `FARGATE_SPOT ×1`. */
+  capacity: { provider: string; weight: number; base?: number }[];
+  /** When it runs, if it sleeps: the scheduled actions' cron, time zone and hours a week. */
+  schedule?: { wake: string; sleep: string; timezone: string; hoursPerWeek: number };
   minHealthyPercent: number;
   maxPercent: number;
   gracePeriodSeconds?: number;
@@ -162,7 +168,9 @@ export interface NetworkPlan {
   /** `Single` / `OnePerAz` (awsx), or `existing VPC`. */
   natStrategy: string;
   natGateways: number;
-  /** Public IPv4 addresses the stack holds: one per ALB node (AZ) and one per NAT gateway. */
+  /** EC2 NAT instances (`natGateways: instance`). */
+  natInstances: { name: string; type: string; rootGb: number }[];
+  /** Public IPv4 addresses the stack holds: one per ALB node (AZ), one per NAT gateway or NAT instance. */
   publicIpv4: number;
 }
 
@@ -355,7 +363,8 @@ export function buildPlan(
         vpc: "new (awsx.ec2.Vpc)",
         cidr: vpc.inputs.cidrBlock,
         availabilityZones: vpc.inputs.numberOfAvailabilityZones,
-        natStrategy: vpc.inputs.natGateways?.strategy ?? "None",
+        natStrategy: run.ofType(T.natInstance).length ? "NAT instance" : (vpc.inputs.natGateways?.strategy ?? "None"),
+        natInstances: run.ofType(T.natInstance).map((i) => ({ name: i.name, type: i.inputs.instanceType, rootGb: i.inputs.rootBlockDevice?.volumeSize ?? 8 })),
         natGateways:
           vpc.inputs.natGateways?.strategy === "Single"
             ? 1
@@ -368,10 +377,11 @@ export function buildPlan(
         vpc: `existing ${run.config["ai-platform:vpcId"] ?? "?"}`,
         availabilityZones: JSON.parse(run.config["ai-platform:publicSubnetIds"] ?? "[]").length,
         natStrategy: "existing VPC (NAT not managed here)",
+        natInstances: [],
         natGateways: 0,
         publicIpv4: 0,
       };
-  network.publicIpv4 = (albResource?.inputs.subnets?.length ?? 0) + network.natGateways;
+  network.publicIpv4 = (albResource?.inputs.subnets?.length ?? 0) + network.natGateways + network.natInstances.length;
 
   // --- Platform
   const cluster = run.ofType(T.cluster)[0];
@@ -483,7 +493,11 @@ export function buildPlan(
         container: `${lb.containerName}:${lb.containerPort}`,
       };
     });
-    const scalingTarget = within(component, T.scalingTarget)[0];
+    // A target with policies is autoscaling; one without (a sleeping single writer's) only carries the schedule.
+    const scalingTarget = within(component, T.scalingTarget).find((t) => within(component, T.scalingPolicy).some((p) => p.inputs.resourceId === t.inputs.resourceId));
+    const actions = within(component, T.scheduledAction);
+    const wake = actions.find((a) => a.name.endsWith("-wake"));
+    const sleep = actions.find((a) => a.name.endsWith("-sleep"));
     const policies = within(component, T.scalingPolicy).map((p) => {
       const c = p.inputs.targetTrackingScalingPolicyConfiguration ?? {};
       const metric = c.predefinedMetricSpecification?.predefinedMetricType;
@@ -510,6 +524,15 @@ export function buildPlan(
       architecture: td?.inputs.runtimePlatform?.cpuArchitecture ?? "X86_64",
       desiredCount: svc.inputs.desiredCount ?? 1,
       scaling: scalingTarget ? { min: scalingTarget.inputs.minCapacity, max: scalingTarget.inputs.maxCapacity, policies } : undefined,
+      capacity: (svc.inputs.capacityProviderStrategies ?? [{ capacityProvider: "FARGATE", weight: 1 }]).map((c: any) => ({
+        provider: c.capacityProvider,
+        weight: c.weight ?? 0,
+        ...(c.base ? { base: c.base } : {}),
+      })),
+      schedule:
+        wake && sleep
+          ? { wake: wake.inputs.schedule, sleep: sleep.inputs.schedule, timezone: wake.inputs.timezone ?? "UTC", hoursPerWeek: awakeHoursPerWeek(wake.inputs.schedule, sleep.inputs.schedule) }
+          : undefined,
       minHealthyPercent: svc.inputs.deploymentMinimumHealthyPercent ?? 100,
       maxPercent: svc.inputs.deploymentMaximumPercent ?? 200,
       gracePeriodSeconds: svc.inputs.healthCheckGracePeriodSeconds,
@@ -609,7 +632,7 @@ function settingsOf(p: StackPlan): Setting[] {
   const add = (key: string, value: unknown) => s.push({ key, value: String(value) });
   add("VPC", `${p.network.vpc}${p.network.cidr ? ` ${p.network.cidr}` : ""}`);
   add("Availability zones", p.network.availabilityZones);
-  add("NAT gateways", `${p.network.natStrategy} (${p.network.natGateways})`);
+  add("NAT", p.network.natInstances.length ? `NAT instance (${p.network.natInstances.map((i) => i.type).join(", ")})` : `${p.network.natStrategy} (${p.network.natGateways})`);
   add("Public IPv4 addresses", p.network.publicIpv4);
   add("Container Insights", p.platform.containerInsights);
   add("Listeners", p.platform.listeners.map((l) => `${l.protocol}:${l.port}`).join(", ") || "none");
@@ -687,4 +710,21 @@ function wafPlan(run: ProgramRun, ipSetOf: (arn: string) => Captured | undefined
     redactedHeaders: (logging?.inputs.redactedFields ?? []).flatMap((f: any) => (f.singleHeader ? [f.singleHeader.name] : [])),
     alarms: component ? alarmsOf(component) : [],
   };
+}
+
+/**
+ * Hours a week between a wake and a sleep cron of the sleep schedule (`cron(m h ? * DAYS *)`, the same days):
+ * the window each day times the days.
+ */
+export function awakeHoursPerWeek(wakeCron: string, sleepCron: string): number {
+  const parse = (c: string) => {
+    const [minute, hour, , , days] = c.replace(/^cron\(|\)$/g, "").split(" ");
+    return { minutes: Number(hour) * 60 + Number(minute), days };
+  };
+  const wake = parse(wakeCron);
+  const sleep = parse(sleepCron);
+  const week = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
+  const [from, to = from] = wake.days.split("-");
+  const days = week.indexOf(to) - week.indexOf(from) + 1;
+  return (days * (sleep.minutes - wake.minutes)) / 60;
 }

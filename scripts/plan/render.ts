@@ -1,6 +1,6 @@
 /** Markdown of a stack plan: the resource tree with the settings a reviewer checks, outputs, rollout bounds, cost. */
 import { rolloutBoundSeconds } from "../../components/fargate-service";
-import { CostEstimate, money, usd } from "./cost";
+import { CostEstimate, HOURS_PER_MONTH, money, usd } from "./cost";
 import { OWNERS, OWNER_TITLES, ServicePlan, StackPlan, SYSTEMS, SystemKey } from "./model";
 
 /** A Markdown table; cells are escaped so a `|` in a value cannot break it. */
@@ -130,7 +130,9 @@ function renderShared(plan: StackPlan): string[] {
   out.push(`### Network — ${code(networkComponent?.name ?? "network")}`, "");
   out.push(
     `- VPC: ${n.vpc}${n.cidr ? `, ${code(n.cidr)}` : ""}, ${n.availabilityZones} AZs, public + private subnet per AZ`,
-    `- NAT: ${n.natStrategy} → ${n.natGateways} NAT gateway${n.natGateways === 1 ? "" : "s"}${n.natStrategy === "Single" ? " (one AZ's outage cuts every task's egress)" : ""}`,
+    n.natInstances.length
+      ? `- NAT: ${n.natInstances.map((i) => `instance ${code(i.name)} (${i.type})`).join(", ")} for every private subnet (one instance of failure: while it is down or replaced, no task reaches the internet)`
+      : `- NAT: ${n.natStrategy} → ${n.natGateways} NAT gateway${n.natGateways === 1 ? "" : "s"}${n.natStrategy === "Single" ? " (one AZ's outage cuts every task's egress)" : ""}`,
     "",
   );
   const platformComponent = plan.run.resources.find((r) => r.type === "ai-platform:platform:Platform");
@@ -233,6 +235,30 @@ export function renderCost(cost: CostEstimate): string[] {
   );
   out.push("");
   out.push(table(["system", "per month"], [...OWNERS.map((o) => [OWNER_TITLES[o], money(cost.byOwner[o])]), ["**Total**", `**${money(cost.total)}**`]]));
+  if (cost.capacity.some((c) => c.spotTasks > 0 || c.hoursPerMonth < HOURS_PER_MONTH)) {
+    out.push(
+      "",
+      "### What capacity and sleep save",
+      "",
+      "Each service's Fargate cost as configured, beside the same tasks on demand around the clock:",
+      "",
+      table(
+        ["service", "tasks", "on Spot", "hours a month", "on demand 24/7", "as configured", "saving"],
+        [
+          ...cost.capacity.map((c) => [
+            c.service,
+            c.tasks,
+            Math.round(c.spotTasks * 100) / 100,
+            c.hoursPerMonth,
+            money(c.alwaysOnDemand),
+            money(c.configured),
+            money(c.alwaysOnDemand - c.configured),
+          ]),
+          ["**Stack total**", "", "", "", `**${money(cost.totalAlwaysOnDemand)}**`, `**${money(cost.total)}**`, `**${money(cost.totalAlwaysOnDemand - cost.total)}**`],
+        ],
+      ),
+    );
+  }
   out.push("", "Notes:", "", ...cost.notes.map((n) => `- ${n}`), "", "Assumptions:", "", ...cost.assumptions.map((a) => `- ${a}`), "");
   const t = cost.table;
   out.push(`Prices: ${code(t.file)} (assembled ${t.retrieved}). ${t.about}`, "");

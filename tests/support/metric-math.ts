@@ -57,13 +57,13 @@ export function evaluate(expression: string, data: Datapoints): number | undefin
 }
 
 /** Whether an alarm over `value` with this threshold, operator and treatMissingData is in ALARM. */
-export function inAlarm(alarm: { threshold: number; comparisonOperator: string; treatMissingData?: string }, value: number | undefined): boolean {
+export function inAlarm(alarm: { threshold?: number; comparisonOperator?: string; treatMissingData?: string }, value: number | undefined): boolean {
   if (value === undefined) return alarm.treatMissingData === "breaching";
   switch (alarm.comparisonOperator) {
-    case "GreaterThanThreshold": return value > alarm.threshold;
-    case "GreaterThanOrEqualToThreshold": return value >= alarm.threshold;
-    case "LessThanThreshold": return value < alarm.threshold;
-    case "LessThanOrEqualToThreshold": return value <= alarm.threshold;
+    case "GreaterThanThreshold": return value > alarm.threshold!;
+    case "GreaterThanOrEqualToThreshold": return value >= alarm.threshold!;
+    case "LessThanThreshold": return value < alarm.threshold!;
+    case "LessThanOrEqualToThreshold": return value <= alarm.threshold!;
     default: throw new Error(`operator ${alarm.comparisonOperator}`);
   }
 }
