@@ -160,6 +160,22 @@ describe.each(["staging", "prod"] as const)("%s: alarms per system", (stack) => 
     expect(run().ofType(ALARM)).toHaveLength(2 * targetGroups + 3 * SYSTEMS.length + 2 + 1 + natInstance);
   });
 
+  if (sleeps) {
+    it("puts no service alarm, deployment-rollback ones included, in ALARM while the stack sleeps (no task, no datapoint)", () => {
+      const serviceAlarms = run()
+        .ofType(ALARM)
+        .filter((a) => SYSTEMS.some((s) => a.name.startsWith(`${s.service}-`)) && !a.name.includes("burst-credits") && !a.name.includes("throughput"));
+      expect(serviceAlarms.length).toBeGreaterThan(0);
+      const rollback = new Set(run().ofType(SERVICE).flatMap((s) => s.inputs.alarms?.alarmNames ?? []));
+      expect(serviceAlarms.filter((a) => rollback.has(a.state.name)).length).toBeGreaterThan(0);
+      for (const a of serviceAlarms) {
+        const returned = (a.inputs.metricQueries ?? []).find((q: any) => q.returnData);
+        const value = returned?.expression ? evaluate(returned.expression, {}) : undefined;
+        expect({ alarm: a.name, inAlarm: inAlarm(a.inputs, value) }).toEqual({ alarm: a.name, inAlarm: false });
+      }
+    });
+  }
+
   it("sends every alarm and its recovery to the stack's alarm topic", () => {
     const topicArn = run().outputs.alarmTopicArn;
     expect(topicArn).toBe(run().get("aws:sns/topic:Topic", "alarms").state.arn);
