@@ -79,46 +79,41 @@ export class NatInstance extends pulumi.ComponentResource {
         ),
     );
 
+    // EC2's status checks, one alarm each: the host's (EC2 recovers the instance onto healthy hardware) and the
+    // instance's own (nothing but a reboot or a new instance helps; the topic hears of it).
     const region = aws.getRegionOutput({}, parent).region;
-    new aws.cloudwatch.MetricAlarm(
-      `${name}-recover`,
-      {
-        name: stackScoped(`${name}-system-check-failed`),
-        alarmDescription: "NAT instance: the host failed its system status check; EC2 recovers the instance onto healthy hardware",
-        namespace: "AWS/EC2",
-        metricName: "StatusCheckFailed_System",
-        dimensions: { InstanceId: this.instance.id },
-        statistic: "Maximum",
-        period: ALARM_PERIOD_SECONDS,
-        evaluationPeriods: 2,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "missing",
-        alarmActions: [pulumi.interpolate`arn:aws:automate:${region}:ec2:recover`, ...(args.alarmTopicArn ? [args.alarmTopicArn] : [])],
-        okActions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
-      },
-      parent,
-    );
-    if (args.alarmTopicArn) {
+    const topic = args.alarmTopicArn ? [args.alarmTopicArn] : [];
+    const statusAlarm = (suffix: string, metricName: string, description: string, extra: { actions: pulumi.Input<string>[]; periods: number; missing: string }) =>
       new aws.cloudwatch.MetricAlarm(
-        `${name}-instance-check`,
+        `${name}-${suffix}`,
         {
-          name: stackScoped(`${name}-instance-check-failed`),
-          alarmDescription: "NAT instance: its own status check fails; the private subnets have no way out (reboot it, or replace it)",
+          name: stackScoped(`${name}-${suffix === "recover" ? "system" : "instance"}-check-failed`),
+          alarmDescription: description,
           namespace: "AWS/EC2",
-          metricName: "StatusCheckFailed_Instance",
+          metricName,
           dimensions: { InstanceId: this.instance.id },
           statistic: "Maximum",
           period: ALARM_PERIOD_SECONDS,
-          evaluationPeriods: 3,
+          evaluationPeriods: extra.periods,
           threshold: 0,
           comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "breaching",
-          alarmActions: [args.alarmTopicArn],
-          okActions: [args.alarmTopicArn],
+          treatMissingData: extra.missing,
+          alarmActions: extra.actions,
+          okActions: topic,
         },
         parent,
       );
+    statusAlarm("recover", "StatusCheckFailed_System", "NAT instance: the host failed its system status check; EC2 recovers the instance onto healthy hardware", {
+      actions: [pulumi.interpolate`arn:aws:automate:${region}:ec2:recover`, ...topic],
+      periods: 2,
+      missing: "missing",
+    });
+    if (args.alarmTopicArn) {
+      statusAlarm("instance-check", "StatusCheckFailed_Instance", "NAT instance: its own status check fails; the private subnets have no way out (reboot it, or replace it)", {
+        actions: topic,
+        periods: 3,
+        missing: "breaching",
+      });
     }
 
     this.registerOutputs({ instanceId: this.instance.id });
