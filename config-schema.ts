@@ -331,6 +331,52 @@ export const configSchema = {
     default: "AFTER_30_DAYS",
     description: "EFS lifecycle: move files not read for this long to Infrequent Access.",
   },
+  backups: {
+    type: "boolean",
+    default: true,
+    description: "An AWS Backup plan of the stack's own for its file systems (vault on a customer-managed key, daily and optional monthly rules, failures to the alarm topic); it replaces EFS's default backup policy.",
+  },
+  backupDailyRetentionDays: {
+    type: "integer",
+    min: 1, max: 36500, unit: "days",
+    default: 35,
+    description: "With backups: days each daily recovery point is kept.",
+  },
+  backupMonthlyRetentionMonths: {
+    type: "integer",
+    min: 0, max: 1200, unit: "months",
+    default: 0,
+    description: "With backups: months each monthly recovery point (the 1st of the month) is kept; 0 takes no monthly backups.",
+  },
+  backupCopyRegion: {
+    type: "string",
+    pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]$", is: "an AWS region such as eu-central-1",
+    default: "",
+    description: "With backups: a second region whose vault receives a copy of every recovery point (kept as long as the original). Empty: no copy.",
+  },
+  backupVaultLock: {
+    type: "boolean",
+    default: false,
+    description: "With backups: lock the vault in compliance mode. After a 3-day grace period this is IRREVERSIBLE: nobody, not even the root user or AWS, can delete the vault or shorten its recovery points' retention until they expire.",
+  },
+  efsReplicationRegion: {
+    type: "string",
+    pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]$", is: "an AWS region such as eu-central-1",
+    default: "",
+    description: "Replicate each file system to a read-only copy in this region (RPO about 15 minutes, not point-in-time consistent). Empty: no replication.",
+  },
+  gatewayRestoreFileSystemId: {
+    type: "string",
+    pattern: "^fs-[0-9a-f]{8,40}$", is: "an EFS file system id such as fs-0123456789abcdef0",
+    default: "",
+    description: "Adopt this (restored) file system for the gateway instead of its own: mount targets, access points, NFS rules and policy are built on it; the old file system is kept.",
+  },
+  securityStackRestoreFileSystemId: {
+    type: "string",
+    pattern: "^fs-[0-9a-f]{8,40}$", is: "an EFS file system id such as fs-0123456789abcdef0",
+    default: "",
+    description: "Adopt this (restored) file system for the security stack instead of its own (as gatewayRestoreFileSystemId).",
+  },
   ecrKeepImages: {
     type: "integer",
     min: 1, max: 1000,

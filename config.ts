@@ -46,6 +46,15 @@ export interface AwakeSchedule {
   hoursPerWeek: number;
 }
 
+export interface BackupSettings {
+  dailyRetentionDays: number;
+  /** 0: no monthly backups. */
+  monthlyRetentionMonths: number;
+  /** Region of the vault every recovery point is copied to; undefined: no copy. */
+  copyRegion?: string;
+  vaultLock: boolean;
+}
+
 export interface WafSettings {
   /** Requests one client IP may send per window before it is blocked. */
   rateLimit: number;
@@ -110,13 +119,19 @@ export interface StackConfig {
     throughputMode: "bursting" | "elastic" | "provisioned";
     provisionedThroughputMibps?: number;
     transitionToIa: string;
+    /** Region of each file system's read-only replica; undefined: none. */
+    replicationRegion?: string;
   };
+  /** The stack's own backup plan; undefined: EFS's default daily backups (35 days). */
+  backups?: BackupSettings;
   ecrKeepImages: number;
   ecsExec: boolean;
   alarms: AlarmSettings;
   supabase: { url: string; anonKey: string };
   gateway: TaskSize & {
     capacity: Capacity;
+    /** A restored file system the gateway adopts instead of its own. */
+    restoreFileSystemId?: string;
     healthCheckGracePeriodSeconds: number;
     chromaImage: string;
     intelligenceEnabled: boolean;
@@ -129,6 +144,8 @@ export interface StackConfig {
   };
   securityStack: TaskSize & {
     capacity: Capacity;
+    /** A restored file system the security stack adopts instead of its own. */
+    restoreFileSystemId?: string;
     healthCheckGracePeriodSeconds: number;
     rustLog: string;
     googleApiKey: pulumi.Output<string>;
@@ -397,6 +414,25 @@ export function loadConfig(): StackConfig {
     r.problem("efsProvisionedThroughputMibps", `${provisioned} is out of range for provisioned throughput; use 1 to ${MAX_PROVISIONED_THROUGHPUT_MIBPS}`);
   }
   const transitionToIa = r.string("efsTransitionToIa");
+  const region = pulumi.runtime.allConfig()["aws:region"] ?? "";
+  const replicationRegion = r.string("efsReplicationRegion");
+  if (replicationRegion && replicationRegion === region) {
+    r.problem("efsReplicationRegion", `${replicationRegion} is the stack's own region; a replica protects against losing the region only elsewhere, such as eu-central-1`);
+  }
+  const backupsOn = r.boolean("backups");
+  const backups: BackupSettings = {
+    dailyRetentionDays: r.integer("backupDailyRetentionDays"),
+    monthlyRetentionMonths: r.integer("backupMonthlyRetentionMonths"),
+    copyRegion: r.string("backupCopyRegion") || undefined,
+    vaultLock: r.boolean("backupVaultLock"),
+  };
+  if (backups.copyRegion && backups.copyRegion === region) {
+    r.problem("backupCopyRegion", `${backups.copyRegion} is the stack's own region; copies protect against losing the region only in another, such as eu-central-1`);
+  }
+  const restoreIds = { gateway: r.string("gatewayRestoreFileSystemId"), securityStack: r.string("securityStackRestoreFileSystemId") };
+  if (restoreIds.gateway && restoreIds.gateway === restoreIds.securityStack) {
+    r.problem("securityStackRestoreFileSystemId", `${restoreIds.gateway} is already gatewayRestoreFileSystemId; each system restores into a file system of its own`);
+  }
 
   const ecrKeepImages = r.integer("ecrKeepImages");
 
@@ -456,6 +492,7 @@ export function loadConfig(): StackConfig {
   const gateway = {
     ...gatewaySize,
     capacity: capacities.gateway,
+    restoreFileSystemId: restoreIds.gateway || undefined,
     healthCheckGracePeriodSeconds: r.integer("gatewayHealthCheckGracePeriodSeconds"),
     chromaImage,
     intelligenceEnabled: r.boolean("gatewayIntelligenceEnabled"),
@@ -470,6 +507,7 @@ export function loadConfig(): StackConfig {
   const securityStack = {
     ...securitySize,
     capacity: capacities.securityStack,
+    restoreFileSystemId: restoreIds.securityStack || undefined,
     healthCheckGracePeriodSeconds: r.integer("securityStackHealthCheckGracePeriodSeconds"),
     rustLog: r.string("securityStackRustLog"),
     googleApiKey: systems.securityStack ? r.secret("googleApiKey", "the security stack") : pulumi.secret(""),
@@ -513,7 +551,9 @@ export function loadConfig(): StackConfig {
       throughputMode: throughputMode as "bursting" | "elastic" | "provisioned",
       provisionedThroughputMibps: throughputMode === "provisioned" ? provisioned : undefined,
       transitionToIa,
+      replicationRegion: replicationRegion || undefined,
     },
+    backups: backupsOn ? backups : undefined,
     ecrKeepImages,
     ecsExec,
     alarms,

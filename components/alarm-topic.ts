@@ -33,6 +33,14 @@ export class AlarmTopic extends pulumi.ComponentResource {
               Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
               Resource: "*",
             },
+            // EventBridge rules (AWS Backup's job failures) publish encrypted messages too.
+            {
+              Sid: "EventBridgePublishes",
+              Effect: "Allow",
+              Principal: { Service: "events.amazonaws.com" },
+              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+              Resource: "*",
+            },
           ],
         }),
       },
@@ -52,6 +60,16 @@ export class AlarmTopic extends pulumi.ComponentResource {
               Principal: { Service: "cloudwatch.amazonaws.com" },
               Action: "sns:Publish",
               Resource: this.topic.arn,
+            },
+            // Only this account's EventBridge rules: the rules are created after the topic, so they are admitted by
+            // account rather than by ARN.
+            {
+              Sid: "EventBridgeRules",
+              Effect: "Allow",
+              Principal: { Service: "events.amazonaws.com" },
+              Action: "sns:Publish",
+              Resource: this.topic.arn,
+              Condition: { StringEquals: { "aws:SourceAccount": account.accountId } },
             },
           ],
         }),

@@ -52,7 +52,7 @@ export class Dashboard extends pulumi.ComponentResource {
               s.title,
               s.service.service.name,
               pulumi.all(s.service.targetGroups.map((tg) => pulumi.all([tg.arnSuffix, tg.port]))),
-              s.volume ? s.volume.fileSystem.id : "",
+              s.volume ? s.volume.fileSystemId : "",
             ]),
           ),
         ),

@@ -169,3 +169,22 @@ export const NAT_INSTANCE = {
   amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
   rootVolumeGb: 8,
 } as const;
+
+/** Seconds an EFS replica may lag before it alarms: four times the 15 minutes AWS states for most file systems. */
+export const EFS_REPLICATION_LAG_ALARM_SECONDS = 3600;
+
+/**
+ * The stack's backup plan: daily at 03:00 UTC, monthly on the 1st at 04:00 UTC; a job that has not started within an
+ * hour, or not finished within a day, fails (and pages).
+ */
+export const BACKUP_SCHEDULE = {
+  daily: "cron(0 3 * * ? *)",
+  monthly: "cron(0 4 1 * ? *)",
+  startWindowMinutes: 60,
+  completionWindowMinutes: 1440,
+  /** Days a compliance-mode vault lock can still be removed after it is set. */
+  vaultLockGraceDays: 3,
+} as const;
+
+/** Days per month for retention in months (AWS Backup's lifecycle counts days). */
+export const DAYS_PER_MONTH = 31;

@@ -50,6 +50,7 @@ export class Gateway extends pulumi.ComponentResource {
       name,
       {
         ...sharedVolumeArgs(args),
+        adoptFileSystemId: gw.restoreFileSystemId,
         accessPoints: [
           { name: "tenants", path: "/gateway/tenants" },
           { name: "workspace", path: "/gateway/workspace" },

@@ -57,6 +57,7 @@ export class SecurityStack extends pulumi.ComponentResource {
       name,
       {
         ...sharedVolumeArgs(args),
+        adoptFileSystemId: ss.restoreFileSystemId,
         accessPoints: [
           { name: "data", path: "/security-stack/data" },
           { name: "hf-cache", path: "/security-stack/hf-cache" },

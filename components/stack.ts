@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { AlarmTopic } from "./alarm-topic";
+import { BackupPlan } from "./backup";
 import { Dashboard } from "./dashboard";
 import { RULE_PRIORITY } from "./defaults";
 import { Network } from "./network";
@@ -118,6 +119,11 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
     systems.push({ descriptor, surface });
   }
 
+  const fileSystemArns = systems.flatMap(({ surface }) => (surface.volume ? [surface.volume.fileSystemArn] : []));
+  if (config.backups && fileSystemArns.length) {
+    new BackupPlan("backup", { settings: config.backups, fileSystemArns, protectState: config.protectState, alarmTopicArn: alarmTopic.topic.arn });
+  }
+
   const dashboard = new Dashboard("dashboard", {
     clusterName: platform.cluster.name,
     loadBalancerArnSuffix: platform.loadBalancer.arnSuffix,
@@ -147,7 +153,7 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
     albSecurityGroupId: platform.albSecurityGroup.id,
     ecrRepositoryUrls: bySystem((s) => s.image.repositoryUrl),
     imageDigests: bySystem((s) => s.image.digest),
-    efsFileSystemIds: bySystem((s) => s.volume?.fileSystem.id),
+    efsFileSystemIds: bySystem((s) => s.volume?.fileSystemId),
     secretArns: Object.fromEntries(systems.flatMap(({ surface }) => Object.entries(surface.secrets).map(([k, secret]) => [k, secret.arn] as const))),
     logGroupNames: bySystem((s) => s.service.logGroup.name),
     serviceNames: bySystem((s) => s.service.service.name),

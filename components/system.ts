@@ -123,5 +123,7 @@ export function sharedVolumeArgs(args: SystemArgs): Omit<VolumeArgs, "accessPoin
     transitionToIa: config.efs.transitionToIa,
     protectState: config.protectState,
     alarmTopicArn: args.alarms.topicArn,
+    defaultBackups: !config.backups,
+    replicationRegion: config.efs.replicationRegion,
   };
 }

@@ -1,7 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { accountAdministersKey } from "./key-policy";
-import { ACCESS_POINT_OWNER, ALARM_PERIOD_SECONDS, BURST_CREDIT_ALARM_BYTES, EFS_ALARM, PORTS, THROUGHPUT_ALARM_PERCENT } from "./defaults";
+import {
+  ACCESS_POINT_OWNER,
+  ALARM_PERIOD_SECONDS,
+  BURST_CREDIT_ALARM_BYTES,
+  EFS_ALARM,
+  EFS_REPLICATION_LAG_ALARM_SECONDS,
+  PORTS,
+  THROUGHPUT_ALARM_PERCENT,
+} from "./defaults";
 import { childOptions, formerNames, stackScoped } from "./naming";
 
 /** One directory tree of the file system, entered through its own access point. */
@@ -35,6 +43,18 @@ export interface VolumeArgs {
   protectState: boolean;
   /** SNS topic of the throughput alarm (burst credits in bursting mode, throughput use otherwise). */
   alarmTopicArn?: pulumi.Input<string>;
+  /**
+   * EFS's own daily backups (35 days). Off when the stack's backup plan covers the volume, so nothing is backed
+   * up, or billed, twice. @default true
+   */
+  defaultBackups?: boolean;
+  /** Region of a read-only replica of the file system in use; its lag alarms the topic. @default none */
+  replicationRegion?: string;
+  /**
+   * A file system (restored from a backup) to use instead of the volume's own: mount targets, access points, the
+   * NFS rules and the file-system policy are built on it. The volume's own file system stays, unmounted and kept.
+   */
+  adoptFileSystemId?: string;
 }
 
 /** What a task definition's `volumes` entry needs for one access point. */
@@ -51,7 +71,11 @@ export interface VolumeMount {
  * directory created with that owner — no "permission denied" on first start).
  */
 export class Volume extends pulumi.ComponentResource {
+  /** The volume's own file system; while a restored one is adopted, it stays as it was, unmounted. */
   public readonly fileSystem: aws.efs.FileSystem;
+  /** The file system in use: the adopted one when `adoptFileSystemId` is set, else the volume's own. */
+  public readonly fileSystemId: pulumi.Output<string>;
+  public readonly fileSystemArn: pulumi.Output<string>;
   /** The customer-managed key of the file data; its policy is set once the client's task role exists. */
   public readonly key: aws.kms.Key;
   private keyPolicy?: aws.kms.KeyPolicy;
@@ -91,13 +115,27 @@ export class Volume extends pulumi.ComponentResource {
       },
       stateful,
     );
-    new aws.efs.BackupPolicy(name, { fileSystemId: this.fileSystem.id, backupPolicy: { status: "ENABLED" } }, this.childName(name));
+    if (args.adoptFileSystemId) {
+      const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+      const region = aws.getRegionOutput({}, { parent: this }).region;
+      this.fileSystemId = pulumi.output(args.adoptFileSystemId);
+      this.fileSystemArn = pulumi.interpolate`arn:aws:elasticfilesystem:${region}:${account}:file-system/${args.adoptFileSystemId}`;
+    } else {
+      this.fileSystemId = this.fileSystem.id;
+      this.fileSystemArn = this.fileSystem.arn;
+    }
+    const backupStatus = args.defaultBackups === false ? "DISABLED" : "ENABLED";
+    // The backup policy stays with the volume's own file system; an adopted one gets the same.
+    new aws.efs.BackupPolicy(name, { fileSystemId: this.fileSystem.id, backupPolicy: { status: backupStatus } }, this.childName(name));
+    if (args.adoptFileSystemId) {
+      new aws.efs.BackupPolicy(`${name}-adopted`, { fileSystemId: this.fileSystemId, backupPolicy: { status: backupStatus } }, { parent: this });
+    }
     // With any file-system policy in place, EFS grants nothing by default: a client needs an IAM identity
     // allowed to ClientMount/ClientWrite (the task roles), and this policy refuses it without TLS.
     this.fileSystemPolicy = new aws.efs.FileSystemPolicy(
       name,
       {
-        fileSystemId: this.fileSystem.id,
+        fileSystemId: this.fileSystemId,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
@@ -106,7 +144,7 @@ export class Volume extends pulumi.ComponentResource {
               Effect: "Deny",
               Principal: { AWS: "*" },
               Action: "*",
-              Resource: this.fileSystem.arn,
+              Resource: this.fileSystemArn,
               Condition: { Bool: { "aws:SecureTransport": "false" } },
             },
           ],
@@ -130,7 +168,7 @@ export class Volume extends pulumi.ComponentResource {
     this.mountTargets = Array.from({ length: args.subnetCount }, (_, i) =>
       new aws.efs.MountTarget(
         `${name}-${i}`,
-        { fileSystemId: this.fileSystem.id, subnetId: subnetIds.apply((ids) => ids[i]), securityGroups: [this.securityGroup.id] },
+        { fileSystemId: this.fileSystemId, subnetId: subnetIds.apply((ids) => ids[i]), securityGroups: [this.securityGroup.id] },
         // EFS allows one mount target per AZ: a replacement (another subnet in the same AZ) must delete the
         // old one first, or CreateMountTarget fails with MountTargetConflict.
         { ...this.childName(`${name}-${i}`), deleteBeforeReplace: true },
@@ -143,7 +181,7 @@ export class Volume extends pulumi.ComponentResource {
       const accessPoint = new aws.efs.AccessPoint(
         `${name}-${spec.name}`,
         {
-          fileSystemId: this.fileSystem.id,
+          fileSystemId: this.fileSystemId,
           posixUser: { uid, gid },
           rootDirectory: {
             path: spec.path,
@@ -153,16 +191,17 @@ export class Volume extends pulumi.ComponentResource {
         },
         this.childName(`${name}-${spec.name}`),
       );
-      return { name: spec.name, fileSystemId: this.fileSystem.id, accessPointId: accessPoint.id, accessPointArn: accessPoint.arn };
+      return { name: spec.name, fileSystemId: this.fileSystemId, accessPointId: accessPoint.id, accessPointArn: accessPoint.arn };
     });
 
     if (args.alarmTopicArn) this.createThroughputAlarm(name, args.throughputMode, args.alarmTopicArn);
+    if (args.replicationRegion) this.createReplication(name, args.replicationRegion, args.protectState, args.alarmTopicArn);
 
-    this.registerOutputs({ fileSystemId: this.fileSystem.id });
+    this.registerOutputs({ fileSystemId: this.fileSystemId });
   }
 
   private createThroughputAlarm(name: string, mode: VolumeArgs["throughputMode"], topicArn: pulumi.Input<string>): void {
-    const dimensions = { FileSystemId: this.fileSystem.id };
+    const dimensions = { FileSystemId: this.fileSystemId };
     const common = { evaluationPeriods: EFS_ALARM.evaluationPeriods, alarmActions: [topicArn], okActions: [topicArn], treatMissingData: "notBreaching" };
     if (mode === "bursting") {
       new aws.cloudwatch.MetricAlarm(
@@ -206,6 +245,48 @@ export class Volume extends pulumi.ComponentResource {
       },
       this.childName(`${name}-throughput`),
     );
+  }
+
+  /**
+   * A read-only replica of the file system in use, in another region, on a key of its own there. AWS states an
+   * RPO of 15 minutes for most file systems; the replica is not point-in-time consistent across files, so SQLite
+   * databases may need the last backup instead. Deleting the replication leaves the replica as a writable file
+   * system of its own (and its key), which `pulumi destroy` does not remove.
+   */
+  private createReplication(name: string, region: string, protectState: boolean, topicArn?: pulumi.Input<string>): void {
+    const key = new aws.kms.Key(
+      `${name}-replica`,
+      { region, description: `EFS ${name}: replica in ${region}`, enableKeyRotation: true, deletionWindowInDays: 30 },
+      // The replica outlives the replication (and the stack): so must the key that reads it.
+      { parent: this, retainOnDelete: true, protect: protectState },
+    );
+    const replication = new aws.efs.ReplicationConfiguration(
+      name,
+      { sourceFileSystemId: this.fileSystemId, destination: { region, kmsKeyId: key.arn } },
+      { parent: this, protect: protectState },
+    );
+    if (topicArn) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-replication-lag`,
+        {
+          name: stackScoped(`${name}-efs-replication-lag`),
+          alarmDescription: `EFS ${name}: the replica in ${region} is more than ${EFS_REPLICATION_LAG_ALARM_SECONDS / 60} minutes behind (AWS states 15 for most file systems)`,
+          namespace: "AWS/EFS",
+          metricName: "TimeSinceLastSync",
+          dimensions: { FileSystemId: this.fileSystemId },
+          statistic: "Maximum",
+          period: EFS_ALARM.burstCreditPeriodSeconds,
+          evaluationPeriods: 1,
+          threshold: EFS_REPLICATION_LAG_ALARM_SECONDS,
+          comparisonOperator: "GreaterThanThreshold",
+          // Until the first sync (hours for a large file system) there is no datapoint; that is not lag.
+          treatMissingData: "notBreaching",
+          alarmActions: [topicArn],
+          okActions: [topicArn],
+        },
+        { parent: this, dependsOn: [replication] },
+      );
+    }
   }
 
   /** Admits NFS from a task security group; called by the service that mounts the volume, which waits for the rule. */
@@ -264,7 +345,7 @@ export class Volume extends pulumi.ComponentResource {
 
   /** IAM statement for a task role: mount and write through exactly these access points. */
   clientPolicyStatement(): pulumi.Output<aws.iam.PolicyStatement> {
-    return pulumi.all([this.fileSystem.arn, pulumi.all(this.mounts.map((m) => m.accessPointArn))]).apply(([fsArn, arns]) => ({
+    return pulumi.all([this.fileSystemArn, pulumi.all(this.mounts.map((m) => m.accessPointArn))]).apply(([fsArn, arns]) => ({
       Effect: "Allow",
       Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
       Resource: fsArn,

@@ -279,6 +279,17 @@ describe("bad config", () => {
       'ai-platform:awakeHours: "Mon-Fri 20:00-07:00" ends before it starts; overnight hours are not supported, use a window inside one day such as 07:00-20:00',
     ],
     ["a NAT strategy awsx and we have not", { natGateways: "gateway" }, 'ai-platform:natGateways: "gateway" is not a NAT strategy; use onePerAz, single or instance'],
+    // Backups, replication, restore
+    ["a copy to the stack's own region", { backupCopyRegion: "eu-west-1" }, "ai-platform:backupCopyRegion: eu-west-1 is the stack's own region; copies protect against losing the region only in another, such as eu-central-1"],
+    ["a replica in the stack's own region", { efsReplicationRegion: "eu-west-1" }, "ai-platform:efsReplicationRegion: eu-west-1 is the stack's own region; a replica protects against losing the region only elsewhere, such as eu-central-1"],
+    ["a region that is not one", { backupCopyRegion: "Frankfurt" }, 'ai-platform:backupCopyRegion: "Frankfurt" is not an AWS region such as eu-central-1'],
+    ["a retention of 0 days", { backupDailyRetentionDays: 0 }, "ai-platform:backupDailyRetentionDays: 0 is out of range; use 1 to 36500 days"],
+    ["a restore id that is not a file system", { gatewayRestoreFileSystemId: "vol-123" }, 'ai-platform:gatewayRestoreFileSystemId: "vol-123" is not an EFS file system id such as fs-0123456789abcdef0'],
+    [
+      "one restored file system for both systems",
+      { gatewayRestoreFileSystemId: "fs-0123456789abcdef0", securityStackRestoreFileSystemId: "fs-0123456789abcdef0" },
+      "ai-platform:securityStackRestoreFileSystemId: fs-0123456789abcdef0 is already gatewayRestoreFileSystemId; each system restores into a file system of its own",
+    ],
     ["a key the program does not read", { gatewayCPU: 512 }, "ai-platform:gatewayCPU: is not a config key of this project (did you mean gatewayCpu?); remove it with `pulumi config rm gatewayCPU`"],
   ])("%s", async (_what, config, message) => {
     expect(await problemsOf({ stack: "staging", config })).toEqual([message]);

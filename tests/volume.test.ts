@@ -59,9 +59,18 @@ describe.each(["staging", "prod"] as const)("EFS volumes in the %s stack", (stac
       expect(run.outputs.efsFileSystemIds[output]).toMatch(/^fs-/);
     });
 
-    it("has automatic backups on", () => {
+    it("is backed up once: by the stack's backup plan, with EFS's own default backups off", () => {
       const backup = run.get("aws:efs/backupPolicy:BackupPolicy", volume);
-      expect(backup.inputs).toMatchObject({ fileSystemId: run.outputs.efsFileSystemIds[output], backupPolicy: { status: "ENABLED" } });
+      expect(backup.inputs).toMatchObject({ fileSystemId: run.outputs.efsFileSystemIds[output], backupPolicy: { status: "DISABLED" } });
+      const fs = run.get(FILE_SYSTEM, volume);
+      const selections = run.ofType("aws:backup/selection:Selection").filter((sel) => sel.inputs.resources.includes(fs.state.arn));
+      expect(selections).toHaveLength(1);
+    });
+
+    it("keeps EFS's default backups when the stack has no backup plan of its own (backups: false)", async () => {
+      const without = await runProgram({ stack: run.stack, config: { backups: false } });
+      expect(without.get("aws:efs/backupPolicy:BackupPolicy", volume).inputs.backupPolicy).toEqual({ status: "ENABLED" });
+      expect(without.ofType("aws:backup/plan:Plan")).toEqual([]);
     });
 
     it("has a mount target in every private subnet, behind its own security group", () => {
