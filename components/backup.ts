@@ -38,6 +38,8 @@ export class BackupPlan extends pulumi.ComponentResource {
   public readonly vault: aws.backup.Vault;
   public readonly copyVault?: aws.backup.Vault;
   public readonly plan: aws.backup.Plan;
+  /** The role AWS Backup runs backup and restore jobs as. */
+  public readonly role: aws.iam.Role;
 
   constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-platform:backup:BackupPlan", name, {}, opts);
@@ -81,11 +83,11 @@ export class BackupPlan extends pulumi.ComponentResource {
     this.vault = vaultIn("");
     if (settings.copyRegion) this.copyVault = vaultIn("-copy", settings.copyRegion);
 
-    const role = new aws.iam.Role(
+    const role = (this.role = new aws.iam.Role(
       name,
       { assumeRolePolicy: JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "backup.amazonaws.com" })) },
       { parent: this },
-    );
+    ));
     const attachments = BACKUP_ROLE_POLICIES.map(
       (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-${i === 0 ? "backup" : "restore"}`, { role: role.name, policyArn }, { parent: this }),
     );

@@ -38,6 +38,9 @@ export interface StackOutputs {
   alarmTopicArn: pulumi.Output<string>;
   dashboardUrl: pulumi.Output<string>;
   rolloutBoundSeconds: pulumi.Output<Record<string, number>>;
+  /** The backup vault and AWS Backup's role (for restore jobs); absent without the stack's own backup plan. */
+  backupVaultName?: pulumi.Output<string>;
+  backupRoleArn?: pulumi.Output<string>;
 }
 
 /**
@@ -120,9 +123,10 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
   }
 
   const fileSystemArns = systems.flatMap(({ surface }) => (surface.volume ? [surface.volume.fileSystemArn] : []));
-  if (config.backups && fileSystemArns.length) {
-    new BackupPlan("backup", { settings: config.backups, fileSystemArns, protectState: config.protectState, alarmTopicArn: alarmTopic.topic.arn });
-  }
+  const backup =
+    config.backups && fileSystemArns.length
+      ? new BackupPlan("backup", { settings: config.backups, fileSystemArns, protectState: config.protectState, alarmTopicArn: alarmTopic.topic.arn })
+      : undefined;
 
   const dashboard = new Dashboard("dashboard", {
     clusterName: platform.cluster.name,
@@ -160,5 +164,6 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
     alarmTopicArn: alarmTopic.topic.arn,
     dashboardUrl: dashboard.url,
     rolloutBoundSeconds: pulumi.output(bySystem((s) => s.service.rolloutBoundSeconds)),
+    ...(backup ? { backupVaultName: backup.vault.name, backupRoleArn: backup.role.arn } : {}),
   };
 }

@@ -32,6 +32,8 @@ const OUTPUT_NAMES = [
   "alarmTopicArn",
   "dashboardUrl",
   "rolloutBoundSeconds",
+  "backupVaultName",
+  "backupRoleArn",
 ];
 const URL_OUTPUT = { gateway: ["gatewayUrl"], securityStack: ["apiUrl", "controlUrl"], uiConsole: ["consoleUrl"] };
 /** Keys each system contributes to the map outputs. */

@@ -272,3 +272,22 @@ describe("what staging's Spot and sleep are worth in the plan", () => {
     expect(prod.markdown).not.toContain("### What capacity and sleep save");
   });
 });
+
+describe("backups in the plan", () => {
+  it("lists prod's plan, its copy and the replicas, and staging's plan without them", () => {
+    expect(prod.markdown).toContain("  - daily: `cron(0 3 * * ? *)` (UTC), kept 35 days, copied to eu-central-1");
+    expect(prod.markdown).toContain("  - monthly: `cron(0 4 1 * ? *)` (UTC), kept 372 days, copied to eu-central-1");
+    expect(prod.markdown).toContain("- Replication: `gateway` → read-only replica in eu-central-1");
+    expect(staging.markdown).toContain("  - daily: `cron(0 3 * * ? *)` (UTC), kept 7 days\n");
+    expect(staging.markdown).not.toContain("- Replication:");
+  });
+
+  it("prices backup storage in both vaults and the copies' transfer with dated prices, and each replica", () => {
+    const cost = costOf(prod);
+    const backup = cost.lines.find((l) => l.item === "AWS Backup (security)")!;
+    expect(backup.prices).toEqual(["efsBackupGbMonth", "crossRegionTransferGb"]);
+    for (const key of backup.prices) expect(cost.table.prices[key].date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(cost.lines.find((l) => l.item === "EFS replica in eu-central-1 (security)")!.prices).toEqual(["efsStandardGbMonth", "crossRegionTransferGb"]);
+    expect(costOf(staging).lines.find((l) => l.item === "AWS Backup (security)")!.prices).toEqual(["efsBackupGbMonth"]);
+  });
+});

@@ -7,6 +7,7 @@ import { SYSTEM_REGISTRY } from "../../components/registry";
 import { SystemDescriptor } from "../../components/system";
 import { OWNERS, Owner, StackPlan, TYPES } from "./model";
 import { PriceKey, PriceTable } from "./pricing";
+import { DAYS_PER_MONTH } from "../../components/defaults";
 
 /** AWS's convention for a month of hours (8,760 / 12). */
 export const HOURS_PER_MONTH = 730;
@@ -168,6 +169,41 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
     }
   }
 
+  // AWS Backup: a full copy of each file system, then the changes each retained recovery point holds: a month's
+  // writes for each month of daily retention, and one month's for each monthly point. The copy vault holds the
+  // same and receives the new data across regions.
+  if (plan.platform.backup) {
+    const b = plan.platform.backup;
+    const daily = b.rules.find((r) => r.name === "daily")?.retentionDays ?? 0;
+    const monthly = b.rules.find((r) => r.name === "monthly");
+    for (const v of plan.volumes) {
+      const stored = ASSUMPTIONS.efsStoredGb[v.owner] ?? 1;
+      const writes = ASSUMPTIONS.efsWriteGb[v.owner] ?? 1;
+      const gb = round2(stored + writes * (daily / 30) + (monthly ? writes * (monthly.retentionDays / DAYS_PER_MONTH) : 0));
+      const copies = b.copyRegion ? 2 : 1;
+      add(
+        v.owner,
+        `AWS Backup (${v.name})`,
+        `${gb} GB of recovery points${copies === 2 ? " × 2 vaults" : ""} × ${usd(p("efsBackupGbMonth"))}${copies === 2 ? ` + ${writes} GB a month copied × ${usd(p("crossRegionTransferGb"))}` : ""}`,
+        gb * copies * p("efsBackupGbMonth") + (copies === 2 ? writes * p("crossRegionTransferGb") : 0),
+        copies === 2 ? ["efsBackupGbMonth", "crossRegionTransferGb"] : ["efsBackupGbMonth"],
+      );
+    }
+  }
+  // EFS replication: the replica's storage at the Standard price of this table, and the writes sent across.
+  for (const r of plan.platform.replication) {
+    const stored = ASSUMPTIONS.efsStoredGb[r.owner] ?? 1;
+    const writes = ASSUMPTIONS.efsWriteGb[r.owner] ?? 1;
+    add(
+      r.owner,
+      `EFS replica in ${r.region} (${r.fileSystem})`,
+      `${stored} GB × ${usd(p("efsStandardGbMonth"))} + ${writes} GB replicated × ${usd(p("crossRegionTransferGb"))}`,
+      stored * p("efsStandardGbMonth") + writes * p("crossRegionTransferGb"),
+      ["efsStandardGbMonth", "crossRegionTransferGb"],
+    );
+    notes.push(`The replica of ${r.fileSystem} in ${r.region} is priced at this table's (${plan.region}) EFS Standard price.`);
+  }
+
   // Secrets Manager, per secret.
   for (const owner of OWNERS) {
     const n = plan.secrets.filter((s) => s.owner === owner).length;
@@ -281,7 +317,7 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
   const total = round2(Object.values(byOwner).reduce((n, v) => n + v, 0));
 
   notes.push(
-    "Not priced: data transfer out to the internet and across AZs, the Route 53 hosted zone and queries, the ALB access-log bucket (S3), AWS Backup storage of the EFS backups, SNS notifications, CloudWatch API calls, ACM certificates (free). No free tier or Savings Plan is applied.",
+    "Not priced: data transfer out to the internet and across AZs, the Route 53 hosted zone and queries, the ALB access-log bucket (S3), EFS's default backups (when backups is false), restores, SNS notifications, CloudWatch API calls, ACM certificates (free). No free tier or Savings Plan is applied.",
   );
   const a = ASSUMPTIONS;
   const perSystem = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v} GB`).join(", ");
@@ -290,6 +326,7 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
     `EFS stored (all in Standard): ${perSystem(a.efsStoredGb)}; Elastic throughput per month: read ${perSystem(a.efsReadGb)}, written ${perSystem(a.efsWriteGb)} (bursting mode has no throughput charge).`,
     `Logs ingested per month: ${perSystem(a.logsGb)}; storage = ingestion × retention days / 30.`,
     `ECR stored per repository: ${perSystem(a.ecrStoredGb)}.`,
+    "AWS Backup: a full copy of each file system plus its writes of a month for each month of daily retention, and a month's writes per monthly recovery point (backups are incremental); a copy vault holds the same again.",
     `Web firewall: ${a.wafRequestsMillion} M requests and ${a.wafLogsGb} GB of logs per month (AWS's baseline managed groups carry no fee beyond the rule's).`,
     `Load balancer: ${a.albLcu} LCU on average. NAT: ${a.natGb} GB processed per month. Public IPv4: one per ALB node (one per AZ), one per NAT gateway or NAT instance.`,
     `Container Insights (enhanced): ${a.insightsMetrics.cluster} metrics per cluster, ${a.insightsMetrics.service} per service, ${a.insightsMetrics.task} per running task.`,

@@ -54,6 +54,11 @@ const T = {
   bucketLifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
   kmsKey: "aws:kms/key:Key",
   webAcl: "aws:wafv2/webAcl:WebAcl",
+  backupPlan: "aws:backup/plan:Plan",
+  backupVault: "aws:backup/vault:Vault",
+  backupSelection: "aws:backup/selection:Selection",
+  backupLock: "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+  replication: "aws:efs/replicationConfiguration:ReplicationConfiguration",
   ipSet: "aws:wafv2/ipSet:IpSet",
   wafLogging: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
   topic: "aws:sns/topic:Topic",
@@ -194,6 +199,20 @@ export interface PlatformPlan {
   alarmTopic?: string;
   /** The web application firewall on the load balancer, if any. */
   waf?: WafPlan;
+  /** The stack's own backup plan, if any. */
+  backup?: BackupPlanView;
+  /** Replicated file systems and the region of each replica. */
+  replication: { fileSystem: string; owner: Owner; region: string }[];
+}
+
+export interface BackupPlanView {
+  rules: { name: string; schedule: string; retentionDays: number; copyTo?: string }[];
+  /** File systems selected, by their volume's name. */
+  fileSystems: string[];
+  vault: string;
+  copyRegion?: string;
+  locked: boolean;
+  keptOnDestroy: boolean;
 }
 
 export interface WafPlan {
@@ -429,6 +448,8 @@ export function buildPlan(
       ? `${topic.name}: encrypted with KMS key, ${run.ofType(T.subscription).length} e-mail subscription(s)`
       : undefined,
     waf: wafPlan(run, (arn) => byArn(T.ipSet, arn), (r) => within(r, T.alarm).map(describeAlarm)),
+    backup: backupPlanView(run),
+    replication: run.ofType(T.replication).map((r) => ({ fileSystem: r.name, owner: ownerOf(r), region: r.inputs.destination?.region })),
   };
 
   // --- Volumes
@@ -727,4 +748,32 @@ export function awakeHoursPerWeek(wakeCron: string, sleepCron: string): number {
   const [from, to = from] = wake.days.split("-");
   const days = week.indexOf(to) - week.indexOf(from) + 1;
   return (days * (sleep.minutes - wake.minutes)) / 60;
+}
+
+/** The backup plan as the plan shows it: its rules, what it selects, where copies go. */
+function backupPlanView(run: ProgramRun): BackupPlanView | undefined {
+  const plan = run.ofType(T.backupPlan)[0];
+  if (!plan) return undefined;
+  const vaults = run.ofType(T.backupVault);
+  const vault = vaults.find((v) => !v.inputs.region) ?? vaults[0];
+  const copy = vaults.find((v) => v !== vault);
+  const selected = run.ofType(T.backupSelection).flatMap((sel) => sel.inputs.resources ?? []);
+  const fileSystems = run
+    .ofType(T.fileSystem)
+    .filter((f) => selected.includes(f.state.arn))
+    .map((f) => f.name);
+  const adopted = selected.filter((arn: string) => !run.ofType(T.fileSystem).some((f) => f.state.arn === arn)).map((arn: string) => `restored ${arn.split("/").pop()}`);
+  return {
+    rules: (plan.inputs.rules ?? []).map((r: any) => ({
+      name: r.ruleName,
+      schedule: r.schedule,
+      retentionDays: r.lifecycle?.deleteAfter,
+      copyTo: (r.copyActions ?? []).length ? copy?.inputs.region : undefined,
+    })),
+    fileSystems: [...fileSystems, ...adopted],
+    vault: vault.name,
+    copyRegion: copy?.inputs.region,
+    locked: run.ofType(T.backupLock).length > 0,
+    keptOnDestroy: Boolean(vault.retainOnDelete),
+  };
 }

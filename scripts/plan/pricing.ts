@@ -37,6 +37,8 @@ export const PRICE_KEYS = [
   "wafRuleMonth",
   "wafRequestsMillion",
   "ecrStorageGbMonth",
+  "efsBackupGbMonth",
+  "crossRegionTransferGb",
 ] as const;
 export type PriceKey = (typeof PRICE_KEYS)[number];
 

@@ -162,6 +162,19 @@ function renderShared(plan: StackPlan): string[] {
   } else {
     out.push("### Web application firewall", "", "- none (`waf` is false): only the load balancer's own rules guard the key API", "");
   }
+  out.push("### Backups and replication", "");
+  if (p.backup) {
+    const b = p.backup;
+    out.push(
+      `- Backup plan into vault ${code(b.vault)} (KMS key of its own${b.locked ? ", locked in compliance mode" : ""}${b.keptOnDestroy ? ", kept on destroy with its recovery points" : ", deleted with its recovery points on destroy"}): ${b.fileSystems.map(code).join(", ")}; EFS's default backups off`,
+      ...b.rules.map((r) => `  - ${r.name}: ${code(r.schedule)} (UTC), kept ${r.retentionDays} days${r.copyTo ? `, copied to ${r.copyTo}` : ""}`),
+      "- Failed, aborted or expired backup, copy and restore jobs → alarm topic (EventBridge)",
+    );
+  } else {
+    out.push("- No backup plan of the stack's own (`backups` false): EFS's default daily backups, kept 35 days, in this region only");
+  }
+  for (const r of p.replication) out.push(`- Replication: ${code(r.fileSystem)} → read-only replica in ${r.region} (RPO about 15 minutes; lag alarm past an hour)`);
+  out.push("");
   out.push(`### Monitoring`, "");
   if (p.alarmTopic) out.push(`- Alarm topic ${p.alarmTopic}`);
   if (p.kmsKeys.length) out.push(`- KMS keys: ${p.kmsKeys.join(", ")}`);
