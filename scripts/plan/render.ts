@@ -1,6 +1,7 @@
 /** Markdown of a stack plan: the resource tree with the settings a reviewer checks, outputs, rollout bounds, cost. */
 import { rolloutBoundSeconds } from "../../components/fargate-service";
 import { CostEstimate, HOURS_PER_MONTH, money, usd } from "./cost";
+import { renderDiagram } from "./diagram";
 import { OWNERS, OWNER_TITLES, ServicePlan, StackPlan, SYSTEMS, SystemKey } from "./model";
 
 /** A Markdown table; cells are escaped so a `|` in a value cannot break it. */
@@ -312,6 +313,8 @@ export function renderStack(plan: StackPlan, cost: CostEstimate | string): strin
   }
   for (const w of plan.warnings) out.push(`> **Warning:** ${w}`, "");
   if (typeof cost === "string") out.push(`> **Warning:** ${cost}`, "");
+  const diagram = renderDiagram(plan);
+  out.push("## Picture", "", `Drawn from the resources the program registers (${diagram.edges} edges):`, "", "```mermaid", diagram.text, "```", "");
   out.push("## Resources", "");
   out.push(...renderShared(plan));
   for (const k of Object.keys(SYSTEMS) as SystemKey[]) out.push(...renderSystem(plan, k));

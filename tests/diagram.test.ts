@@ -1,0 +1,59 @@
+/**
+ * The stack's picture (scripts/plan/diagram.ts): Mermaid's own parser accepts it for both stacks, it stays inside
+ * Mermaid's edge limit, it shows every service, container, file system and listener the program registers, and the
+ * README's architecture picture is the generated one.
+ */
+import { execFileSync } from "child_process";
+import * as os from "os";
+import * as path from "path";
+import { MAX_EDGES, renderDiagram } from "../scripts/plan/diagram";
+import { PlanResult, renderPlan } from "../scripts/plan/index";
+import { diagramBlock, readmeDiagram } from "../scripts/readme-diagram";
+import { ROOT } from "./support/harness";
+
+const PARSER = path.join(ROOT, "tests", "support", "mermaid-parse.mjs");
+const parse = (text: string): { ok: boolean; type?: string; error?: string } =>
+  JSON.parse(execFileSync(process.execPath, [PARSER], { input: text, cwd: ROOT, encoding: "utf8" }));
+
+let result: PlanResult;
+beforeAll(async () => {
+  result = await renderPlan({ stack: "prod", diff: "staging", appRepoPath: path.join(os.tmpdir(), `no-app-checkout-${process.pid}`) });
+}, 60_000);
+
+describe.each(["staging", "prod"] as const)("the %s picture", (stack) => {
+  const plan = () => result.stacks[stack]!.plan;
+  const diagram = () => renderDiagram(plan());
+
+  it("is a flowchart Mermaid's parser accepts, inside Mermaid's edge limit", () => {
+    expect(parse(diagram().text)).toEqual({ ok: true, type: "flowchart-v2" });
+    expect(diagram().edges).toBeLessThan(MAX_EDGES);
+    expect(diagram().edges).toBe(diagram().text.split("\n").filter((l) => l.includes("-->")).length);
+  });
+
+  it("shows every service with its containers, every file system, every listener and the topic, as the graph has them", () => {
+    const text = diagram().text;
+    for (const svc of plan().services) {
+      expect(text).toContain(`["service ${svc.name}"]`);
+      for (const c of svc.containers) expect(text).toContain(`["${c.name}`);
+    }
+    for (const v of plan().volumes) expect(text).toContain(`[("EFS ${v.name}")]`);
+    for (const l of plan().platform.listeners) expect(text).toContain(`["${l.protocol}:${l.port}"]`);
+    expect(text).toContain("SNS alarm topic");
+  });
+
+  it("is printed by the plan in a mermaid block (what GitHub renders in the job summary and the PR comment)", () => {
+    expect(result.stacks[stack]!.markdown).toContain("```mermaid\n" + diagram().text + "\n```");
+  });
+});
+
+describe("Mermaid's parser, as the tests use it", () => {
+  it("refuses a broken diagram, so a pass above means something", () => {
+    expect(parse("flowchart LR\n  a[ --> b").ok).toBe(false);
+  });
+});
+
+describe("the README's architecture picture", () => {
+  it("is the prod picture as `npm run gen:diagram` writes it", () => {
+    expect(readmeDiagram()).toBe(diagramBlock(renderDiagram(result.stacks.prod!.plan).text));
+  });
+});
