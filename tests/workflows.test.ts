@@ -197,11 +197,42 @@ describe("deploy.yml", () => {
   });
 });
 
+describe("drift.yml", () => {
+  const file = "drift.yml";
+  const drift = () => pulumiJob(file, "preview");
+
+  test("runs nightly and by hand, for each stack", () => {
+    expect(Object.keys(workflows[file].on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect(workflows[file].on.schedule).toEqual([{ cron: expect.stringMatching(/^\S+ \S+ \* \* \*$/) }]);
+    expect(drift().strategy?.matrix?.stack).toEqual(["staging", "prod"]);
+  });
+
+  test("previews with a refresh, expecting no changes, with the read-only drift role, and builds nothing", () => {
+    const job = drift();
+    expect(stepUsing(job, "pulumi/actions")?.with).toMatchObject({ "stack-name": "${{ matrix.stack }}", refresh: true, "expect-no-changes": true });
+    expect(stepUsing(job, "aws-actions/configure-aws-credentials")?.with?.["role-to-assume"]).toBe("${{ vars.AWS_DRIFT_ROLE_ARN }}");
+    expect(stepsOf(job).map(actionName)).not.toContain("docker/setup-buildx-action");
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", issues: "write" });
+  });
+
+  test("hands the preview's outcome and output to scripts/drift-issue.sh through the environment, never inline", () => {
+    const step = stepsOf(drift()).find((s) => s.run?.includes("drift-issue.sh"))!;
+    expect(step.env).toMatchObject({ OUTCOME: "${{ steps.preview.outcome }}", PREVIEW: "${{ steps.preview.outputs.output }}", STACK: "${{ matrix.stack }}" });
+    expect(step.run).not.toContain("${{");
+    expect(stepsOf(drift()).find((s) => actionName(s) === "pulumi/actions")?.["continue-on-error"]).toBe(true);
+  });
+});
+
 describe("every workflow", () => {
   const pulumiJobs = [
     ["preview.yml", "preview", "${{ vars.AWS_PREVIEW_ROLE_ARN }}"],
     ["deploy.yml", "up", "${{ vars.AWS_DEPLOY_ROLE_ARN }}"],
+    ["drift.yml", "preview", "${{ vars.AWS_DRIFT_ROLE_ARN }}"],
   ];
+
+  test.each(workflowFiles)("%s reads no passphrase: the stacks' secrets are encrypted with KMS", (file) => {
+    expect(sourceOf(file)).not.toMatch(/PULUMI_CONFIG_PASSPHRASE/);
+  });
 
   test.each(pulumiJobs)("%s checks out infra/ and the app repository into app/", (file, command) => {
     const checkouts = stepsOf(pulumiJob(file, command))
