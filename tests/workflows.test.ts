@@ -12,6 +12,8 @@ interface Step {
   uses?: string;
   run?: string;
   with?: Record<string, string | number | boolean>;
+  env?: Record<string, string>;
+  "continue-on-error"?: boolean;
 }
 
 interface Job {

@@ -1,0 +1,241 @@
+/**
+ * The account's foundation for the ai-platform stacks:
+ * - the state bucket of the S3 backend: versioned, SSE-KMS, TLS only, public access blocked, old versions expired;
+ * - the KMS key of the `awskms://` secrets provider (and the state bucket's encryption);
+ * - GitHub's OIDC identity provider: the account's existing one when there is one (one per URL per account),
+ *   else a new one;
+ * - the roles the workflows assume: preview (pull requests), deploy (one per GitHub environment), drift (the
+ *   default branch). Every trust policy checks the token's audience and its subject.
+ *
+ * Its outputs are exactly the values the workflows read (README "Bootstrap an account").
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+/** GitHub Actions' OIDC issuer, and the audience aws-actions/configure-aws-credentials asks tokens for. */
+export const GITHUB_OIDC = { url: "https://token.actions.githubusercontent.com", host: "token.actions.githubusercontent.com", audience: "sts.amazonaws.com" } as const;
+
+/** The alias of the secrets key: the stacks' `secretsprovider: awskms://alias/ai-platform-state?region=<region>`. */
+export const SECRETS_KEY_ALIAS = "alias/ai-platform-state";
+
+export interface BootstrapConfig {
+  region: string;
+  /** owner/name */
+  githubRepository: string;
+  defaultBranch: string;
+  environments: string[];
+  stateNoncurrentVersionDays: number;
+}
+
+/** Raised for bad config: every problem, naming its key, without a stack trace. */
+export class BootstrapConfigError extends pulumi.RunError {}
+
+export function readBootstrapConfig(): BootstrapConfig {
+  const cfg = new pulumi.Config();
+  const problems: string[] = [];
+  const region = new pulumi.Config("aws").get("region") ?? "";
+  if (!region) problems.push("aws:region: is not set; run `pulumi config set aws:region <region of the stacks>`");
+  const githubRepository = cfg.get("githubRepository") ?? "";
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(githubRepository)) {
+    problems.push(`ai-platform-bootstrap:githubRepository: "${githubRepository}" is not owner/name; run \`pulumi config set githubRepository <owner>/<repo>\``);
+  }
+  const defaultBranch = cfg.get("defaultBranch") ?? "main";
+  const environments = cfg.getObject<string[]>("environments") ?? ["staging", "prod"];
+  if (!environments.length || environments.some((e) => !/^[A-Za-z0-9_.-]+$/.test(e))) {
+    problems.push(`ai-platform-bootstrap:environments: ${JSON.stringify(environments)} must list GitHub environment names such as staging`);
+  }
+  const stateNoncurrentVersionDays = cfg.getNumber("stateNoncurrentVersionDays") ?? 90;
+  if (!Number.isInteger(stateNoncurrentVersionDays) || stateNoncurrentVersionDays < 1 || stateNoncurrentVersionDays > 3650) {
+    problems.push(`ai-platform-bootstrap:stateNoncurrentVersionDays: ${stateNoncurrentVersionDays} is out of range; use 1 to 3650 days`);
+  }
+  if (problems.length) throw new BootstrapConfigError(`Invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  return { region, githubRepository, defaultBranch, environments, stateNoncurrentVersionDays };
+}
+
+/** What the workflows read, by the name of the repository (or environment) variable that holds it. */
+export interface BootstrapOutputs {
+  AWS_REGION: string;
+  PULUMI_BACKEND_URL: pulumi.Output<string>;
+  PULUMI_SECRETS_PROVIDER: string;
+  AWS_PREVIEW_ROLE_ARN: pulumi.Output<string>;
+  AWS_DRIFT_ROLE_ARN: pulumi.Output<string>;
+  /** By GitHub environment: set as that environment's AWS_DEPLOY_ROLE_ARN. */
+  AWS_DEPLOY_ROLE_ARN: Record<string, pulumi.Output<string>>;
+}
+
+/**
+ * GitHub's OIDC provider of this account, if it has one. IAM allows one provider per URL, so creating a second fails
+ * with EntityAlreadyExists: look it up first. Only "does not exist" means "create it"; any other failure stops.
+ */
+export async function existingOidcProvider(): Promise<string | undefined> {
+  try {
+    return (await aws.iam.getOpenIdConnectProvider({ url: GITHUB_OIDC.url })).arn;
+  } catch (e) {
+    // The provider words "none" several ways across versions; anything else (no permission, throttling) is real.
+    if (/NoSuchEntity|not found|no matching|couldn't find|empty result/i.test(String(e))) return undefined;
+    throw e;
+  }
+}
+
+export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs> {
+  const account = aws.getCallerIdentityOutput().accountId;
+
+  const key = new aws.kms.Key(
+    "state",
+    {
+      description: "ai-platform: the stacks' secrets (awskms:// secrets provider) and their state bucket",
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [{ Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" }],
+      }),
+    },
+    // Losing it loses every stack secret and the state: never deleted by this program.
+    { protect: true, retainOnDelete: true },
+  );
+  new aws.kms.Alias("state", { name: SECRETS_KEY_ALIAS, targetKeyId: key.keyId });
+
+  const bucket = new aws.s3.Bucket("state", { forceDestroy: false }, { protect: true, retainOnDelete: true });
+  new aws.s3.BucketVersioning("state", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
+  new aws.s3.BucketServerSideEncryptionConfiguration("state", {
+    bucket: bucket.id,
+    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+  });
+  new aws.s3.BucketPublicAccessBlock("state", { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+  new aws.s3.BucketOwnershipControls("state", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+  new aws.s3.BucketLifecycleConfiguration("state", {
+    bucket: bucket.id,
+    rules: [
+      {
+        id: "expire-old-state-versions",
+        status: "Enabled",
+        filter: {},
+        noncurrentVersionExpiration: { noncurrentDays: cfg.stateNoncurrentVersionDays },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      },
+    ],
+  });
+  new aws.s3.BucketPolicy("state", {
+    bucket: bucket.id,
+    policy: pulumi.jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    }),
+  });
+
+  const existing = await existingOidcProvider();
+  const providerArn = existing
+    ? pulumi.output(existing)
+    : new aws.iam.OpenIdConnectProvider("github", { url: GITHUB_OIDC.url, clientIdLists: [GITHUB_OIDC.audience] }).arn;
+
+  /** A role only this repository's workflows may assume, with a token of the given subject. */
+  const githubRole = (name: string, subject: string, description: string) =>
+    new aws.iam.Role(name, {
+      description,
+      maxSessionDuration: 3600,
+      assumeRolePolicy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Federated: providerArn },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+              StringEquals: {
+                [`${GITHUB_OIDC.host}:aud`]: GITHUB_OIDC.audience,
+                [`${GITHUB_OIDC.host}:sub`]: `repo:${cfg.githubRepository}:${subject}`,
+              },
+            },
+          },
+        ],
+      }),
+    });
+  const attach = (role: aws.iam.Role, name: string, policy: string) =>
+    new aws.iam.RolePolicyAttachment(name, { role: role.name, policyArn: `arn:aws:iam::aws:policy/${policy}` });
+  /** Reading the state (and, for deploys, writing it), and the secrets key for it. */
+  const stateAccess = (role: aws.iam.Role, name: string, write: boolean) =>
+    new aws.iam.RolePolicy(`${name}-state`, {
+      role: role.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "ListState", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketVersioning"], Resource: bucket.arn },
+          {
+            Sid: write ? "ReadWriteState" : "ReadState",
+            Effect: "Allow",
+            Action: write ? ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] : ["s3:GetObject"],
+            Resource: pulumi.interpolate`${bucket.arn}/*`,
+          },
+          {
+            Sid: write ? "EncryptAndDecrypt" : "Decrypt",
+            Effect: "Allow",
+            Action: write ? ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"] : ["kms:Decrypt", "kms:DescribeKey"],
+            Resource: key.arn,
+          },
+        ],
+      }),
+    });
+
+  const preview = githubRole("preview", "pull_request", "ai-platform: pulumi preview of pull requests (read-only)");
+  attach(preview, "preview-read-only", "ReadOnlyAccess");
+  stateAccess(preview, "preview", false);
+
+  const drift = githubRole("drift", `ref:refs/heads/${cfg.defaultBranch}`, "ai-platform: nightly drift detection on the default branch (read-only)");
+  attach(drift, "drift-read-only", "ReadOnlyAccess");
+  stateAccess(drift, "drift", false);
+
+  const deploy: Record<string, pulumi.Output<string>> = {};
+  for (const env of cfg.environments) {
+    const role = githubRole(`deploy-${env}`, `environment:${env}`, `ai-platform: pulumi up of the ${env} stack`);
+    // Everything but IAM, and of IAM what the stacks create: roles and their policies, passed only to the services
+    // that run as them, and service-linked roles.
+    attach(role, `deploy-${env}-power-user`, "PowerUserAccess");
+    new aws.iam.RolePolicy(`deploy-${env}-iam`, {
+      role: role.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "StackRoles",
+            Effect: "Allow",
+            Action: [
+              "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole",
+              "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
+              "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+            ],
+            Resource: pulumi.interpolate`arn:aws:iam::${account}:role/*`,
+          },
+          {
+            Sid: "PassStackRoles",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: pulumi.interpolate`arn:aws:iam::${account}:role/*`,
+            Condition: { StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com", "backup.amazonaws.com"] } },
+          },
+          { Sid: "ServiceLinkedRoles", Effect: "Allow", Action: "iam:CreateServiceLinkedRole", Resource: "*" },
+        ],
+      }),
+    });
+    stateAccess(role, `deploy-${env}`, true);
+    deploy[env] = role.arn;
+  }
+
+  return {
+    AWS_REGION: cfg.region,
+    PULUMI_BACKEND_URL: pulumi.interpolate`s3://${bucket.bucket}`,
+    PULUMI_SECRETS_PROVIDER: `awskms://${SECRETS_KEY_ALIAS}?region=${cfg.region}`,
+    AWS_PREVIEW_ROLE_ARN: preview.arn,
+    AWS_DRIFT_ROLE_ARN: drift.arn,
+    AWS_DEPLOY_ROLE_ARN: deploy,
+  };
+}
