@@ -11,6 +11,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { denyInsecureTransport } from "../components/bucket-policy";
+import { accountAdministersKey } from "../components/key-policy";
 
 /** GitHub Actions' OIDC issuer, and the audience aws-actions/configure-aws-credentials asks tokens for. */
 export const GITHUB_OIDC = { url: "https://token.actions.githubusercontent.com", host: "token.actions.githubusercontent.com", audience: "sts.amazonaws.com" } as const;
@@ -88,7 +90,7 @@ export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs>
       deletionWindowInDays: 30,
       policy: pulumi.jsonStringify({
         Version: "2012-10-17",
-        Statement: [{ Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" }],
+        Statement: [accountAdministersKey(account)],
       }),
     },
     // Losing it loses every stack secret and the state: never deleted by this program.
@@ -120,16 +122,7 @@ export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs>
     bucket: bucket.id,
     policy: pulumi.jsonStringify({
       Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: "*",
-          Action: "s3:*",
-          Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-      ],
+      Statement: [denyInsecureTransport(bucket.arn)],
     }),
   });
 

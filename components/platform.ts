@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { denyInsecureTransport } from "./bucket-policy";
 import { CLUSTER_CAPACITY_PROVIDERS } from "./capacity";
 
 /** A public endpoint a system asks the platform for. */
@@ -341,14 +342,7 @@ export class Platform extends pulumi.ComponentResource {
           Version: "2012-10-17",
           Statement: [
             ...delivery(bucket.arn),
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
+            denyInsecureTransport(bucket.arn),
           ],
         }),
       },
