@@ -102,7 +102,8 @@ export class WebFirewall extends pulumi.ComponentResource {
         managedRuleGroupStatement: {
           vendorName: "AWS",
           name: group.name,
-          ruleActionOverrides: group.countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } })),
+          // Only when there is one: the provider stores no empty override block, so [] would differ every time.
+          ...(group.countOnly.length ? { ruleActionOverrides: group.countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } })) } : {}),
         },
       },
       visibilityConfig: visibility(`${name}-${group.name}`),
