@@ -65,19 +65,37 @@ export interface BootstrapOutputs {
   AWS_DEPLOY_ROLE_ARN: Record<string, pulumi.Output<string>>;
 }
 
+/** The tag this program puts on the OIDC provider it creates, so that a later run knows the provider is its own. */
+export const OWNER_TAG = "ai-platform-bootstrap";
+
 /**
- * GitHub's OIDC provider of this account, if it has one. IAM allows one provider per URL, so creating a second fails
- * with EntityAlreadyExists: look it up first. Only "does not exist" means "create it"; any other failure stops.
+ * GitHub's OIDC provider of this account, if it has one, and whether this stack made it. IAM allows one provider
+ * per URL, so creating a second fails with EntityAlreadyExists: look it up first. The provider this stack created
+ * carries its tag, and stays declared (a lookup that found it and dropped the resource would delete it on the next
+ * run). Only "does not exist" means "create it"; any other failure stops.
  */
-export async function existingOidcProvider(): Promise<string | undefined> {
+export async function existingOidcProvider(): Promise<{ arn: string; ours: boolean } | undefined> {
   try {
-    return (await aws.iam.getOpenIdConnectProvider({ url: GITHUB_OIDC.url })).arn;
+    const found = await aws.iam.getOpenIdConnectProvider({ url: GITHUB_OIDC.url });
+    return { arn: found.arn, ours: found.tags?.[OWNER_TAG] === ownerTagValue() };
   } catch (e) {
     // The provider words "none" several ways across versions; anything else (no permission, throttling) is real.
     if (/NoSuchEntity|not found|no matching|couldn't find|empty result/i.test(String(e))) return undefined;
     throw e;
   }
 }
+
+/** `<project>/<stack>`: which bootstrap stack owns a resource. */
+const ownerTagValue = (): string => `${pulumi.getProject()}/${pulumi.getStack()}`;
+
+/** The IAM path of the CI roles: deploy roles may manage the stacks' roles, never these. */
+export const CI_ROLE_PATH = "/ai-platform-ci/";
+
+/** The only AWS managed policies the stacks attach to roles they create (AWS Backup's service role). */
+const STACK_MANAGED_POLICIES = [
+  "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+  "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+];
 
 export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs> {
   const account = aws.getCallerIdentityOutput().accountId;
@@ -127,14 +145,16 @@ export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs>
   });
 
   const existing = await existingOidcProvider();
-  const providerArn = existing
-    ? pulumi.output(existing)
-    : new aws.iam.OpenIdConnectProvider("github", { url: GITHUB_OIDC.url, clientIdLists: [GITHUB_OIDC.audience] }).arn;
+  const providerArn =
+    existing && !existing.ours
+      ? pulumi.output(existing.arn)
+      : new aws.iam.OpenIdConnectProvider("github", { url: GITHUB_OIDC.url, clientIdLists: [GITHUB_OIDC.audience], tags: { [OWNER_TAG]: ownerTagValue() } }).arn;
 
   /** A role only this repository's workflows may assume, with a token of the given subject. */
   const githubRole = (name: string, subject: string, description: string) =>
     new aws.iam.Role(name, {
       description,
+      path: CI_ROLE_PATH,
       maxSessionDuration: 3600,
       assumeRolePolicy: pulumi.jsonStringify({
         Version: "2012-10-17",
@@ -155,20 +175,31 @@ export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs>
     });
   const attach = (role: aws.iam.Role, name: string, policy: string) =>
     new aws.iam.RolePolicyAttachment(name, { role: role.name, policyArn: `arn:aws:iam::aws:policy/${policy}` });
-  /** Reading the state (and, for deploys, writing it), and the secrets key for it. */
-  const stateAccess = (role: aws.iam.Role, name: string, write: boolean) =>
+  /**
+   * Reading the state, and for a deploy role writing its own environment's stack files only (the S3 backend keeps
+   * each stack's state, locks, history and backups under paths that end in the stack's name), and the secrets key.
+   */
+  const stateAccess = (role: aws.iam.Role, name: string, write: false | { stack: string }) =>
     new aws.iam.RolePolicy(`${name}-state`, {
       role: role.id,
       policy: pulumi.jsonStringify({
         Version: "2012-10-17",
         Statement: [
           { Sid: "ListState", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketVersioning"], Resource: bucket.arn },
-          {
-            Sid: write ? "ReadWriteState" : "ReadState",
-            Effect: "Allow",
-            Action: write ? ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] : ["s3:GetObject"],
-            Resource: pulumi.interpolate`${bucket.arn}/*`,
-          },
+          { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject"], Resource: pulumi.interpolate`${bucket.arn}/*` },
+          ...(write
+            ? [
+                {
+                  Sid: "WriteOwnStack",
+                  Effect: "Allow",
+                  Action: ["s3:PutObject", "s3:DeleteObject"],
+                  Resource: [
+                    pulumi.interpolate`${bucket.arn}/.pulumi/*/${write.stack}.json*`,
+                    pulumi.interpolate`${bucket.arn}/.pulumi/*/${write.stack}/*`,
+                  ],
+                },
+              ]
+            : []),
           {
             Sid: write ? "EncryptAndDecrypt" : "Decrypt",
             Effect: "Allow",
@@ -186,6 +217,16 @@ export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs>
   const drift = githubRole("drift", `ref:refs/heads/${cfg.defaultBranch}`, "ai-platform: nightly drift detection on the default branch (read-only)");
   attach(drift, "drift-read-only", "ReadOnlyAccess");
   stateAccess(drift, "drift", false);
+  // A refresh reads each aws.secretsmanager.SecretVersion's value (ReadOnlyAccess does not include that).
+  new aws.iam.RolePolicy("drift-secrets", {
+    role: drift.id,
+    policy: pulumi.jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "RefreshSecretVersions", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: pulumi.interpolate`arn:aws:secretsmanager:${cfg.region}:${account}:secret:*` },
+      ],
+    }),
+  });
 
   const deploy: Record<string, pulumi.Output<string>> = {};
   for (const env of cfg.environments) {
@@ -204,10 +245,20 @@ export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs>
             Action: [
               "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole",
               "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
-              "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+              "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
             ],
             Resource: pulumi.interpolate`arn:aws:iam::${account}:role/*`,
           },
+          // Managed policies only the stacks' own: no AdministratorAccess on a role it makes.
+          {
+            Sid: "AttachStackPolicies",
+            Effect: "Allow",
+            Action: "iam:AttachRolePolicy",
+            Resource: pulumi.interpolate`arn:aws:iam::${account}:role/*`,
+            Condition: { ArnEquals: { "iam:PolicyARN": STACK_MANAGED_POLICIES } },
+          },
+          // The CI roles are bootstrap's: no deploy role changes its own permissions or another's trust.
+          { Sid: "NotTheCiRoles", Effect: "Deny", Action: "iam:*", Resource: pulumi.interpolate`arn:aws:iam::${account}:role${CI_ROLE_PATH}*` },
           {
             Sid: "PassStackRoles",
             Effect: "Allow",
@@ -219,7 +270,7 @@ export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs>
         ],
       }),
     });
-    stateAccess(role, `deploy-${env}`, true);
+    stateAccess(role, `deploy-${env}`, { stack: env });
     deploy[env] = role.arn;
   }
 

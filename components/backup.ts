@@ -25,7 +25,8 @@ export interface BackupPlanArgs {
 export const BACKUP_FAILURE_EVENTS = {
   source: ["aws.backup"],
   "detail-type": ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"],
-  detail: { state: ["FAILED", "ABORTED", "EXPIRED"] },
+  // Backup and copy job events report `state`, restore job events `status` (as the API's RestoreJob.Status).
+  detail: { $or: [{ state: ["FAILED", "ABORTED", "EXPIRED"] }, { status: ["FAILED", "ABORTED"] }] },
 } as const;
 
 /** AWS's managed policies for the service role of AWS Backup: taking backups, and restoring them. */

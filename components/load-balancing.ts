@@ -117,7 +117,8 @@ function validateJwt(jwt: JwtValidation, order: number): aws.types.input.lb.List
     jwtValidation: {
       issuer: jwt.issuer,
       jwksEndpoint: jwt.jwksEndpoint,
-      additionalClaims: jwt.claims.map((c) => ({ format: c.values.length > 1 ? "string-array" : "single-string", name: c.name, values: c.values })),
+      // `format` is the claim's type in the token (Supabase's are strings); `values` is the set it may take.
+      additionalClaims: jwt.claims.map((c) => ({ format: "single-string", name: c.name, values: c.values })),
     },
   };
 }

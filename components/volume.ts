@@ -113,7 +113,10 @@ export class Volume extends pulumi.ComponentResource {
         lifecyclePolicies: [{ transitionToIa: args.transitionToIa }, { transitionToPrimaryStorageClass: "AFTER_1_ACCESS" }],
         tags: { Name: name },
       },
-      stateful,
+      // EFS takes a key only at creation (kmsKeyId is ForceNew): a file system made before the volumes had keys of
+      // their own keeps AWS's key rather than being replaced, data and all. Moving it onto the volume's key is a
+      // restore into a new file system with that key (README runbook).
+      { ...stateful, ignoreChanges: ["kmsKeyId"] },
     );
     if (args.adoptFileSystemId) {
       const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
@@ -260,10 +263,12 @@ export class Volume extends pulumi.ComponentResource {
       // The replica outlives the replication (and the stack): so must the key that reads it.
       { parent: this, retainOnDelete: true, protect: protectState },
     );
+    // Not protected: adopting a restored file system replaces the replication (its source is ForceNew), and
+    // deleting one loses nothing (the replica stays, writable, with its retained key).
     const replication = new aws.efs.ReplicationConfiguration(
       name,
       { sourceFileSystemId: this.fileSystemId, destination: { region, kmsKeyId: key.arn } },
-      { parent: this, protect: protectState },
+      { parent: this },
     );
     if (topicArn) {
       new aws.cloudwatch.MetricAlarm(
@@ -273,7 +278,8 @@ export class Volume extends pulumi.ComponentResource {
           alarmDescription: `EFS ${name}: the replica in ${region} is more than ${EFS_REPLICATION_LAG_ALARM_SECONDS / 60} minutes behind (AWS states 15 for most file systems)`,
           namespace: "AWS/EFS",
           metricName: "TimeSinceLastSync",
-          dimensions: { FileSystemId: this.fileSystemId },
+          // EFS publishes TimeSinceLastSync per source and destination: an alarm on the source alone matches nothing.
+          dimensions: { FileSystemId: this.fileSystemId, DestinationFileSystemId: replication.destination.apply((d) => d.fileSystemId ?? "") },
           statistic: "Maximum",
           period: EFS_ALARM.burstCreditPeriodSeconds,
           evaluationPeriods: 1,

@@ -3,12 +3,15 @@
 # `drift`. A failed preview that proposed changes opens it (or comments the new diff on it); a clean preview
 # closes it; a preview that failed for another reason (credentials, a program error) fails the job instead.
 #
-# Reads STACK, OUTCOME (success/failure of the preview step), PREVIEW (its output) and RUN_URL; uses the gh CLI
+# Reads STACK, OUTCOME (success/failure of the preview), PREVIEW_FILE (its output) and RUN_URL; uses the gh CLI
 # with GH_TOKEN and GH_REPO.
 set -euo pipefail
 
 : "${STACK:?}" "${OUTCOME:?}" "${RUN_URL:?}"
-preview="${PREVIEW:-}"
+preview=""
+if [[ -n "${PREVIEW_FILE:-}" && -f "$PREVIEW_FILE" ]]; then
+  preview="$(cat "$PREVIEW_FILE")"
+fi
 title="Drift: ${STACK}"
 # GitHub refuses issue bodies above 65536 characters.
 limit=60000

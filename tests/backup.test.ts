@@ -26,9 +26,10 @@ const T = {
 
 /** Whether an event matches an EventBridge pattern: every key of the pattern present, its value among the listed ones. */
 function matchesPattern(pattern: Record<string, any>, event: Record<string, any>): boolean {
-  return Object.entries(pattern).every(([key, expected]) =>
-    Array.isArray(expected) ? expected.includes(event[key]) : typeof event[key] === "object" && event[key] !== null && matchesPattern(expected, event[key]),
-  );
+  return Object.entries(pattern).every(([key, expected]) => {
+    if (key === "$or") return (expected as Record<string, any>[]).some((alternative) => matchesPattern(alternative, event));
+    return Array.isArray(expected) ? expected.includes(event[key]) : typeof event[key] === "object" && event[key] !== null && matchesPattern(expected, event[key]);
+  });
 }
 
 const runs = {} as Record<StackName | "locked", ProgramRun>;
@@ -94,11 +95,18 @@ describe.each<[StackName, { daily: number; monthly?: number; copyRegion?: string
   it("sends every failed, aborted or expired backup, copy or restore job to the alarm topic, which admits the publisher", () => {
     const rule = run().get(T.rule, "backup-failures");
     const pattern = JSON.parse(rule.inputs.eventPattern);
-    const event = (detailType: string, state: string) => ({ source: "aws.backup", "detail-type": detailType, detail: { state, backupVaultName: "v" } });
-    for (const type of ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"]) {
+    // Backup and copy job events carry `state`; restore job events carry `status`.
+    const event = (detailType: string, state: string) => ({
+      source: "aws.backup",
+      "detail-type": detailType,
+      detail: detailType.startsWith("Restore") ? { status: state, restoreJobId: "r" } : { state, backupVaultName: "v" },
+    });
+    for (const type of ["Backup Job State Change", "Copy Job State Change"]) {
       for (const state of ["FAILED", "ABORTED", "EXPIRED"]) expect(matchesPattern(pattern, event(type, state))).toBe(true);
       for (const state of ["COMPLETED", "RUNNING", "CREATED"]) expect(matchesPattern(pattern, event(type, state))).toBe(false);
     }
+    for (const status of ["FAILED", "ABORTED"]) expect(matchesPattern(pattern, event("Restore Job State Change", status))).toBe(true);
+    for (const status of ["COMPLETED", "RUNNING", "PENDING"]) expect(matchesPattern(pattern, event("Restore Job State Change", status))).toBe(false);
     expect(matchesPattern(pattern, { ...event("Backup Job State Change", "FAILED"), source: "aws.ec2" })).toBe(false);
     const target = run().ofType(T.target).find((t) => t.inputs.rule === rule.state.name)!;
     expect(target.inputs.arn).toBe(run().outputs.alarmTopicArn);
@@ -130,14 +138,16 @@ describe("the vault lock (backupVaultLock)", () => {
 });
 
 describe("replication of prod's file systems (efsReplicationRegion)", () => {
-  it.each(["gateway", "security"])("replicates %s to eu-central-1 on a key there, protected, and alarms on lag past an hour", (volume) => {
+  it.each(["gateway", "security"])("replicates %s to eu-central-1 on a retained key there, and alarms on lag past an hour", (volume) => {
     const fs = runs.prod.get(T.fileSystem, volume);
     const replication = runs.prod.get(T.replication, volume);
     const key = runs.prod.get(T.key, `${volume}-replica`);
     expect(replication.inputs).toEqual({ sourceFileSystemId: fs.id, destination: { region: "eu-central-1", kmsKeyId: key.state.arn } });
     expect(key.inputs).toMatchObject({ region: "eu-central-1", enableKeyRotation: true });
-    expect([replication.protect, key.retainOnDelete]).toEqual([true, true]);
+    // The key outlives the replica's replication; the replication itself holds nothing and may be replaced.
+    expect([replication.protect, key.retainOnDelete]).toEqual([false, true]);
     const lag = runs.prod.ofType(T.alarm).find((a) => a.inputs.metricName === "TimeSinceLastSync" && a.inputs.dimensions.FileSystemId === fs.id)!;
+    expect(Object.keys(lag.inputs.dimensions).sort()).toEqual(["DestinationFileSystemId", "FileSystemId"]);
     expect(lag.inputs).toMatchObject({ namespace: "AWS/EFS", threshold: 3600, comparisonOperator: "GreaterThanThreshold", alarmActions: [runs.prod.outputs.alarmTopicArn] });
   });
 

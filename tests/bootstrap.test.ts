@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { BootstrapOutputs, GITHUB_OIDC, SECRETS_KEY_ALIAS, bootstrap, readBootstrapConfig } from "../bootstrap/bootstrap";
+import { BootstrapOutputs, CI_ROLE_PATH, GITHUB_OIDC, OWNER_TAG, SECRETS_KEY_ALIAS, bootstrap, readBootstrapConfig } from "../bootstrap/bootstrap";
 import { ROOT } from "./support/harness";
 
 interface Registered {
@@ -35,7 +35,7 @@ const resolveAll = async (o: BootstrapOutputs): Promise<Record<string, unknown>>
 });
 
 /** Runs the bootstrap program under mocks; `oidc` says whether the account already has GitHub's provider. */
-async function runBootstrap(oidc: "exists" | "missing" | "denied", config: Record<string, string> = CONFIG) {
+async function runBootstrap(oidc: "exists" | "ours" | "missing" | "denied", config: Record<string, string> = CONFIG) {
   const registered: Registered[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -57,7 +57,8 @@ async function runBootstrap(oidc: "exists" | "missing" | "denied", config: Recor
               details: "invocation of aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider returned an error: reading IAM OIDC Provider: couldn't find resource",
             });
           }
-          return { arn: EXISTING_PROVIDER, url: args.inputs.url };
+          // "ours": the provider this stack created on an earlier run, with its owner tag.
+          return { arn: EXISTING_PROVIDER, url: args.inputs.url, tags: oidc === "ours" ? { [OWNER_TAG]: "ai-platform-bootstrap/main" } : { team: "security" } };
         }
         if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId: "123456789012" };
         return args.inputs;
@@ -116,9 +117,27 @@ describe("the roles", () => {
     expect(actions("deploy-staging")).toEqual(expect.arrayContaining(["s3:PutObject", "kms:Encrypt", "kms:GenerateDataKey"]));
   });
 
-  it("lets a deploy role pass roles only to ECS tasks and AWS Backup", () => {
+  it("lets a deploy role pass roles only to ECS tasks and AWS Backup, attach only AWS Backup's policies, and never touch a CI role", () => {
     const iam = JSON.parse(run.get("aws:iam/rolePolicy:RolePolicy", "deploy-prod-iam").inputs.policy).Statement;
     expect(iam.find((s: any) => s.Action === "iam:PassRole").Condition).toEqual({ StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com", "backup.amazonaws.com"] } });
+    const attach = iam.find((s: any) => s.Action === "iam:AttachRolePolicy");
+    expect(attach.Condition.ArnEquals["iam:PolicyARN"].every((a: string) => a.includes("AWSBackupServiceRolePolicyFor"))).toBe(true);
+    expect(iam.filter((s: any) => s.Action !== "iam:AttachRolePolicy").flatMap((s: any) => [s.Action].flat())).not.toContain("iam:AttachRolePolicy");
+    expect(iam).toContainEqual({ Sid: "NotTheCiRoles", Effect: "Deny", Action: "iam:*", Resource: `arn:aws:iam::123456789012:role${CI_ROLE_PATH}*` });
+    for (const role of ["preview", "drift", "deploy-staging", "deploy-prod"]) expect(run.get("aws:iam/role:Role", role).inputs.path).toBe(CI_ROLE_PATH);
+  });
+
+  it("lets a deploy role write only its own environment's stack in the state", () => {
+    const statements = JSON.parse(run.get("aws:iam/rolePolicy:RolePolicy", "deploy-staging-state").inputs.policy).Statement;
+    const write = statements.find((s: any) => s.Sid === "WriteOwnStack");
+    expect(write.Resource).toEqual(["arn:aws:mock::123456789012:state/.pulumi/*/staging.json*", "arn:aws:mock::123456789012:state/.pulumi/*/staging/*"]);
+    const prodWrite = JSON.parse(run.get("aws:iam/rolePolicy:RolePolicy", "deploy-prod-state").inputs.policy).Statement.find((s: any) => s.Sid === "WriteOwnStack");
+    expect(prodWrite.Resource.every((r: string) => r.includes("/prod"))).toBe(true);
+  });
+
+  it("lets the drift role read secret values, which a refresh of the stacks' secret versions does", () => {
+    const statements = JSON.parse(run.get("aws:iam/rolePolicy:RolePolicy", "drift-secrets").inputs.policy).Statement;
+    expect(statements).toEqual([expect.objectContaining({ Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:*" })]);
   });
 });
 
@@ -127,11 +146,16 @@ describe("GitHub's OIDC provider", () => {
     expect(run.of("aws:iam/openIdConnectProvider:OpenIdConnectProvider")).toEqual([]);
   });
 
-  it("creates it, for the STS audience, when the account has none, and the roles trust the new one", async () => {
+  it("creates it, for the STS audience, tagged as this stack's, when the account has none; the roles trust the new one", async () => {
     const fresh = await runBootstrap("missing");
     const [provider] = fresh.of("aws:iam/openIdConnectProvider:OpenIdConnectProvider");
-    expect(provider.inputs).toMatchObject({ url: GITHUB_OIDC.url, clientIdLists: ["sts.amazonaws.com"] });
+    expect(provider.inputs).toMatchObject({ url: GITHUB_OIDC.url, clientIdLists: ["sts.amazonaws.com"], tags: { [OWNER_TAG]: "ai-platform-bootstrap/main" } });
     expect(trustOf(fresh, "preview")[0].Principal).toEqual({ Federated: "arn:aws:mock::123456789012:github" });
+  });
+
+  it("keeps declaring the provider it created on the next run, which finds it by its tag (never deletes it)", async () => {
+    const next = await runBootstrap("ours");
+    expect(next.of("aws:iam/openIdConnectProvider:OpenIdConnectProvider").map((p) => p.name)).toEqual(["github"]);
   });
 });
 

@@ -14,6 +14,8 @@ const DRIFT = "error: no changes were expected but changes were proposed\n  ~ aw
 function run(env: { OUTCOME: string; PREVIEW?: string; open?: number }): { status: number | null; calls: string[]; stderr: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drift-"));
   const log = path.join(dir, "calls");
+  const previewFile = path.join(dir, "preview.txt");
+  fs.writeFileSync(previewFile, env.PREVIEW ?? "");
   // `gh issue list ... --jq <filter>` prints what the filter leaves of the open issues: the number, or nothing.
   fs.writeFileSync(
     path.join(dir, "gh"),
@@ -28,7 +30,7 @@ function run(env: { OUTCOME: string; PREVIEW?: string; open?: number }): { statu
       OPEN: env.open ? String(env.open) : "",
       STACK: "staging",
       OUTCOME: env.OUTCOME,
-      PREVIEW: env.PREVIEW ?? "",
+      PREVIEW_FILE: previewFile,
       RUN_URL: "https://github.com/o/r/actions/runs/1",
     },
     encoding: "utf8",

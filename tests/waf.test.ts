@@ -198,7 +198,8 @@ describe("the key API's token check (gatewayKeyApiJwt)", () => {
           jwksEndpoint: "https://tupl.supabase.co/auth/v1/.well-known/jwks.json",
           additionalClaims: [
             { format: "single-string", name: "role", values: ["authenticated"] },
-            { format: "string-array", name: "aal", values: ["aal2", "aal1"] },
+            // A string claim with two accepted values: still a single-string claim in the token.
+            { format: "single-string", name: "aal", values: ["aal2", "aal1"] },
           ],
         },
       },
