@@ -182,6 +182,11 @@ class Reader {
     return this.raw[`${this.project}:${key}`];
   }
 
+  /** A key of another namespace, as set (`aws:region`). */
+  foreign(qualifiedKey: string): string | undefined {
+    return this.raw[qualifiedKey];
+  }
+
   /** Keys set in this project's namespace that the program never reads: a typo would fall back to the default. */
   rejectUnknownKeys(): void {
     const prefix = `${this.project}:`;
@@ -414,7 +419,7 @@ export function loadConfig(): StackConfig {
     r.problem("efsProvisionedThroughputMibps", `${provisioned} is out of range for provisioned throughput; use 1 to ${MAX_PROVISIONED_THROUGHPUT_MIBPS}`);
   }
   const transitionToIa = r.string("efsTransitionToIa");
-  const region = pulumi.runtime.allConfig()["aws:region"] ?? "";
+  const region = r.foreign("aws:region") ?? "";
   const replicationRegion = r.string("efsReplicationRegion");
   if (replicationRegion && replicationRegion === region) {
     r.problem("efsReplicationRegion", `${replicationRegion} is the stack's own region; a replica protects against losing the region only elsewhere, such as eu-central-1`);

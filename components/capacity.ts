@@ -34,13 +34,3 @@ export function capacityProviderStrategies(capacity: Capacity): CapacityProvider
   }
 }
 
-/**
- * Of `tasks` tasks, how many run on Spot: ECS places the base on its provider first, then the rest in proportion
- * to the weights (for the plan's estimate).
- */
-export function spotTasks(capacity: Capacity, tasks: number): number {
-  if (capacity.mode === "onDemand") return 0;
-  if (capacity.mode === "spot") return tasks;
-  const rest = Math.max(0, tasks - capacity.onDemandBase);
-  return (rest * capacity.spotWeight) / (capacity.spotWeight + 1);
-}

@@ -115,7 +115,7 @@ export class FargateService extends pulumi.ComponentResource {
       network,
       targets,
       rollbackAlarms,
-      prerequisites: firstTaskNeeds(targets, network, volumes, roles),
+      prerequisites: [...firstTaskNeeds(targets, network, volumes, roles), args.capacityProviders, ...(args.egressReady ?? [])],
     });
     const awake = args.scaling.mode === "stateless" ? { min: args.scaling.min, max: args.scaling.max } : { min: 1, max: 1 };
     if (args.scaling.mode === "stateless") {
@@ -255,7 +255,7 @@ export class FargateService extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        dependsOn: [...steps.prerequisites, args.capacityProviders, ...(args.egressReady ?? [])],
+        dependsOn: steps.prerequisites,
         customTimeouts: serviceTimeouts(this.deployTime),
         // Autoscaling or the sleep schedule owns the running count after creation.
         ignoreChanges: args.scaling.mode === "stateless" || args.schedule ? ["desiredCount"] : [],

@@ -83,14 +83,19 @@ export class NatInstance extends pulumi.ComponentResource {
     // instance's own (nothing but a reboot or a new instance helps; the topic hears of it).
     const region = aws.getRegionOutput({}, parent).region;
     const topic = args.alarmTopicArn ? [args.alarmTopicArn] : [];
-    const statusAlarm = (suffix: string, metricName: string, description: string, extra: { actions: pulumi.Input<string>[]; periods: number; missing: string }) =>
+    const statusAlarm = (
+      suffix: string,
+      check: "system" | "instance",
+      description: string,
+      extra: { actions: pulumi.Input<string>[]; periods: number; missing: string },
+    ) =>
       new aws.cloudwatch.MetricAlarm(
         `${name}-${suffix}`,
         {
-          name: stackScoped(`${name}-${suffix === "recover" ? "system" : "instance"}-check-failed`),
+          name: stackScoped(`${name}-${check}-check-failed`),
           alarmDescription: description,
           namespace: "AWS/EC2",
-          metricName,
+          metricName: check === "system" ? "StatusCheckFailed_System" : "StatusCheckFailed_Instance",
           dimensions: { InstanceId: this.instance.id },
           statistic: "Maximum",
           period: ALARM_PERIOD_SECONDS,
@@ -103,13 +108,13 @@ export class NatInstance extends pulumi.ComponentResource {
         },
         parent,
       );
-    statusAlarm("recover", "StatusCheckFailed_System", "NAT instance: the host failed its system status check; EC2 recovers the instance onto healthy hardware", {
+    statusAlarm("recover", "system", "NAT instance: the host failed its system status check; EC2 recovers the instance onto healthy hardware", {
       actions: [pulumi.interpolate`arn:aws:automate:${region}:ec2:recover`, ...topic],
       periods: 2,
       missing: "missing",
     });
     if (args.alarmTopicArn) {
-      statusAlarm("instance-check", "StatusCheckFailed_Instance", "NAT instance: its own status check fails; the private subnets have no way out (reboot it, or replace it)", {
+      statusAlarm("instance-check", "instance", "NAT instance: its own status check fails; the private subnets have no way out (reboot it, or replace it)", {
         actions: topic,
         periods: 3,
         missing: "breaching",

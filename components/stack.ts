@@ -13,7 +13,7 @@ import { Network } from "./network";
 import { EndpointSpec, Platform } from "./platform";
 import { AlarmArgs } from "./service-alarms";
 import { SystemDescriptor, SystemSurface } from "./system";
-import { WebFirewall } from "./waf";
+import { RestrictedPath, WebFirewall } from "./waf";
 
 /** Whether a system is switched on: by its key in `systems` (a fixture system may decide otherwise). */
 export type Enabled = (system: SystemDescriptor, config: StackConfig) => boolean;
@@ -61,7 +61,7 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
 
   // Each endpoint owns a block of rule priorities by its place among all registered endpoints, so switching a
   // system off never moves another system's rules.
-  const endpoints: (EndpointSpec & { system: SystemDescriptor })[] = registry
+  const endpoints: (EndpointSpec & { system: SystemDescriptor; restrictedPaths: RestrictedPath[] })[] = registry
     .flatMap((system) => system.endpoints.map((e) => ({ system, e })))
     .map(({ system, e }, i) => ({
       system,
@@ -69,13 +69,14 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
       subdomain: e.subdomain,
       listenerPort: e.listenerPort(config),
       priority: (i + 1) * RULE_PRIORITY.span,
+      restrictedPaths: (e.restrictedPaths ?? []).map((p) => ({ name: p.name, pathPrefix: p.pathPrefix, allowCidrs: p.allowCidrs(config) })),
     }))
     .filter((e) => enabled(e.system, config));
 
   const platform = new Platform("platform", {
     vpcId: network.vpcId,
     publicSubnetIds: network.publicSubnetIds,
-    endpoints: endpoints.map(({ system: _system, ...spec }) => spec),
+    endpoints: endpoints.map(({ system: _system, restrictedPaths: _restricted, ...spec }) => spec),
     domain: config.domain,
     ingressCidrs: config.alb.ingressCidrs,
     accessLogs: config.alb.accessLogs,
@@ -97,13 +98,7 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
   const firewall = config.waf && new WebFirewall("waf", {
     loadBalancerArn: platform.loadBalancer.arn,
     settings: config.waf,
-    restrictedPaths: endpoints.flatMap(({ system, name }) =>
-      (system.endpoints.find((e) => e.name === name)!.restrictedPaths ?? []).map((p) => ({
-        name: p.name,
-        pathPrefix: p.pathPrefix,
-        allowCidrs: p.allowCidrs(config),
-      })),
-    ),
+    restrictedPaths: endpoints.flatMap((e) => e.restrictedPaths),
     logRetentionDays: config.logRetentionDays,
     alarmTopicArn: alarmTopic.topic.arn,
   });

@@ -84,6 +84,9 @@ export class Volume extends pulumi.ComponentResource {
   /** Clients mount only once it exists: it decides who may mount (IAM) and that they must use TLS. */
   public readonly fileSystemPolicy: aws.efs.FileSystemPolicy;
   public readonly mounts: VolumeMount[];
+  /** The account and region the volume is in (for ARNs and key policies). */
+  private readonly accountId: pulumi.Output<string>;
+  private readonly region: pulumi.Output<string>;
   /** Options of a child, keeping its identity if the volume was renamed. */
   private readonly childName: (childName: string) => pulumi.CustomResourceOptions;
 
@@ -91,6 +94,8 @@ export class Volume extends pulumi.ComponentResource {
     super("ai-platform:volume:Volume", volumeName, {}, opts);
     const name = volumeName;
     this.childName = (childName) => childOptions(this, name, formerNames(opts), childName);
+    this.accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    this.region = aws.getRegionOutput({}, { parent: this }).region;
     const stateful = { ...this.childName(name), protect: args.protectState, retainOnDelete: args.protectState };
 
     // A key of the volume's own rather than aws/elasticfilesystem: its policy names who may use it, it can be
@@ -119,10 +124,8 @@ export class Volume extends pulumi.ComponentResource {
       { ...stateful, ignoreChanges: ["kmsKeyId"] },
     );
     if (args.adoptFileSystemId) {
-      const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-      const region = aws.getRegionOutput({}, { parent: this }).region;
       this.fileSystemId = pulumi.output(args.adoptFileSystemId);
-      this.fileSystemArn = pulumi.interpolate`arn:aws:elasticfilesystem:${region}:${account}:file-system/${args.adoptFileSystemId}`;
+      this.fileSystemArn = pulumi.interpolate`arn:aws:elasticfilesystem:${this.region}:${this.accountId}:file-system/${args.adoptFileSystemId}`;
     } else {
       this.fileSystemId = this.fileSystem.id;
       this.fileSystemArn = this.fileSystem.arn;
@@ -321,8 +324,6 @@ export class Volume extends pulumi.ComponentResource {
     if (this.keyPolicy) {
       throw new Error(`volume ${this.volumeName} already names its client in its key policy; one service mounts a volume`);
     }
-    const account = aws.getCallerIdentityOutput({}, { parent: this });
-    const region = aws.getRegionOutput({}, { parent: this }).region;
     this.keyPolicy = new aws.kms.KeyPolicy(
       `${this.volumeName}-key`,
       {
@@ -330,7 +331,7 @@ export class Volume extends pulumi.ComponentResource {
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            accountAdministersKey(account.accountId),
+            accountAdministersKey(this.accountId),
             {
               Sid: `EfsFor${clientName.replace(/[^A-Za-z0-9]/g, "")}Tasks`,
               Effect: "Allow",
@@ -338,7 +339,7 @@ export class Volume extends pulumi.ComponentResource {
               Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant", "kms:DescribeKey"],
               Resource: "*",
               Condition: {
-                StringEquals: { "kms:ViaService": pulumi.interpolate`elasticfilesystem.${region}.amazonaws.com`, "kms:CallerAccount": account.accountId },
+                StringEquals: { "kms:ViaService": pulumi.interpolate`elasticfilesystem.${this.region}.amazonaws.com`, "kms:CallerAccount": this.accountId },
               },
             },
           ],
