@@ -1,6 +1,6 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_STOP_SECONDS, SPOT_WARNING_SECONDS } from "./components/defaults";
+import { CONTAINER_STOP_SECONDS, CRON_DAYS, SPOT_WARNING_SECONDS, awakeHoursPerWeek } from "./components/defaults";
 import { CAPACITY_MODES, ConfigKey, ConfigKeyName, FARGATE_SIZES, MAX_PROVISIONED_THROUGHPUT_MIBPS, PROJECT, SYSTEM_NAMES, configSchema, limitProblem } from "./config-schema";
 
 /** The systems a stack can switch on. */
@@ -652,7 +652,6 @@ function readCapacities(r: Reader, protectState: boolean, deregistrationDelaySec
   return out;
 }
 
-const CRON_DAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
 
 /** The awake hours, or undefined when the stack never sleeps. */
 function readSchedule(r: Reader): AwakeSchedule | undefined {
@@ -674,12 +673,12 @@ function readSchedule(r: Reader): AwakeSchedule | undefined {
     { hour: Number(m[5]), minute: Number(m[6]) },
   ];
   const minutes = (t: { hour: number; minute: number }) => t.hour * 60 + t.minute;
-  if (CRON_DAYS.indexOf(to) < CRON_DAYS.indexOf(from)) {
+  const day = (d: string) => CRON_DAYS.indexOf(d as (typeof CRON_DAYS)[number]);
+  if (day(to) < day(from)) {
     r.problem("awakeHours", `"${hours}" runs its days backwards; list them in week order, Mon to Sun (such as Mon-Fri)`);
   }
   if (minutes(sleep) <= minutes(wake)) {
     r.problem("awakeHours", `"${hours}" ends before it starts; overnight hours are not supported, use a window inside one day such as 07:00-20:00`);
   }
-  const days = CRON_DAYS.indexOf(to) - CRON_DAYS.indexOf(from) + 1;
-  return { timezone, days: [from, to], wake, sleep, hoursPerWeek: (days * (minutes(sleep) - minutes(wake))) / 60 };
+  return { timezone, days: [from, to], wake, sleep, hoursPerWeek: awakeHoursPerWeek([from, to], minutes(wake), minutes(sleep)) };
 }

@@ -188,3 +188,12 @@ export const BACKUP_SCHEDULE = {
 
 /** Days per month for retention in months (AWS Backup's lifecycle counts days). */
 export const DAYS_PER_MONTH = 31;
+
+/** The days of a sleep schedule, in week order, as cron writes them. */
+export const CRON_DAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
+
+/** Hours awake in a week: the days from `from` to `to` (cron names), each awake from `wake` to `sleep` minutes. */
+export function awakeHoursPerWeek(days: readonly [string, string], wakeMinutes: number, sleepMinutes: number): number {
+  const count = CRON_DAYS.indexOf(days[1] as (typeof CRON_DAYS)[number]) - CRON_DAYS.indexOf(days[0] as (typeof CRON_DAYS)[number]) + 1;
+  return (count * (sleepMinutes - wakeMinutes)) / 60;
+}

@@ -4,6 +4,7 @@
  * the shared platform. Rendering, costing and diffing all read this model, never the raw resources again.
  */
 import { Captured, ProgramRun, containerDefinitions, policyDocument } from "../../lib/program-runner";
+import { awakeHoursPerWeek } from "../../components/defaults";
 import { DeployTime } from "../../components/deploy-time";
 import { SYSTEM_REGISTRY } from "../../components/registry";
 import { SystemDescriptor } from "../../components/system";
@@ -552,7 +553,7 @@ export function buildPlan(
       })),
       schedule:
         wake && sleep
-          ? { wake: wake.inputs.schedule, sleep: sleep.inputs.schedule, timezone: wake.inputs.timezone ?? "UTC", hoursPerWeek: awakeHoursPerWeek(wake.inputs.schedule, sleep.inputs.schedule) }
+          ? { wake: wake.inputs.schedule, sleep: sleep.inputs.schedule, timezone: wake.inputs.timezone ?? "UTC", hoursPerWeek: scheduleHoursPerWeek(wake.inputs.schedule, sleep.inputs.schedule) }
           : undefined,
       minHealthyPercent: svc.inputs.deploymentMinimumHealthyPercent ?? 100,
       maxPercent: svc.inputs.deploymentMaximumPercent ?? 200,
@@ -734,22 +735,19 @@ function wafPlan(run: ProgramRun, ipSetOf: (arn: string) => Captured | undefined
 }
 
 /**
- * Hours a week between a wake and a sleep cron of the sleep schedule (`cron(m h ? * DAYS *)`, the same days):
- * the window each day times the days.
+ * Hours a week between a wake and a sleep cron of the sleep schedule (`cron(m h ? * DAYS *)`, the same days), by the
+ * rule config.ts uses for the schedule it reads.
  */
-export function awakeHoursPerWeek(wakeCron: string, sleepCron: string): number {
+export function scheduleHoursPerWeek(wakeCron: string, sleepCron: string): number {
   const parse = (c: string) => {
     const [minute, hour, , , days] = c.replace(/^cron\(|\)$/g, "").split(" ");
     return { minutes: Number(hour) * 60 + Number(minute), days };
   };
   const wake = parse(wakeCron);
   const sleep = parse(sleepCron);
-  const week = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
   const [from, to = from] = wake.days.split("-");
-  const days = week.indexOf(to) - week.indexOf(from) + 1;
-  return (days * (sleep.minutes - wake.minutes)) / 60;
+  return awakeHoursPerWeek([from, to], wake.minutes, sleep.minutes);
 }
-
 /** The backup plan as the plan shows it: its rules, what it selects, where copies go. */
 function backupPlanView(run: ProgramRun): BackupPlanView | undefined {
   const plan = run.ofType(T.backupPlan)[0];
