@@ -748,6 +748,7 @@ export function scheduleHoursPerWeek(wakeCron: string, sleepCron: string): numbe
   const [from, to = from] = wake.days.split("-");
   return awakeHoursPerWeek([from, to], wake.minutes, sleep.minutes);
 }
+
 /** The backup plan as the plan shows it: its rules, what it selects, where copies go. */
 function backupPlanView(run: ProgramRun): BackupPlanView | undefined {
   const plan = run.ofType(T.backupPlan)[0];
