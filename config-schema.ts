@@ -178,7 +178,7 @@ export const configSchema = {
   vpcCidr: {
     type: "string",
     default: "10.0.0.0/16",
-    description: "CIDR block of the new VPC (/16 to /24).",
+    description: "CIDR block of the new VPC (/16 to /23: each AZ gets a /19 to /26 block, halved into a public and a private subnet, and an ALB needs /27 subnets).",
   },
   availabilityZones: {
     type: "integer",

@@ -1,7 +1,8 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_STOP_SECONDS, CRON_DAYS, SPOT_WARNING_SECONDS, awakeHoursPerWeek } from "./components/defaults";
-import { CAPACITY_MODES, ConfigKey, ConfigKeyName, FARGATE_SIZES, MAX_PROVISIONED_THROUGHPUT_MIBPS, PROJECT, SYSTEM_NAMES, configSchema, limitProblem } from "./config-schema";
+import { CRON_DAYS, awakeHoursPerWeek } from "./components/defaults";
+import { CONFIG_CONSTRAINTS, ConfigValue, ConfigValues, Constraint } from "./config-constraints";
+import { CAPACITY_MODES, ConfigKey, ConfigKeyName, PROJECT, SYSTEM_NAMES, configSchema, limitProblem } from "./config-schema";
 
 /** The systems a stack can switch on. */
 export type SystemName = (typeof SYSTEM_NAMES)[number];
@@ -278,6 +279,22 @@ class Reader {
     return schemaDefault(key) as string[];
   }
 
+  /** Records the problem of each rule between keys (config-constraints.ts) that the values break. */
+  checkConstraints(constraints: Constraint[]): void {
+    const values: ConfigValues = {
+      get: <T extends ConfigValue>(key: ConfigKeyName): T => {
+        const type = (configSchema[key] as ConfigKey).type;
+        return (type === "integer" ? this.integer(key) : type === "boolean" ? this.boolean(key) : type === "array" ? this.array(key) : this.string(key)) as T;
+      },
+      region: this.foreign("aws:region") ?? "",
+      refused: (key) => this.hasProblem(key),
+    };
+    for (const c of constraints) {
+      const problem = c.check(values);
+      if (problem) this.problem(c.keys[0], problem);
+    }
+  }
+
   /** A stack secret, or a problem naming the command that sets it. */
   secret(key: ConfigKeyName, neededBy: string): pulumi.Output<string> {
     const v = this.value(key);
@@ -356,9 +373,7 @@ export function loadConfig(): StackConfig {
   const cidr = r.string("vpcCidr");
   const parsedCidr = parseCidr(cidr);
   if (!parsedCidr) r.problem("vpcCidr", `"${cidr}" is not an IPv4 CIDR block such as 10.0.0.0/16`);
-  else if (parsedCidr.prefix < 16 || parsedCidr.prefix > 24) {
-    r.problem("vpcCidr", `/${parsedCidr.prefix} is outside what a VPC with public and private subnets per AZ fits; use /16 to /24`);
-  }
+  else if (parsedCidr.prefix < 16) r.problem("vpcCidr", `/${parsedCidr.prefix} is larger than a VPC may be; use /16 or longer`);
   const availabilityZones = r.integer("availabilityZones");
   const natGateways = r.string("natGateways");
 
@@ -401,29 +416,14 @@ export function loadConfig(): StackConfig {
     unhealthyThreshold: r.integer("unhealthyThreshold"),
     deregistrationDelaySeconds: r.integer("deregistrationDelaySeconds"),
   };
-  // Besides each key's own limits, the ELBv2 API wants the timeout shorter than the interval.
-  if (healthCheck.timeoutSeconds >= healthCheck.intervalSeconds && !r.hasProblem("healthCheckTimeoutSeconds")) {
-    r.problem(
-      "healthCheckTimeoutSeconds",
-      `${healthCheck.timeoutSeconds} must be less than healthCheckIntervalSeconds (${healthCheck.intervalSeconds})`,
-    );
-  }
 
   const logRetentionDays = r.integer("logRetentionDays");
   const secretRecoveryWindowDays = r.integer("secretRecoveryWindowDays");
 
   const throughputMode = r.string("efsThroughputMode");
   const provisioned = r.integer("efsProvisionedThroughputMibps");
-  // 0 is the key's "not set"; a provisioned file system needs a figure.
-  if (throughputMode === "provisioned" && provisioned < 1 && !r.hasProblem("efsProvisionedThroughputMibps")) {
-    r.problem("efsProvisionedThroughputMibps", `${provisioned} is out of range for provisioned throughput; use 1 to ${MAX_PROVISIONED_THROUGHPUT_MIBPS}`);
-  }
   const transitionToIa = r.string("efsTransitionToIa");
-  const region = r.foreign("aws:region") ?? "";
   const replicationRegion = r.string("efsReplicationRegion");
-  if (replicationRegion && replicationRegion === region) {
-    r.problem("efsReplicationRegion", `${replicationRegion} is the stack's own region; a replica protects against losing the region only elsewhere, such as eu-central-1`);
-  }
   const backupsOn = r.boolean("backups");
   const backups: BackupSettings = {
     dailyRetentionDays: r.integer("backupDailyRetentionDays"),
@@ -431,13 +431,7 @@ export function loadConfig(): StackConfig {
     copyRegion: r.string("backupCopyRegion") || undefined,
     vaultLock: r.boolean("backupVaultLock"),
   };
-  if (backups.copyRegion && backups.copyRegion === region) {
-    r.problem("backupCopyRegion", `${backups.copyRegion} is the stack's own region; copies protect against losing the region only in another, such as eu-central-1`);
-  }
   const restoreIds = { gateway: r.string("gatewayRestoreFileSystemId"), securityStack: r.string("securityStackRestoreFileSystemId") };
-  if (restoreIds.gateway && restoreIds.gateway === restoreIds.securityStack) {
-    r.problem("securityStackRestoreFileSystemId", `${restoreIds.gateway} is already gatewayRestoreFileSystemId; each system restores into a file system of its own`);
-  }
 
   const ecrKeepImages = r.integer("ecrKeepImages");
 
@@ -449,20 +443,7 @@ export function loadConfig(): StackConfig {
     evaluationPeriods: r.integer("alarmEvaluationPeriods"),
   };
 
-  const taskSize = (cpuKey: ConfigKeyName, memoryKey: ConfigKeyName): TaskSize => {
-    const cpu = r.integer(cpuKey);
-    const memory = r.integer(memoryKey);
-    const allowed = FARGATE_SIZES[cpu];
-    // An unknown CPU value is the CPU key's own limit; memory is judged against a known one.
-    if (allowed && !allowed.includes(memory)) {
-      // 256 CPU units take 512, 1024 or 2048 MiB: no even step, so list them rather than imply 1536.
-      const choices = cpu === 256
-        ? allowed.join(", ")
-        : `${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}`;
-      r.problem(memoryKey, `${memory} MiB is not available with ${cpu} CPU units on Fargate; use ${choices}`);
-    }
-    return { cpu, memory };
-  };
+  const taskSize = (cpuKey: ConfigKeyName, memoryKey: ConfigKeyName): TaskSize => ({ cpu: r.integer(cpuKey), memory: r.integer(memoryKey) });
 
 
   const supabase = { url: r.string("supabaseUrl"), anonKey: r.string("supabaseAnonKey") };
@@ -480,15 +461,11 @@ export function loadConfig(): StackConfig {
     rateWindowSeconds: r.integer("wafRateWindowSeconds"),
     blockedRequestsAlarm: r.integer("wafBlockedRequestsAlarm"),
   };
-  // WAF's IP sets take any IPv4 block but /0 (IPSet in the WAFV2 API reference).
-  if (wafOn && adminCidrs.includes("0.0.0.0/0")) {
-    r.problem("gatewayAdminCidrs", "0.0.0.0/0 would open the key API to everyone, and WAF's IP sets refuse /0; list the admin networks");
-  }
 
   const keyApiJwt = readKeyApiJwt(r, domain, supabase.url);
 
   const protectState = r.boolean("protectState");
-  const capacities = readCapacities(r, protectState, healthCheck.deregistrationDelaySeconds);
+  const capacities = readCapacities(r, protectState);
   const schedule = readSchedule(r);
 
   const chromaImage = r.string("gatewayChromaImage");
@@ -521,14 +498,12 @@ export function loadConfig(): StackConfig {
 
   const uiSize = taskSize("uiConsoleCpu", "uiConsoleMemory");
   const uiConsole = { ...uiSize, capacity: capacities.uiConsole, minCount: r.integer("uiConsoleMinCount"), maxCount: r.integer("uiConsoleMaxCount") };
-  if (uiConsole.maxCount < uiConsole.minCount) {
-    r.problem("uiConsoleMaxCount", `${uiConsole.maxCount} is less than uiConsoleMinCount (${uiConsole.minCount})`);
-  }
 
   const accessLogs = r.boolean("albAccessLogs");
   const deletionProtection = r.boolean("albDeletionProtection");
   const ecsExec = r.boolean("ecsExec");
 
+  r.checkConstraints(CONFIG_CONSTRAINTS);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
   return {
@@ -618,11 +593,10 @@ const CAPACITY_KEYS = {
  * is an outage until a replacement starts, which a protected (production) stack does not accept. On Spot, a task gets
  * SIGTERM two minutes before it is taken: draining and the containers' stop timeout must fit in them.
  */
-function readCapacities(r: Reader, protectState: boolean, deregistrationDelaySeconds: number): Record<keyof typeof CAPACITY_KEYS, Capacity> {
+function readCapacities(r: Reader, protectState: boolean): Record<keyof typeof CAPACITY_KEYS, Capacity> {
   const onDemandBase = r.integer("capacityOnDemandBase");
   const spotWeight = r.integer("capacitySpotWeight");
   const out = {} as Record<keyof typeof CAPACITY_KEYS, Capacity>;
-  let onSpot = false;
   // Each key read by name, so that tests/project-file.test.ts sees what config.ts reads.
   const modes: Record<keyof typeof CAPACITY_KEYS, string> = {
     gateway: r.string("gatewayCapacity"),
@@ -640,14 +614,7 @@ function readCapacities(r: Reader, protectState: boolean, deregistrationDelaySec
         `spot in a protected stack (protectState) would take ${title} down at every Spot interruption: a single writer has no second task to carry on while its replacement starts; use onDemand`,
       );
     }
-    onSpot ||= mode !== "onDemand";
     out[system] = { mode, onDemandBase, spotWeight };
-  }
-  if (onSpot && deregistrationDelaySeconds + CONTAINER_STOP_SECONDS > SPOT_WARNING_SECONDS && !r.hasProblem("deregistrationDelaySeconds")) {
-    r.problem(
-      "deregistrationDelaySeconds",
-      `${deregistrationDelaySeconds} s of draining and the containers' ${CONTAINER_STOP_SECONDS} s stop timeout exceed Spot's ${SPOT_WARNING_SECONDS} s warning; use at most ${SPOT_WARNING_SECONDS - CONTAINER_STOP_SECONDS}`,
-    );
   }
   return out;
 }

@@ -51,7 +51,12 @@ export class BackupPlan extends pulumi.ComponentResource {
       ? ` The vault is locked in compliance mode: ${BACKUP_SCHEDULE.vaultLockGraceDays} days after the lock, nobody can delete it or shorten a recovery point's retention.`
       : "";
 
+    // A copy region's vault, key and lock move with backupCopyRegion: a new region replaces them (region is ForceNew),
+    // which `protect` would refuse at `up`. They are retained instead where the stack protects its state, so the old
+    // region keeps its recovery points, readable with their key, until they expire (config-constraints.ts,
+    // REPLACEMENT_SAFE_KEYS).
     const vaultIn = (suffix: string, region?: string) => {
+      const options = region ? { parent: this, retainOnDelete: args.protectState } : stateful;
       const key = new aws.kms.Key(
         `${name}${suffix}`,
         {
@@ -61,10 +66,10 @@ export class BackupPlan extends pulumi.ComponentResource {
           deletionWindowInDays: 30,
           policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [accountAdministersKey(account)] }),
         },
-        stateful,
+        options,
       );
       // Without protectState (staging) the vault is deleted with its recovery points on destroy.
-      const vault = new aws.backup.Vault(`${name}${suffix}`, { region, kmsKeyArn: key.arn, forceDestroy: !args.protectState }, stateful);
+      const vault = new aws.backup.Vault(`${name}${suffix}`, { region, kmsKeyArn: key.arn, forceDestroy: !args.protectState }, options);
       if (settings.vaultLock) {
         new aws.backup.VaultLockConfiguration(
           `${name}${suffix}`,
@@ -76,7 +81,7 @@ export class BackupPlan extends pulumi.ComponentResource {
             minRetentionDays: Math.min(settings.dailyRetentionDays, ...(settings.monthlyRetentionMonths > 0 ? [settings.monthlyRetentionMonths * DAYS_PER_MONTH] : [])),
             maxRetentionDays: Math.max(settings.dailyRetentionDays, settings.monthlyRetentionMonths * DAYS_PER_MONTH),
           },
-          { parent: this, protect: args.protectState },
+          region ? options : { parent: this, protect: args.protectState },
         );
       }
       return vault;

@@ -201,7 +201,7 @@ export class Volume extends pulumi.ComponentResource {
     });
 
     if (args.alarmTopicArn) this.createThroughputAlarm(name, args.throughputMode, args.alarmTopicArn);
-    if (args.replicationRegion) this.createReplication(name, args.replicationRegion, args.protectState, args.alarmTopicArn);
+    if (args.replicationRegion) this.createReplication(name, args.replicationRegion, args.alarmTopicArn);
 
     this.registerOutputs({ fileSystemId: this.fileSystemId });
   }
@@ -259,19 +259,22 @@ export class Volume extends pulumi.ComponentResource {
    * databases may need the last backup instead. Deleting the replication leaves the replica as a writable file
    * system of its own (and its key), which `pulumi destroy` does not remove.
    */
-  private createReplication(name: string, region: string, protectState: boolean, topicArn?: pulumi.Input<string>): void {
+  private createReplication(name: string, region: string, topicArn?: pulumi.Input<string>): void {
     const key = new aws.kms.Key(
       `${name}-replica`,
       { region, description: `EFS ${name}: replica in ${region}`, enableKeyRotation: true, deletionWindowInDays: 30 },
-      // The replica outlives the replication (and the stack): so must the key that reads it.
-      { parent: this, retainOnDelete: true, protect: protectState },
+      // The replica outlives the replication (and the stack): so must the key that reads it. Retained, not
+      // protected: a new efsReplicationRegion replaces the key (region is ForceNew), which `protect` would refuse.
+      { parent: this, retainOnDelete: true },
     );
-    // Not protected: adopting a restored file system replaces the replication (its source is ForceNew), and
-    // deleting one loses nothing (the replica stays, writable, with its retained key).
+    // Not protected: adopting a restored file system or moving the replica replaces the replication (source and
+    // region are ForceNew), and deleting one loses nothing (the replica stays, writable, with its retained key).
+    // Deleted before its replacement is made: EFS holds one replication configuration per source file system and
+    // refuses a second (ReplicationAlreadyExists), and the provider would otherwise create the new one first.
     const replication = new aws.efs.ReplicationConfiguration(
       name,
       { sourceFileSystemId: this.fileSystemId, destination: { region, kmsKeyId: key.arn } },
-      { parent: this },
+      { parent: this, deleteBeforeReplace: true },
     );
     if (topicArn) {
       new aws.cloudwatch.MetricAlarm(

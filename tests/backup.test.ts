@@ -83,7 +83,8 @@ describe.each<[StackName, { daily: number; monthly?: number; copyRegion?: string
       expect(copy.inputs.region).toBe(expected.copyRegion);
       expect(run().get(T.key, "backup-copy").inputs.region).toBe(expected.copyRegion);
       for (const r of rules()) expect(r.copyActions).toEqual([{ destinationVaultArn: copy.state.arn, lifecycle: { deleteAfter: r.lifecycle.deleteAfter } }]);
-      expect([copy.protect, copy.retainOnDelete]).toEqual([true, true]);
+      // Retained but not protected: a new backupCopyRegion replaces it (tests/config-change.test.ts).
+      expect([copy.protect, copy.retainOnDelete]).toEqual([false, true]);
     });
   } else {
     it("copies nowhere", () => {

@@ -7,6 +7,7 @@
  */
 import { Captured, ProgramRun, runProgram } from "./support/harness";
 import { availabilityZoneCidrMask } from "../components/defaults";
+import { ALB_SMALLEST_SUBNET_PREFIX, REPLACEMENT_SAFE_KEYS } from "../config-constraints";
 
 const LISTENER = "aws:lb/listener:Listener";
 const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
@@ -116,12 +117,12 @@ describe("adding an availability zone", () => {
     expect(mask(two)).toBe(availabilityZoneCidrMask(two.get(VPC, "network").inputs.cidrBlock));
   });
 
-  it("leaves room in the VPC for six AZ blocks, each big enough for a public and a private /28", () => {
-    for (const cidr of ["10.0.0.0/16", "10.0.0.0/24"]) {
+  it("leaves room in the VPC for six AZ blocks, each halved into a public and a private subnet of at least the /27 an ALB needs", () => {
+    for (const cidr of ["10.0.0.0/16", "10.0.0.0/23"]) {
       const prefix = Number(cidr.split("/")[1]);
       const mask = availabilityZoneCidrMask(cidr);
       expect(2 ** (mask - prefix)).toBeGreaterThanOrEqual(6);
-      expect(mask).toBeLessThanOrEqual(27);
+      expect(mask + 1).toBeLessThanOrEqual(ALB_SMALLEST_SUBNET_PREFIX);
     }
   });
 
@@ -129,5 +130,46 @@ describe("adding an availability zone", () => {
     const perFs = (r: ProgramRun) => r.ofType(MOUNT_TARGET).length;
     expect(perFs(three)).toBe((perFs(two) / 2) * 3);
     for (const m of three.ofType(MOUNT_TARGET)) expect([m.name, m.deleteBeforeReplace]).toEqual([m.name, true]);
+  });
+});
+
+/**
+ * Moving a secondary region replaces what lives there (region is ForceNew in @pulumi/aws 7). Each such key must
+ * neither hit a protected resource (which refuses replacement) nor create a second replication of one file system
+ * (EFS refuses: ReplicationAlreadyExists), and what the old region holds is retained, not deleted.
+ */
+describe("moving a secondary region in prod", () => {
+  let before: ProgramRun;
+  let moved: ProgramRun;
+  const REGIONS = { efsReplicationRegion: ["eu-central-1", "eu-north-1"], backupCopyRegion: ["eu-central-1", "eu-north-1"] } as const;
+  beforeAll(async () => {
+    before = await runProgram({ stack: "prod", config: { efsReplicationRegion: REGIONS.efsReplicationRegion[0], backupCopyRegion: REGIONS.backupCopyRegion[0] } });
+    moved = await runProgram({ stack: "prod", config: { efsReplicationRegion: REGIONS.efsReplicationRegion[1], backupCopyRegion: REGIONS.backupCopyRegion[1] } });
+  });
+
+  /** Resources of the first run whose region input the move changes: each is replaced at `up`. */
+  const replaced = () => before.resources.filter((r) => r.inputs.region && moved.resources.find((m) => m.urn === r.urn)?.inputs.region !== r.inputs.region);
+  const replication = () => before.resources.filter((r) => r.type === "aws:efs/replicationConfiguration:ReplicationConfiguration");
+
+  it("covers every key that names a secondary region", () => {
+    expect(Object.keys(REPLACEMENT_SAFE_KEYS).sort()).toEqual(Object.keys(REGIONS).sort());
+    expect(replaced().length).toBeGreaterThan(0);
+  });
+
+  it("replaces nothing protected: the move is not refused at up", () => {
+    expect(replaced().filter((r) => r.protect).map((r) => r.urn)).toEqual([]);
+  });
+
+  it("retains what the old region holds (keys, vault, lock) instead of deleting it", () => {
+    for (const r of replaced()) expect([r.urn, r.retainOnDelete]).toEqual([r.urn, true]);
+  });
+
+  it("deletes each file system's replication before it creates the one to the new region", () => {
+    expect(replication().length).toBeGreaterThan(0);
+    for (const r of replication()) {
+      const after = moved.resources.find((m) => m.urn === r.urn)!;
+      expect((after.inputs.destination as { region: string }).region).toBe(REGIONS.efsReplicationRegion[1]);
+      expect(after.deleteBeforeReplace).toBe(true);
+    }
   });
 });

@@ -151,9 +151,9 @@ describe("good config", () => {
       ).resolves.toBeDefined();
     });
 
-    it("a VPC of /16 to /24 over 2 to 6 AZs", async () => {
-      await expect(load("staging", { vpcCidr: "172.16.0.0/24", availabilityZones: 6 })).resolves.toMatchObject({
-        network: { cidr: "172.16.0.0/24", availabilityZones: 6 },
+    it("a VPC of /16 to /23 over 2 to 6 AZs (a /23's public subnets are the /27 an ALB needs)", async () => {
+      await expect(load("staging", { vpcCidr: "172.16.0.0/23", availabilityZones: 6 })).resolves.toMatchObject({
+        network: { cidr: "172.16.0.0/23", availabilityZones: 6 },
       });
     });
 
@@ -174,11 +174,11 @@ describe("bad config", () => {
   it.each<[string, Record<string, unknown>, string]>([
     // Fargate CPU and memory
     ["a CPU value Fargate has not", { gatewayCpu: 300 }, "ai-platform:gatewayCpu: 300 is not a Fargate size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384"],
-    ["too much memory for the CPU", { gatewayCpu: 512, gatewayMemory: 8192 }, "ai-platform:gatewayMemory: 8192 MiB is not available with 512 CPU units on Fargate; use 1024 to 4096 in steps of 1024"],
-    ["too little memory for the CPU", { securityStackCpu: 4096, securityStackMemory: 4096 }, "ai-platform:securityStackMemory: 4096 MiB is not available with 4096 CPU units on Fargate; use 8192 to 30720 in steps of 1024"],
-    ["memory between the three sizes 256 CPU units take", { uiConsoleMemory: 1536 }, "ai-platform:uiConsoleMemory: 1536 MiB is not available with 256 CPU units on Fargate; use 512, 1024, 2048"],
-    ["memory off the 4 GiB steps of 8192 CPU units", { gatewayCpu: 8192, gatewayMemory: 17408 }, "ai-platform:gatewayMemory: 17408 MiB is not available with 8192 CPU units on Fargate; use 16384 to 61440 in steps of 4096"],
-    ["memory off the 8 GiB steps of 16384 CPU units", { securityStackCpu: 16384, securityStackMemory: 36864 }, "ai-platform:securityStackMemory: 36864 MiB is not available with 16384 CPU units on Fargate; use 32768 to 122880 in steps of 8192"],
+    ["too much memory for the CPU", { gatewayCpu: 512, gatewayMemory: 8192 }, "ai-platform:gatewayMemory: 8192 MiB is not available with 512 CPU units on Fargate (gatewayCpu); use 1024 to 4096 in steps of 1024"],
+    ["too little memory for the CPU", { securityStackCpu: 4096, securityStackMemory: 4096 }, "ai-platform:securityStackMemory: 4096 MiB is not available with 4096 CPU units on Fargate (securityStackCpu); use 8192 to 30720 in steps of 1024"],
+    ["memory between the three sizes 256 CPU units take", { uiConsoleMemory: 1536 }, "ai-platform:uiConsoleMemory: 1536 MiB is not available with 256 CPU units on Fargate (uiConsoleCpu); use 512, 1024, 2048"],
+    ["memory off the 4 GiB steps of 8192 CPU units", { gatewayCpu: 8192, gatewayMemory: 17408 }, "ai-platform:gatewayMemory: 17408 MiB is not available with 8192 CPU units on Fargate (gatewayCpu); use 16384 to 61440 in steps of 4096"],
+    ["memory off the 8 GiB steps of 16384 CPU units", { securityStackCpu: 16384, securityStackMemory: 36864 }, "ai-platform:securityStackMemory: 36864 MiB is not available with 16384 CPU units on Fargate (securityStackCpu); use 32768 to 122880 in steps of 8192"],
     ["a number that is not one", { gatewayCpu: "abc" }, 'ai-platform:gatewayCpu: "abc" is not a whole number; set it with `pulumi config set gatewayCpu <number>`'],
     ["a fraction", { uiConsoleMinCount: "1.5" }, 'ai-platform:uiConsoleMinCount: "1.5" is not a whole number; set it with `pulumi config set uiConsoleMinCount <number>`'],
     // Listener ports (staging has no domain, so each endpoint has its own)
@@ -199,8 +199,8 @@ describe("bad config", () => {
     ["a retention CloudWatch does not offer", { logRetentionDays: 45 }, `ai-platform:logRetentionDays: 45 is not a value CloudWatch Logs accepts; use one of ${RETENTION}`],
     ["retention 0", { logRetentionDays: 0 }, `ai-platform:logRetentionDays: 0 is not a value CloudWatch Logs accepts; use one of ${RETENTION}`],
     // CIDRs and AZs
-    ["a VPC larger than /16", { vpcCidr: "10.0.0.0/8" }, "ai-platform:vpcCidr: /8 is outside what a VPC with public and private subnets per AZ fits; use /16 to /24"],
-    ["a VPC smaller than /24", { vpcCidr: "10.0.0.0/25" }, "ai-platform:vpcCidr: /25 is outside what a VPC with public and private subnets per AZ fits; use /16 to /24"],
+    ["a VPC larger than /16", { vpcCidr: "10.0.0.0/8" }, "ai-platform:vpcCidr: /8 is larger than a VPC may be; use /16 or longer"],
+    ["a VPC smaller than /24", { vpcCidr: "10.0.0.0/25" }, "ai-platform:vpcCidr: /25 gives each AZ /29 public subnets, smaller than the /27 a load balancer needs (without vpcId the program makes the VPC); use /16 to /23"],
     ["a CIDR with host bits set", { vpcCidr: "10.0.0.1/16" }, 'ai-platform:vpcCidr: "10.0.0.1/16" is not an IPv4 CIDR block such as 10.0.0.0/16'],
     ["a CIDR that is no address", { vpcCidr: "banana" }, 'ai-platform:vpcCidr: "banana" is not an IPv4 CIDR block such as 10.0.0.0/16'],
     ["an ingress CIDR with an octet over 255", { allowedIngressCidrs: ["0.0.0.0/0", "300.1.1.1/32"] }, 'ai-platform:allowedIngressCidrs: "300.1.1.1/32" is not an IPv4 CIDR block such as 203.0.113.0/24'],
@@ -232,7 +232,7 @@ describe("bad config", () => {
     ["a boolean that is not one", { albAccessLogs: "yes" }, 'ai-platform:albAccessLogs: "yes" is not true or false'],
     ["a recovery window Secrets Manager refuses", { secretRecoveryWindowDays: 3 }, "ai-platform:secretRecoveryWindowDays: 3 is out of range; use 0 or 7 to 30 (0 deletes at once)"],
     ["an unknown EFS throughput mode", { efsThroughputMode: "fast" }, 'ai-platform:efsThroughputMode: "fast" is not a throughput mode; use bursting, elastic or provisioned'],
-    ["provisioned EFS throughput without a figure", { efsThroughputMode: "provisioned" }, "ai-platform:efsProvisionedThroughputMibps: 0 is out of range for provisioned throughput; use 1 to 3414"],
+    ["provisioned EFS throughput without a figure", { efsThroughputMode: "provisioned" }, "ai-platform:efsProvisionedThroughputMibps: 0 is out of range for provisioned throughput (efsThroughputMode is provisioned); use 1 to 3414"],
     ["an EFS lifecycle EFS has not", { efsTransitionToIa: "AFTER_2_DAYS" }, 'ai-platform:efsTransitionToIa: "AFTER_2_DAYS" is not an EFS lifecycle value; use one of AFTER_1_DAY, AFTER_7_DAYS, AFTER_14_DAYS, AFTER_30_DAYS, AFTER_60_DAYS, AFTER_90_DAYS, AFTER_180_DAYS, AFTER_270_DAYS, AFTER_365_DAYS'],
     ["an ECR repository that keeps nothing", { ecrKeepImages: 0 }, "ai-platform:ecrKeepImages: 0 is out of range; use 1 to 1000"],
     ["an alarm address without a domain", { alarmEmails: ["oncall"] }, 'ai-platform:alarmEmails: "oncall" is not an e-mail address'],
@@ -247,7 +247,7 @@ describe("bad config", () => {
     ["a WAF window WAF has not", { wafRateWindowSeconds: 30 }, "ai-platform:wafRateWindowSeconds: 30 is not a WAF evaluation window; use one of 60, 120, 300, 600"],
     ["a blocked-requests alarm at 0", { wafBlockedRequestsAlarm: 0 }, "ai-platform:wafBlockedRequestsAlarm: 0 is out of range; use 1 to 100000000 requests in 5 minutes"],
     ["an admin CIDR that is not one", { gatewayAdminCidrs: ["203.0.113.0/33"] }, 'ai-platform:gatewayAdminCidrs: "203.0.113.0/33" is not an IPv4 CIDR block such as 203.0.113.0/24'],
-    ["the whole internet as the admin network", { gatewayAdminCidrs: ["0.0.0.0/0"] }, "ai-platform:gatewayAdminCidrs: 0.0.0.0/0 would open the key API to everyone, and WAF's IP sets refuse /0; list the admin networks"],
+    ["the whole internet as the admin network", { gatewayAdminCidrs: ["0.0.0.0/0"] }, "ai-platform:gatewayAdminCidrs: 0.0.0.0/0 would open the key API to everyone, and WAF's IP sets refuse /0 (waf is on); list the admin networks"],
     [
       "the key API's token check without a domain",
       { domain: "", gatewayKeyApiJwt: true },
@@ -267,7 +267,7 @@ describe("bad config", () => {
     [
       "draining longer than Spot's warning allows",
       { deregistrationDelaySeconds: 90 },
-      "ai-platform:deregistrationDelaySeconds: 90 s of draining and the containers' 60 s stop timeout exceed Spot's 120 s warning; use at most 60",
+      "ai-platform:deregistrationDelaySeconds: 90 s of draining and the containers' 60 s stop timeout exceed Spot's 120 s warning (a system on spot or mixed: gatewayCapacity, securityStackCapacity, uiConsoleCapacity); use at most 60",
     ],
     ["an unknown time zone", { awakeTimezone: "Mars/Olympus" }, 'ai-platform:awakeTimezone: "Mars/Olympus" is not an IANA time zone; use a name such as Europe/Berlin or UTC'],
     ["a time zone in the wrong case", { awakeTimezone: "europe/berlin" }, 'ai-platform:awakeTimezone: "europe/berlin" is not spelled as AWS expects; use Europe/Berlin'],
@@ -353,9 +353,9 @@ describe("bad config", () => {
         "ai-platform:availabilityZones: 1 is out of range; use 2 to 6 (an ALB needs subnets in 2 AZs)",
         `ai-platform:logRetentionDays: 45 is not a value CloudWatch Logs accepts; use one of ${RETENTION}`,
         "ai-platform:gatewayCpu: 300 is not a Fargate size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384",
-        "ai-platform:healthCheckTimeoutSeconds: 5 must be less than healthCheckIntervalSeconds (5)",
         "ai-platform:supabaseJwtSecret: is required by the security stack but not set; run `pulumi config set --secret supabaseJwtSecret <value> --stack prod`",
-        "ai-platform:uiConsoleMemory: 4096 MiB is not available with 256 CPU units on Fargate; use 512, 1024, 2048",
+        "ai-platform:uiConsoleMemory: 4096 MiB is not available with 256 CPU units on Fargate (uiConsoleCpu); use 512, 1024, 2048",
+        "ai-platform:healthCheckTimeoutSeconds: 5 must be less than healthCheckIntervalSeconds (5)",
       ]);
     });
 
