@@ -181,6 +181,15 @@ export const CONFIG_CONSTRAINTS: Constraint[] = [
     example: { uiConsoleMinCount: 4, uiConsoleMaxCount: 3 },
   },
   {
+    keys: ["gatewayKeyApiJwt", "supabaseJwtAlgorithm"],
+    source: "Elastic Load Balancing User Guide, \"Verify JWTs using an Application Load Balancer\": only the RS256 algorithm is supported (and a JWKS of at most 10 keys and 150 KB)",
+    check(v) {
+      if (!v.get<boolean>("gatewayKeyApiJwt") || v.get<string>("supabaseJwtAlgorithm") === "RS256") return undefined;
+      return "the load balancer verifies RS256 tokens only, and the Supabase project signs with HS256 (supabaseJwtAlgorithm), so every key-API call would be refused; give the project an RS256 signing key (Supabase dashboard, JWT Signing Keys) and `pulumi config set supabaseJwtAlgorithm RS256`, or `pulumi config set gatewayKeyApiJwt false`";
+    },
+    example: { domain: "staging.tupl.example.com", gatewayKeyApiJwt: true },
+  },
+  {
     keys: ["gatewayAdminCidrs", "waf"],
     source: "AWS WAFV2 API Reference, IPSet.Addresses: every IPv4 block but /0",
     check(v) {

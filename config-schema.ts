@@ -527,7 +527,13 @@ export const configSchema = {
   gatewayKeyApiJwt: {
     type: "boolean",
     default: false,
-    description: "The load balancer validates a Supabase access token (RS256, the project's JWKS) on every key-API request before forwarding it; CORS preflights pass. Needs a domain (HTTPS listeners only) and supabaseUrl.",
+    description: "The load balancer validates a Supabase access token (RS256, the project's JWKS) on every key-API request before forwarding it; CORS preflights pass. Needs a domain (HTTPS listeners only), supabaseUrl, and a project that signs with RS256 (supabaseJwtAlgorithm).",
+  },
+  supabaseJwtAlgorithm: {
+    type: "string",
+    oneOf: ["HS256", "RS256"], is: "a signing algorithm Supabase offers here",
+    default: "HS256",
+    description: "How the Supabase project signs its access tokens: HS256 with the legacy JWT secret (Supabase's default, what supabaseJwtSecret holds) or RS256 with an asymmetric signing key (Supabase dashboard, JWT Signing Keys). gatewayKeyApiJwt needs RS256: the load balancer verifies nothing else.",
   },
   gatewayKeyApiJwtClaims: {
     type: "array",

@@ -70,6 +70,8 @@ export interface JwtValidation {
   jwksEndpoint: string;
   /** Claims besides exp, iss, nbf and iat, each with the values it may take. */
   claims: { name: string; values: string[] }[];
+  /** How the issuer signs its tokens: the load balancer verifies RS256 only (config-constraints.ts refuses others). */
+  algorithm: "RS256";
 }
 
 export interface AlarmSettings {
@@ -554,6 +556,7 @@ const VALIDATED_CLAIMS = ["exp", "iss", "nbf", "iat"];
 function readKeyApiJwt(r: Reader, domain: string, supabaseUrl: string): JwtValidation | undefined {
   const on = r.boolean("gatewayKeyApiJwt");
   const entries = r.array("gatewayKeyApiJwtClaims");
+  const algorithm = r.string("supabaseJwtAlgorithm");
   if (!on) return undefined;
   if (!domain) {
     r.problem(
@@ -578,7 +581,8 @@ function readKeyApiJwt(r: Reader, domain: string, supabaseUrl: string): JwtValid
     else claims.push({ name, values: [value] });
   }
   const issuer = `${supabaseUrl}/auth/v1`;
-  return { issuer, jwksEndpoint: `${issuer}/.well-known/jwks.json`, claims };
+  // Any other algorithm is a problem recorded by the rule gatewayKeyApiJwt × supabaseJwtAlgorithm.
+  return { issuer, jwksEndpoint: `${issuer}/.well-known/jwks.json`, claims, algorithm: algorithm as "RS256" };
 }
 
 /** The capacity keys of each system, and whether it is a single writer (one task, state on EFS). */

@@ -250,11 +250,11 @@ describe("bad config", () => {
     ["the whole internet as the admin network", { gatewayAdminCidrs: ["0.0.0.0/0"] }, "ai-platform:gatewayAdminCidrs: 0.0.0.0/0 would open the key API to everyone, and WAF's IP sets refuse /0 (waf is on); list the admin networks"],
     [
       "the key API's token check without a domain",
-      { domain: "", gatewayKeyApiJwt: true },
+      { domain: "", gatewayKeyApiJwt: true, supabaseJwtAlgorithm: "RS256" },
       "ai-platform:gatewayKeyApiJwt: needs a domain: the load balancer validates tokens only on HTTPS listeners; set domain, or `pulumi config set gatewayKeyApiJwt false`",
     ],
-    ["a claim the load balancer checks itself", { gatewayKeyApiJwt: true, gatewayKeyApiJwtClaims: ["exp=1"] }, 'ai-platform:gatewayKeyApiJwtClaims: "exp" is validated by the load balancer already; remove exp=1'],
-    ["a claim without a value", { gatewayKeyApiJwt: true, gatewayKeyApiJwtClaims: ["role"] }, 'ai-platform:gatewayKeyApiJwtClaims: "role" is not a claim test such as role=authenticated'],
+    ["a claim the load balancer checks itself", { gatewayKeyApiJwt: true, supabaseJwtAlgorithm: "RS256", gatewayKeyApiJwtClaims: ["exp=1"] }, 'ai-platform:gatewayKeyApiJwtClaims: "exp" is validated by the load balancer already; remove exp=1'],
+    ["a claim without a value", { gatewayKeyApiJwt: true, supabaseJwtAlgorithm: "RS256", gatewayKeyApiJwtClaims: ["role"] }, 'ai-platform:gatewayKeyApiJwtClaims: "role" is not a claim test such as role=authenticated'],
     [
       "more claims than the load balancer checks",
       { gatewayKeyApiJwtClaims: Array.from({ length: 11 }, (_, i) => `c${i}=v`) },

@@ -180,7 +180,7 @@ describe("the key API's token check (gatewayKeyApiJwt)", () => {
   let rules: Captured[];
   const CLAIMS = ["role=authenticated", "aal=aal2", "aal=aal1"];
   beforeAll(async () => {
-    run = await runProgram({ stack: "prod", config: { gatewayKeyApiJwt: true, gatewayKeyApiJwtClaims: CLAIMS } });
+    run = await runProgram({ stack: "prod", config: { gatewayKeyApiJwt: true, supabaseJwtAlgorithm: "RS256", gatewayKeyApiJwtClaims: CLAIMS } });
     rules = run.ofType(T.listenerRule).filter((r) => r.name.startsWith("gateway-3000-"));
   });
 
