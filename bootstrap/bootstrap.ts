@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { denyInsecureTransport } from "../components/bucket-policy";
 import { accountAdministersKey } from "../components/key-policy";
+import { DEPLOY_SESSION_SECONDS } from "../lib/deploy-budget";
 
 /** GitHub Actions' OIDC issuer, and the audience aws-actions/configure-aws-credentials asks tokens for. */
 export const GITHUB_OIDC = { url: "https://token.actions.githubusercontent.com", host: "token.actions.githubusercontent.com", audience: "sts.amazonaws.com" } as const;
@@ -91,6 +92,9 @@ const ownerTagValue = (): string => `${pulumi.getProject()}/${pulumi.getStack()}
 /** The IAM path of the CI roles: deploy roles may manage the stacks' roles, never these. */
 export const CI_ROLE_PATH = "/ai-platform-ci/";
 
+/** The session of the preview and drift roles: a preview builds nothing and ends well inside an hour. */
+export const CI_SESSION_SECONDS = 3600;
+
 /** The only AWS managed policies the stacks attach to roles they create (AWS Backup's service role). */
 const STACK_MANAGED_POLICIES = [
   "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
@@ -151,11 +155,11 @@ export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs>
       : new aws.iam.OpenIdConnectProvider("github", { url: GITHUB_OIDC.url, clientIdLists: [GITHUB_OIDC.audience], tags: { [OWNER_TAG]: ownerTagValue() } }).arn;
 
   /** A role only this repository's workflows may assume, with a token of the given subject. */
-  const githubRole = (name: string, subject: string, description: string) =>
+  const githubRole = (name: string, subject: string, description: string, maxSessionDuration = CI_SESSION_SECONDS) =>
     new aws.iam.Role(name, {
       description,
       path: CI_ROLE_PATH,
-      maxSessionDuration: 3600,
+      maxSessionDuration,
       assumeRolePolicy: pulumi.jsonStringify({
         Version: "2012-10-17",
         Statement: [
@@ -230,7 +234,8 @@ export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs>
 
   const deploy: Record<string, pulumi.Output<string>> = {};
   for (const env of cfg.environments) {
-    const role = githubRole(`deploy-${env}`, `environment:${env}`, `ai-platform: pulumi up of the ${env} stack`);
+    // A deploy session outlasts the worst good `up` (lib/deploy-budget.ts): expiring mid-up strands the state's lock.
+    const role = githubRole(`deploy-${env}`, `environment:${env}`, `ai-platform: pulumi up of the ${env} stack`, DEPLOY_SESSION_SECONDS);
     // Everything but IAM, and of IAM what the stacks create: roles and their policies, passed only to the services
     // that run as them, and service-linked roles.
     attach(role, `deploy-${env}-power-user`, "PowerUserAccess");

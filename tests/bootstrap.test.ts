@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { BootstrapOutputs, CI_ROLE_PATH, GITHUB_OIDC, OWNER_TAG, SECRETS_KEY_ALIAS, bootstrap, readBootstrapConfig } from "../bootstrap/bootstrap";
+import { DEPLOY_SESSION_SECONDS } from "../lib/deploy-budget";
+import { BootstrapOutputs, CI_ROLE_PATH, CI_SESSION_SECONDS, GITHUB_OIDC, OWNER_TAG, SECRETS_KEY_ALIAS, bootstrap, readBootstrapConfig } from "../bootstrap/bootstrap";
 import { ROOT } from "./support/harness";
 
 interface Registered {
@@ -125,6 +126,11 @@ describe("the roles", () => {
     expect(iam.filter((s: any) => s.Action !== "iam:AttachRolePolicy").flatMap((s: any) => [s.Action].flat())).not.toContain("iam:AttachRolePolicy");
     expect(iam).toContainEqual({ Sid: "NotTheCiRoles", Effect: "Deny", Action: "iam:*", Resource: `arn:aws:iam::123456789012:role${CI_ROLE_PATH}*` });
     for (const role of ["preview", "drift", "deploy-staging", "deploy-prod"]) expect(run.get("aws:iam/role:Role", role).inputs.path).toBe(CI_ROLE_PATH);
+  });
+
+  it("gives a deploy role a session that outlasts the worst good up (lib/deploy-budget.ts); preview and drift keep an hour", () => {
+    for (const env of ["staging", "prod"]) expect(run.get("aws:iam/role:Role", `deploy-${env}`).inputs.maxSessionDuration).toBe(DEPLOY_SESSION_SECONDS);
+    for (const role of ["preview", "drift"]) expect(run.get("aws:iam/role:Role", role).inputs.maxSessionDuration).toBe(CI_SESSION_SECONDS);
   });
 
   it("lets a deploy role write only its own environment's stack in the state", () => {
