@@ -168,6 +168,11 @@ export const NAT_INSTANCE = {
   instanceType: "t4g.nano",
   amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
   rootVolumeGb: 8,
+  /**
+   * Seconds the instance's user data has to set up forwarding and signal its wait condition: a boot, a dnf install
+   * and the poll for the handle, typically one to three minutes.
+   */
+  readySeconds: 900,
 } as const;
 
 /** Seconds an EFS replica may lag before it alarms: four times the 15 minutes AWS states for most file systems. */

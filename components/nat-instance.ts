@@ -24,11 +24,41 @@ export interface NatInstanceArgs {
 }
 
 /** The user-data script, shipped beside this file and checked by shellcheck (tests/shell-scripts.test.ts). */
-export const NAT_USER_DATA = fs.readFileSync(path.join(__dirname, "nat-instance.sh"), "utf8");
+export const NAT_USER_DATA_SCRIPT = fs.readFileSync(path.join(__dirname, "nat-instance.sh"), "utf8");
+
+/** The user data: the script with the name of the stack whose wait condition it signals set above it. */
+export function natUserData(readyStack: string): string {
+  const [shebang, ...rest] = NAT_USER_DATA_SCRIPT.split("\n");
+  return [shebang, `READY_STACK='${readyStack}'`, ...rest].join("\n");
+}
+
+/** CloudFormation's logical ids are alphanumeric: the instance id without its dash. */
+export const waitConditionSuffix = (instanceId: string): string => instanceId.replace(/[^A-Za-z0-9]/g, "");
+
+/**
+ * A CloudFormation template of one wait condition for this instance, signalled by its user data. Its names carry the
+ * instance id: a replacement instance changes the template, and the stack's update waits for the new one's signal.
+ */
+export function readinessTemplate(instanceId: string): string {
+  const suffix = waitConditionSuffix(instanceId);
+  return JSON.stringify({
+    Description: `The NAT instance ${instanceId} forwards the VPC's traffic (signalled by its user data)`,
+    Resources: {
+      [`Handle${suffix}`]: { Type: "AWS::CloudFormation::WaitConditionHandle" },
+      [`Ready${suffix}`]: {
+        Type: "AWS::CloudFormation::WaitCondition",
+        Properties: { Handle: { Ref: `Handle${suffix}` }, Timeout: String(NAT_INSTANCE.readySeconds), Count: 1 },
+      },
+    },
+    Outputs: { Ready: { Value: { "Fn::GetAtt": [`Ready${suffix}`, "Data"] } } },
+  });
+}
 
 export class NatInstance extends pulumi.ComponentResource {
   public readonly instance: aws.ec2.Instance;
   public readonly securityGroup: aws.ec2.SecurityGroup;
+  /** Created once the instance's user data has set up forwarding and signalled: the routes wait for it. */
+  public readonly ready: aws.cloudformation.Stack;
   public readonly routes: aws.ec2.Route[];
 
   constructor(name: string, args: NatInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -39,8 +69,10 @@ export class NatInstance extends pulumi.ComponentResource {
       name,
       {
         vpcId: args.vpcId,
-        description: "NAT instance: any traffic from the VPC in, anything out to the internet",
-        ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: [args.vpcCidr], description: "Traffic of the private subnets to forward" }],
+        description: "NAT instance: TCP from the VPC in, anything out to the internet",
+        // TCP only: what the tasks open outside is HTTPS (ECR, Secrets Manager, Supabase, model hubs) and the
+        // gateway's upstream MCP servers on their own ports. DNS and time are the VPC's own (never through NAT).
+        ingress: [{ protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: [args.vpcCidr], description: "TCP of the private subnets to forward" }],
         egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "Forwarded traffic to the internet" }],
         tags: { Name: name },
       },
@@ -48,6 +80,35 @@ export class NatInstance extends pulumi.ComponentResource {
     );
 
     const ami = aws.ssm.getParameterOutput({ name: NAT_INSTANCE.amiParameter }, parent).value;
+    const region = aws.getRegionOutput({}, parent).region;
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const readyStackName = stackScoped(`${name}-ready`);
+
+    // The instance reads its wait condition's URL from the stack, and nothing else.
+    const role = new aws.iam.Role(
+      name,
+      { assumeRolePolicy: JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" })) },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-ready`,
+      {
+        role: role.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "cloudformation:DescribeStackResource",
+              Resource: pulumi.interpolate`arn:aws:cloudformation:${region}:${account}:stack/${readyStackName}/*`,
+            },
+          ],
+        }),
+      },
+      parent,
+    );
+    const profile = new aws.iam.InstanceProfile(name, { role: role.name }, parent);
+
     this.instance = new aws.ec2.Instance(
       name,
       {
@@ -58,7 +119,8 @@ export class NatInstance extends pulumi.ComponentResource {
         associatePublicIpAddress: true,
         // A NAT forwards packets that are neither from nor to itself.
         sourceDestCheck: false,
-        userData: NAT_USER_DATA,
+        iamInstanceProfile: profile.name,
+        userData: natUserData(readyStackName),
         userDataReplaceOnChange: true,
         monitoring: true,
         metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
@@ -70,18 +132,26 @@ export class NatInstance extends pulumi.ComponentResource {
       { parent: this, ignoreChanges: ["ami"] },
     );
 
+    // EC2 calls an instance running before its user data has run: a task placed then could not pull its image
+    // (and three such failures trip a first deployment's circuit breaker). The routes, which every service waits
+    // for, are made only once the user data has signalled this wait condition; a failed step signals FAILURE.
+    this.ready = new aws.cloudformation.Stack(
+      `${name}-ready`,
+      { name: readyStackName, templateBody: this.instance.id.apply(readinessTemplate), timeoutInMinutes: Math.ceil(NAT_INSTANCE.readySeconds / 60) + 5 },
+      parent,
+    );
+
     this.routes = args.privateRouteTableIds.map(
       (routeTableId, i) =>
         new aws.ec2.Route(
           `${name}-${i}`,
           { routeTableId, destinationCidrBlock: "0.0.0.0/0", networkInterfaceId: this.instance.primaryNetworkInterfaceId },
-          parent,
+          { parent: this, dependsOn: [this.ready] },
         ),
     );
 
     // EC2's status checks, one alarm each: the host's (EC2 recovers the instance onto healthy hardware) and the
     // instance's own (nothing but a reboot or a new instance helps; the topic hears of it).
-    const region = aws.getRegionOutput({}, parent).region;
     const topic = args.alarmTopicArn ? [args.alarmTopicArn] : [];
     const statusAlarm = (
       suffix: string,

@@ -1,6 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Captured, ProgramRun, ROOT, RunOptions, StackName, runProgram } from "./support/harness";
+import { spawnSync } from "child_process";
+import { NAT_INSTANCE } from "../components/defaults";
+import { waitConditionSuffix } from "../components/nat-instance";
 
 /**
  * The network: a new VPC from awsx (public subnets for the load balancer, private ones with NAT for tasks and
@@ -177,6 +180,7 @@ describe("the NAT instance (natGateways: instance, staging)", () => {
   const I = {
     instance: "aws:ec2/instance:Instance",
     route: "aws:ec2/route:Route",
+    stack: "aws:cloudformation/stack:Stack",
     alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   };
   let run: ProgramRun;
@@ -200,11 +204,13 @@ describe("the NAT instance (natGateways: instance, staging)", () => {
     expect(instance.inputs).toMatchObject({ sourceDestCheck: false, associatePublicIpAddress: true, instanceType: "t4g.nano" });
     expect(run.outputs.publicSubnetIds).toContain(instance.inputs.subnetId);
     const sg = run.ofType(T.securityGroup).find((g) => instance.inputs.vpcSecurityGroupIds.includes(g.id))!;
-    expect(sg.inputs.ingress).toEqual([expect.objectContaining({ protocol: "-1", cidrBlocks: ["10.20.0.0/16"] })]);
+    expect(sg.inputs.ingress).toEqual([expect.objectContaining({ protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: ["10.20.0.0/16"] })]);
   });
 
   it("runs the checked-in user data (AWS's NAT AMI steps), with IMDSv2 only and an encrypted root volume", () => {
-    expect(instance.inputs.userData).toBe(fs.readFileSync(path.join(ROOT, "components", "nat-instance.sh"), "utf8"));
+    const script = fs.readFileSync(path.join(ROOT, "components", "nat-instance.sh"), "utf8").split("\n");
+    const ready = run.get(I.stack, "network-nat-ready");
+    expect(instance.inputs.userData).toBe([script[0], `READY_STACK='${ready.inputs.name}'`, ...script.slice(1)].join("\n"));
     expect(instance.inputs.userData).toContain("MASQUERADE");
     expect(instance.inputs.metadataOptions).toMatchObject({ httpTokens: "required" });
     expect(instance.inputs.rootBlockDevice).toMatchObject({ encrypted: true, deleteOnTermination: true });
@@ -222,5 +228,47 @@ describe("the NAT instance (natGateways: instance, staging)", () => {
   it("is waited for by every service: its first task pulls its image through it", () => {
     const routes = run.ofType(I.route).map((r) => r.urn);
     for (const s of run.ofType(T.service)) expect(s.dependencies).toEqual(expect.arrayContaining(routes));
+  });
+
+  describe("readiness: the routes exist only once the user data has set up forwarding", () => {
+    let ready: Captured;
+    let template: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>; Outputs: Record<string, unknown> };
+    beforeAll(() => {
+      ready = run.get(I.stack, "network-nat-ready");
+      template = JSON.parse(ready.inputs.templateBody);
+    });
+
+    it("makes every route wait for the instance's wait condition", () => {
+      for (const r of run.ofType(I.route)) expect(r.dependencies).toContain(ready.urn);
+    });
+
+    it("holds one wait condition named after the instance, on a handle the user data looks up by that name", () => {
+      const suffix = waitConditionSuffix(instance.id!);
+      expect(Object.keys(template.Resources).sort()).toEqual([`Handle${suffix}`, `Ready${suffix}`]);
+      expect(template.Resources[`Ready${suffix}`]).toEqual({
+        Type: "AWS::CloudFormation::WaitCondition",
+        Properties: { Handle: { Ref: `Handle${suffix}` }, Timeout: String(NAT_INSTANCE.readySeconds), Count: 1 },
+      });
+      const userData = instance.inputs.userData as string;
+      expect(userData).toContain('suffix="${instance_id//-/}"');
+      expect(userData).toContain('--logical-resource-id "Handle${suffix}"');
+      // The suffix the script computes (bash's ${id//-/}) is the one the template uses.
+      const bash = spawnSync("bash", ["-c", `instance_id=${instance.id}; printf %s "\${instance_id//-/}"`], { encoding: "utf8" });
+      expect(bash.stdout).toBe(suffix);
+    });
+
+    it("waits within CloudFormation's limits, and the stack's own timeout outlasts the condition's", () => {
+      expect(NAT_INSTANCE.readySeconds).toBeLessThanOrEqual(43200);
+      expect(ready.inputs.timeoutInMinutes * 60).toBeGreaterThan(NAT_INSTANCE.readySeconds);
+      expect(ready.inputs.name).toMatch(/^[A-Za-z][-A-Za-z0-9]{0,127}$/);
+    });
+
+    it("lets the instance read that stack's handle and nothing else", () => {
+      const policies = run.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.name === "network-nat-ready");
+      expect(policies).toHaveLength(1);
+      expect(JSON.parse(policies[0].inputs.policy).Statement).toEqual([
+        { Effect: "Allow", Action: "cloudformation:DescribeStackResource", Resource: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${ready.inputs.name}/*` },
+      ]);
+    });
   });
 });
