@@ -429,21 +429,6 @@ export const configSchema = {
     default: "",
     description: "Supabase anon key (public; baked into the console bundle); required by uiConsole.",
   },
-  geminiApiKey: {
-    type: "string",
-    secret: true,
-    description: "Gemini API key of the MCP Gateway (GEMINI_API_KEY). Set with pulumi config set --secret.",
-  },
-  googleApiKey: {
-    type: "string",
-    secret: true,
-    description: "Google AI key of the management plane (GOOGLE_API_KEY). Set with pulumi config set --secret.",
-  },
-  supabaseJwtSecret: {
-    type: "string",
-    secret: true,
-    description: "Supabase JWT secret of the security stack (SUPABASE_JWT_SECRET). Set with pulumi config set --secret.",
-  },
   gatewayCapacity: {
     type: "string",
     oneOf: CAPACITY_MODES, is: "a capacity mode",

@@ -143,7 +143,6 @@ export interface StackConfig {
     adminCidrs: string[];
     /** With a domain: the key API also needs a valid Supabase token; undefined: the CIDRs alone decide. */
     keyApiJwt?: JwtValidation;
-    geminiApiKey: pulumi.Output<string>;
   };
   securityStack: TaskSize & {
     capacity: Capacity;
@@ -151,8 +150,6 @@ export interface StackConfig {
     restoreFileSystemId?: string;
     healthCheckGracePeriodSeconds: number;
     rustLog: string;
-    googleApiKey: pulumi.Output<string>;
-    supabaseJwtSecret: pulumi.Output<string>;
   };
   uiConsole: TaskSize & { capacity: Capacity; minCount: number; maxCount: number };
 }
@@ -167,6 +164,9 @@ export class ConfigError extends pulumi.RunError {
     this.name = "ConfigError";
   }
 }
+
+/** Keys that were stack secrets before the values moved to Secrets Manager alone (components/operator-secrets.ts). */
+const MOVED_TO_SECRETS_MANAGER = ["geminiApiKey", "googleApiKey", "supabaseJwtSecret"];
 
 /**
  * Reads keys with their schema defaults and records problems instead of throwing at the first: a value of the
@@ -196,6 +196,12 @@ class Reader {
     for (const qualified of Object.keys(this.raw).filter((k) => k.startsWith(prefix))) {
       const key = qualified.slice(prefix.length);
       if (key in configSchema) continue;
+      if (MOVED_TO_SECRETS_MANAGER.includes(key)) {
+        this.problems.push(
+          `${qualified}: lives in Secrets Manager now, never in stack config; put it with \`pulumi config get ${key} | scripts/stack-secrets.sh ${pulumi.getStack()} ${key}\`, then \`pulumi config rm ${key}\``,
+        );
+        continue;
+      }
       const near = Object.keys(configSchema).find((k) => k.toLowerCase() === key.toLowerCase());
       this.problems.push(
         `${qualified}: is not a config key of this project${near ? ` (did you mean ${near}?)` : ""}; remove it with \`pulumi config rm ${key}\``,
@@ -297,18 +303,7 @@ class Reader {
     }
   }
 
-  /** A stack secret, or a problem naming the command that sets it. */
-  secret(key: ConfigKeyName, neededBy: string): pulumi.Output<string> {
-    const v = this.value(key);
-    if (v === undefined || v === "") {
-      this.problem(
-        key,
-        `is required by ${neededBy} but not set; run \`pulumi config set --secret ${key} <value> --stack ${pulumi.getStack()}\``,
-      );
-      return pulumi.secret("");
-    }
-    return new pulumi.Config(this.project).requireSecret(key);
-  }
+
 }
 
 function schemaDefault(key: ConfigKeyName): ConfigKey["default"] {
@@ -484,7 +479,6 @@ export function loadConfig(): StackConfig {
     intelligenceTtlHours: r.integer("gatewayIntelligenceTtlHours"),
     adminCidrs,
     keyApiJwt,
-    geminiApiKey: systems.gateway ? r.secret("geminiApiKey", "the gateway") : pulumi.secret(""),
   };
 
   const securitySize = taskSize("securityStackCpu", "securityStackMemory");
@@ -494,8 +488,6 @@ export function loadConfig(): StackConfig {
     restoreFileSystemId: restoreIds.securityStack || undefined,
     healthCheckGracePeriodSeconds: r.integer("securityStackHealthCheckGracePeriodSeconds"),
     rustLog: r.string("securityStackRustLog"),
-    googleApiKey: systems.securityStack ? r.secret("googleApiKey", "the security stack") : pulumi.secret(""),
-    supabaseJwtSecret: systems.securityStack ? r.secret("supabaseJwtSecret", "the security stack") : pulumi.secret(""),
   };
 
   const uiSize = taskSize("uiConsoleCpu", "uiConsoleMemory");

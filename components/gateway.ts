@@ -5,6 +5,7 @@ import { chromaHealthCheck, gatewayHealthCheck } from "./health-checks";
 import { Image } from "./image";
 import { Secret } from "./secret";
 import { Volume } from "./volume";
+import { OperatorSecretSpec } from "./operator-secrets";
 
 export const GATEWAY_PORT = 3000;
 export const CHROMA_PORT = 8000;
@@ -62,7 +63,7 @@ export class Gateway extends pulumi.ComponentResource {
 
     this.geminiApiKey = new Secret(
       `${name}-gemini-api-key`,
-      { description: "MCP Gateway: Gemini API key (GEMINI_API_KEY)", value: gw.geminiApiKey, recoveryWindowDays: config.secretRecoveryWindowDays },
+      { description: GEMINI_API_KEY.description, operator: args.operatorSecrets[GEMINI_API_KEY.key], recoveryWindowDays: config.secretRecoveryWindowDays },
       parent,
     );
     this.adminApiKey = new Secret(
@@ -140,11 +141,15 @@ export class Gateway extends pulumi.ComponentResource {
   }
 }
 
+/** The gateway's Gemini key, kept by operators in Secrets Manager. */
+const GEMINI_API_KEY: OperatorSecretSpec = { key: "geminiApiKey", description: "the Gemini API key of the MCP Gateway (GEMINI_API_KEY)" };
+
 /** The MCP Gateway in the system registry. */
 export const gatewaySystem: SystemDescriptor = {
   key: "gateway",
   title: "MCP Gateway",
   componentType: "ai-platform:system:Gateway",
+  operatorSecrets: [GEMINI_API_KEY],
   // tenants.json and the workspace are small; Chroma's vectors grow with the summaries kept.
   usage: { efsStoredGb: 1, efsReadGb: 10, efsWriteGb: 5, logsGb: 2, ecrStoredGb: 1 },
   endpoints: [

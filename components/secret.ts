@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import * as random from "@pulumi/random";
+import * as randomProvider from "@pulumi/random";
+import { OperatorSecretRef } from "./operator-secrets";
 
 /** A value generated once and kept in state: `prefix` + `bytes` random bytes as lowercase hex. */
 export interface GeneratedValue {
@@ -13,17 +14,23 @@ export interface GeneratedValue {
 export interface SecretArgs {
   /** What the secret is, shown in the console. */
   description: string;
-  /** The value, from a stack secret (`pulumi config set --secret`). Exactly one of value/generate. */
-  value?: pulumi.Input<string>;
-  /** Generate the value instead, in this format. */
+  /** Generate the value, in this format, and keep it in a secret of the stack's own. Exactly one of generate/operator. */
   generate?: GeneratedValue;
-  /** Days a deleted secret can be restored; 0 deletes at once. */
+  /** A secret an operator keeps in Secrets Manager (components/operator-secrets.ts): referenced, never read. */
+  operator?: OperatorSecretRef;
+  /** Days a deleted secret can be restored; 0 deletes at once (generated secrets only). */
   recoveryWindowDays: number;
 }
 
 /**
- * A Secrets Manager secret. The value stays a Pulumi secret end to end (encrypted in state, never an output);
- * consumers get the ARN and `versionId`, which changes whenever the value does.
+ * A Secrets Manager secret a container reads through `valueFrom`; consumers get the ARN and `versionId`, which
+ * changes whenever the value does.
+ *
+ * - An operator's secret (`operator`) is only referenced: its value never passes through Pulumi.
+ * - A generated one (`generate`) is made here from RandomBytes, whose outputs the provider marks secret, so the
+ *   value is encrypted in the state too (RandomId's id is its bytes in the clear; the provider's docs say to use
+ *   RandomBytes for secret values). The secret version keeps the value it was created with (`ignoreChanges`):
+ *   a stack made before the switch from RandomId keeps its key.
  */
 export class Secret extends pulumi.ComponentResource {
   public readonly arn: pulumi.Output<string>;
@@ -32,10 +39,17 @@ export class Secret extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-platform:secret:Secret", name, {}, opts);
-    if ((args.value === undefined) === (args.generate === undefined)) {
-      throw new pulumi.ResourceError(`secret ${name}: give exactly one of value or generate`, this, true);
+    if ((args.operator === undefined) === (args.generate === undefined)) {
+      throw new pulumi.ResourceError(`secret ${name}: give exactly one of operator or generate`, this, true);
     }
-    if (args.generate && (args.generate.bytes < 16 || !/^[A-Za-z0-9_-]*$/.test(args.generate.prefix))) {
+    if (args.operator) {
+      this.arn = pulumi.output(args.operator.arn);
+      this.versionId = pulumi.output(args.operator.versionId);
+      this.registerOutputs({ arn: this.arn });
+      return;
+    }
+    const { prefix, bytes } = args.generate!;
+    if (bytes < 16 || !/^[A-Za-z0-9_-]*$/.test(prefix)) {
       throw new pulumi.ResourceError(`secret ${name}: generate needs at least 16 bytes and a prefix of [A-Za-z0-9_-]`, this, true);
     }
 
@@ -44,18 +58,13 @@ export class Secret extends pulumi.ComponentResource {
       { description: args.description, recoveryWindowInDays: args.recoveryWindowDays },
       { parent: this },
     );
-
-    let value: pulumi.Input<string>;
-    if (args.generate) {
-      const { prefix, bytes } = args.generate;
-      // RandomId draws from the OS CSPRNG; `hex` is its bytes as lowercase hex (2 characters per byte).
-      const id = new random.RandomId(name, { byteLength: bytes }, { parent: this });
-      value = pulumi.secret(pulumi.interpolate`${prefix}${id.hex}`);
-    } else {
-      value = pulumi.secret(args.value!);
-    }
-
-    const version = new aws.secretsmanager.SecretVersion(name, { secretId: secret.id, secretString: value }, { parent: this });
+    // RandomBytes draws from the OS CSPRNG; `hex` is its bytes as lowercase hex (2 characters per byte).
+    const random = new randomProvider.RandomBytes(name, { length: bytes }, { parent: this });
+    const version = new aws.secretsmanager.SecretVersion(
+      name,
+      { secretId: secret.id, secretString: pulumi.secret(pulumi.interpolate`${prefix}${random.hex}`) },
+      { parent: this, ignoreChanges: ["secretString"] },
+    );
     this.arn = secret.arn;
     this.versionId = version.versionId;
     this.registerOutputs({ arn: this.arn });

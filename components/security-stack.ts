@@ -5,6 +5,7 @@ import { bodyStatusHealthCheck, statusCodeHealthCheck, tcpHealthCheck } from "./
 import { Image } from "./image";
 import { Secret } from "./secret";
 import { Volume } from "./volume";
+import { OperatorSecretSpec } from "./operator-secrets";
 
 export const DATA_PLANE_PORT = 50051;
 export const MANAGEMENT_PLANE_PORT = 8000;
@@ -68,12 +69,12 @@ export class SecurityStack extends pulumi.ComponentResource {
 
     this.googleApiKey = new Secret(
       `${name}-google-api-key`,
-      { description: "AI Security Stack: Google AI key (GOOGLE_API_KEY)", value: ss.googleApiKey, recoveryWindowDays: config.secretRecoveryWindowDays },
+      { description: GOOGLE_API_KEY.description, operator: args.operatorSecrets[GOOGLE_API_KEY.key], recoveryWindowDays: config.secretRecoveryWindowDays },
       parent,
     );
     this.supabaseJwtSecret = new Secret(
       `${name}-supabase-jwt`,
-      { description: "AI Security Stack: Supabase JWT secret (SUPABASE_JWT_SECRET)", value: ss.supabaseJwtSecret, recoveryWindowDays: config.secretRecoveryWindowDays },
+      { description: SUPABASE_JWT_SECRET.description, operator: args.operatorSecrets[SUPABASE_JWT_SECRET.key], recoveryWindowDays: config.secretRecoveryWindowDays },
       parent,
     );
 
@@ -145,10 +146,18 @@ export class SecurityStack extends pulumi.ComponentResource {
 }
 
 /** The AI Security Stack in the system registry. */
+/** The security stack's third-party secrets, kept by operators in Secrets Manager. */
+const GOOGLE_API_KEY: OperatorSecretSpec = { key: "googleApiKey", description: "the Google AI key of the management plane (GOOGLE_API_KEY)" };
+const SUPABASE_JWT_SECRET: OperatorSecretSpec = {
+  key: "supabaseJwtSecret",
+  description: "the Supabase JWT secret the security stack verifies tokens with (SUPABASE_JWT_SECRET)",
+};
+
 export const securityStackSystem: SystemDescriptor = {
   key: "securityStack",
   title: "AI Security Stack",
   componentType: "ai-platform:system:SecurityStack",
+  operatorSecrets: [GOOGLE_API_KEY, SUPABASE_JWT_SECRET],
   // The Hugging Face model cache dominates the file system and the image (Rust + Python wheels).
   usage: { efsStoredGb: 10, efsReadGb: 50, efsWriteGb: 5, logsGb: 5, ecrStoredGb: 6 },
   endpoints: [

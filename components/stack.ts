@@ -14,6 +14,7 @@ import { EndpointSpec, Platform } from "./platform";
 import { AlarmArgs } from "./service-alarms";
 import { SystemDescriptor, SystemSurface } from "./system";
 import { RestrictedPath, WebFirewall } from "./waf";
+import { readOperatorSecrets } from "./operator-secrets";
 
 /** Whether a system is switched on: by its key in `systems` (a fixture system may decide otherwise). */
 export type Enabled = (system: SystemDescriptor, config: StackConfig) => boolean;
@@ -52,7 +53,11 @@ export const NO_DOMAIN_WARNING =
   "and every request and answer cross the internet unencrypted. Use this only for a quick trial; for HTTPS set " +
   "`pulumi config set domain <Route 53 zone>` (README: First deploy).";
 
-export function composeStack(config: StackConfig, registry: readonly SystemDescriptor[], enabled: Enabled = bySystemsKey): StackOutputs {
+export async function composeStack(config: StackConfig, registry: readonly SystemDescriptor[], enabled: Enabled = bySystemsKey): Promise<StackOutputs> {
+  // Before any resource: a system whose secrets have no value would start tasks that cannot.
+  const operatorSecrets = await readOperatorSecrets(
+    registry.filter((s) => enabled(s, config)).flatMap((s) => (s.operatorSecrets ?? []).map((spec) => ({ neededBy: s.title, spec }))),
+  );
   if (!config.domain) pulumi.log.warn(NO_DOMAIN_WARNING);
   // The topic comes first: the network's NAT instance alarms to it.
   const alarmTopic = new AlarmTopic("alarms", { emails: config.alarms.emails });
@@ -93,7 +98,7 @@ export function composeStack(config: StackConfig, registry: readonly SystemDescr
     target5xxCount: config.alarms.target5xxCount,
     evaluationPeriods: config.alarms.evaluationPeriods,
   };
-  const systemArgs = { config, network, platform, subnetCount, alarms };
+  const systemArgs = { config, network, platform, subnetCount, alarms, operatorSecrets };
 
   const firewall = config.waf && new WebFirewall("waf", {
     loadBalancerArn: platform.loadBalancer.arn,

@@ -3,6 +3,7 @@ import { StackConfig } from "../config";
 import { FargateService, FargateServiceArgs } from "./fargate-service";
 import { Image, ImageArgs } from "./image";
 import { Network } from "./network";
+import { OperatorSecretRef, OperatorSecretSpec } from "./operator-secrets";
 import { Platform } from "./platform";
 import { Secret } from "./secret";
 import { AlarmArgs } from "./service-alarms";
@@ -17,6 +18,8 @@ export interface SystemArgs {
   subnetCount: number;
   /** Where every alarm goes and its thresholds. */
   alarms: AlarmArgs;
+  /** The operator secrets the enabled systems declared, found in Secrets Manager, by key. */
+  operatorSecrets: Readonly<Record<string, OperatorSecretRef>>;
 }
 
 /** A public endpoint a system asks the platform for; its URL is a stack output. */
@@ -66,6 +69,11 @@ export interface SystemDescriptor {
    * repository.
    */
   usage: { efsStoredGb?: number; efsReadGb?: number; efsWriteGb?: number; logsGb: number; ecrStoredGb: number };
+  /**
+   * Values an operator keeps in Secrets Manager that the system's containers read (components/operator-secrets.ts):
+   * a stack with the system on is refused at preview until each has a value. @default []
+   */
+  operatorSecrets?: OperatorSecretSpec[];
   /** Systems that must be built first; `create` receives their surfaces. @default [] */
   needs?: string[];
   /** Builds the system's component, given the surfaces of the systems built before it. */

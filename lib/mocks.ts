@@ -59,9 +59,10 @@ export function mockState(type: string, name: string, inputs: Record<string, any
     case "aws:secretsmanager/secretVersion:SecretVersion":
       // AWS issues a new version id whenever the value changes.
       return { id: name, state: { ...inputs, versionId: shortHash(JSON.stringify(inputs.secretString ?? ""), 32) } };
-    case "random:index/randomId:RandomId": {
-      const hex = crypto.createHash("sha512").update(name).digest("hex").slice(0, 2 * (inputs.byteLength ?? 8));
-      return { id: hex, state: { ...inputs, hex, b64Std: Buffer.from(hex, "hex").toString("base64") } };
+    case "random:index/randomBytes:RandomBytes": {
+      // The provider gives RandomBytes no id of its value (unlike RandomId, whose id is the bytes themselves).
+      const hex = crypto.createHash("sha512").update(name).digest("hex").slice(0, 2 * (inputs.length ?? 8));
+      return { id: "none", state: { ...inputs, hex, base64: Buffer.from(hex, "hex").toString("base64") } };
     }
     case "aws:iam/role:Role":
       return { id: physical, state: { ...base, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${physical}` } };
@@ -99,8 +100,34 @@ export function mockState(type: string, name: string, inputs: Record<string, any
   }
 }
 
-export function mockCall(token: string, inputs: Record<string, any>, region: string): Record<string, any> {
+/**
+ * Secrets Manager as the mocks answer it: every operator secret exists with a current version (its id derived from
+ * the name), unless a run names it missing or empty.
+ */
+export interface SecretsManagerStandIn {
+  /** Secret keys (`geminiApiKey`) that do not exist. */
+  missing?: string[];
+  /** Secret keys that exist without a current value. */
+  empty?: string[];
+  /** Secret keys with the id of their current version, for a rotation. */
+  versions?: Record<string, string>;
+}
+
+/** The last part of an operator secret's name (`<project>/<stack>/<key>`). */
+const secretKey = (secretId: string): string => secretId.split("/").pop()!;
+
+export function mockCall(token: string, inputs: Record<string, any>, region: string, secrets: SecretsManagerStandIn = {}): Record<string, any> {
   switch (token) {
+    case "aws:secretsmanager/getSecretVersions:getSecretVersions": {
+      const key = secretKey(inputs.secretId);
+      if (secrets.missing?.includes(key)) throw new Error(`ResourceNotFoundException: Secrets Manager can't find the specified secret (${inputs.secretId})`);
+      const arn = `arn:aws:secretsmanager:${region}:${ACCOUNT_ID}:secret:${inputs.secretId}-AbCdEf`;
+      const versionId = secrets.versions?.[key] ?? `00000000-0000-4000-8000-${crypto.createHash("sha256").update(inputs.secretId).digest("hex").slice(0, 12)}`;
+      const versions = secrets.empty?.includes(key)
+        ? []
+        : [{ versionId, versionStages: ["AWSCURRENT"], createdTime: "2026-01-01T00:00:00Z", lastAccessedDate: "2026-01-01T00:00:00Z" }];
+      return { id: arn, arn, secretArn: arn, secretId: inputs.secretId, name: inputs.secretId, secretName: inputs.secretId, region, versions };
+    }
     case "aws:index/getRegion:getRegion":
       return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com` };
     case "aws:index/getCallerIdentity:getCallerIdentity":

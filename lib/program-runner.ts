@@ -14,7 +14,7 @@ import * as moduleApi from "module";
 import * as yaml from "js-yaml";
 import type * as PulumiModule from "@pulumi/pulumi";
 import { PROJECT } from "../config-schema";
-import { mockCall, mockState } from "./mocks";
+import { SecretsManagerStandIn, mockCall, mockState } from "./mocks";
 import { StackName } from "./stacks";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -103,11 +103,8 @@ export interface RunOptions {
   config?: Record<string, unknown>;
   /** Keys to remove from the stack's config before the run (unqualified). */
   unset?: string[];
-  /**
-   * Values operators set per stack (`pulumi config set [--secret]`), filled with stand-ins unless given.
-   * @default true
-   */
-  operatorValues?: boolean;
+  /** What Secrets Manager holds of the operators' secrets. @default every one, with a current value */
+  secretsManager?: SecretsManagerStandIn;
   /** The app checkout the images are built from. @default the stack config's `appRepoPath` */
   appRepoPath?: string;
   /** Environment variables set for the run (e.g. AI_PLATFORM_OFFLINE_PLAN). */
@@ -133,14 +130,6 @@ export interface ProgramRun extends RunData {
   find(type: string, name: string): Captured | undefined;
 }
 
-/** Stand-ins for the values operators set with `pulumi config set --secret` (and the public anon key). */
-export const OPERATOR_VALUES: Record<string, { value: string; secret: boolean }> = {
-  geminiApiKey: { value: "test-gemini-api-key", secret: true },
-  googleApiKey: { value: "test-google-api-key", secret: true },
-  supabaseJwtSecret: { value: "test-supabase-jwt-secret", secret: true },
-  supabaseAnonKey: { value: "test-supabase-anon-key", secret: false },
-};
-
 const toConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 const qualify = (key: string): string => (key.includes(":") ? key : `${PROJECT}:${key}`);
 
@@ -164,12 +153,6 @@ export function committedConfig(stack: StackName): Record<string, string> {
 export function stackConfig(opts: RunOptions): { values: Record<string, string>; secretKeys: string[] } {
   const values = committedConfig(opts.stack);
   const secretKeys: string[] = [];
-  if (opts.operatorValues !== false) {
-    for (const [key, { value, secret }] of Object.entries(OPERATOR_VALUES)) {
-      if (!values[qualify(key)]) values[qualify(key)] = value;
-      if (secret) secretKeys.push(qualify(key));
-    }
-  }
   if (opts.appRepoPath !== undefined) values[qualify("appRepoPath")] = opts.appRepoPath;
   for (const [key, v] of Object.entries(opts.config ?? {})) values[qualify(key)] = toConfigString(v);
   for (const key of opts.unset ?? []) delete values[qualify(key)];
@@ -336,7 +319,7 @@ async function execute(opts: RunOptions): Promise<RunData> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => inProgramRealm(mockState(args.type, formerNames.get(`${args.type}::${args.name}`) ?? args.name, args.inputs, region)),
-      call: (args) => inProgramRealm(mockCall(args.token, args.inputs, region)),
+      call: (args) => inProgramRealm(mockCall(args.token, args.inputs, region, opts.secretsManager)),
     },
     PROJECT,
     opts.stack,
@@ -390,7 +373,9 @@ async function execute(opts: RunOptions): Promise<RunData> {
   try {
     const raw = await pulumi.runtime.runInPulumiStack(async () => {
       try {
-        return loadProgram(opts.program ?? path.join(ROOT, "index.ts"));
+        // The program's export may be a promise (composeStack looks up the operators' secrets first): its
+        // rejection is the program's error too.
+        return await loadProgram(opts.program ?? path.join(ROOT, "index.ts"));
       } catch (err) {
         programError = err;
         return {};

@@ -60,7 +60,7 @@ describe("a fourth system added with one descriptor and one component", () => {
   });
 
   it("is a system of its own in the plan, which costs its resources to it", () => {
-    const plan = buildPlan(four, { appRepoPath: "", standIns: [] }, [...SYSTEM_REGISTRY, statusPageSystem]);
+    const plan = buildPlan(four, { appRepoPath: "" }, [...SYSTEM_REGISTRY, statusPageSystem]);
     expect(plan.services.find((s) => s.name === "status")?.owner).toBe("statusPage");
     expect(plan.images.find((i) => i.name === "status")?.owner).toBe("statusPage");
   });

@@ -14,14 +14,13 @@ const T = {
   accessPoint: "aws:efs/accessPoint:AccessPoint",
   secret: "aws:secretsmanager/secret:Secret",
   secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
-  randomId: "random:index/randomId:RandomId",
+  randomBytes: "random:index/randomBytes:RandomBytes",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   repository: "aws:ecr/repository:Repository",
   scalingTarget: "aws:appautoscaling/target:Target",
   ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
 };
 
-const STAND_IN_GEMINI_KEY = "test-gemini-api-key";
 
 /** The container definitions of the gateway's task, by container name. */
 function containers(run: ProgramRun): Record<string, any> {
@@ -176,8 +175,8 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
 
   describe("secrets", () => {
     it("injects GEMINI_API_KEY and the admin key from Secrets Manager by ARN", () => {
-      const gemini = run.get(T.secret, "gateway-gemini-api-key").state.arn;
-      const admin = run.get(T.secret, "gateway-admin-api-key").state.arn;
+      const gemini = run.get("ai-platform:secret:Secret", "gateway-gemini-api-key").state.arn;
+      const admin = run.get("ai-platform:secret:Secret", "gateway-admin-api-key").state.arn;
       expect(gemini).toMatch(/^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:/);
       expect(c.gateway.secrets).toEqual([
         { name: "GEMINI_API_KEY", valueFrom: gemini },
@@ -193,21 +192,19 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
         expect(Object.keys(env(container))).not.toContain("MCP_GATEWAY_ADMIN_API_KEY");
       }
       const taskJson = run.get(T.taskDefinition, "gateway").inputs.containerDefinitions;
-      expect(taskJson).not.toContain(STAND_IN_GEMINI_KEY);
       expect(taskJson).not.toContain(generated);
     });
 
-    it("stores the Gemini key from the stack secret", () => {
-      const version = run.get(T.secretVersion, "gateway-gemini-api-key");
-      expect(version.inputs.secretId).toBe(run.get(T.secret, "gateway-gemini-api-key").state.arn);
-      expect(version.inputs.secretString).toBe(STAND_IN_GEMINI_KEY);
+    it("references the Gemini key an operator keeps in Secrets Manager, and holds no version of it", () => {
+      expect(run.get("ai-platform:secret:Secret", "gateway-gemini-api-key").state.arn).toContain(":secret:ai-platform/");
+      expect(run.find(T.secretVersion, "gateway-gemini-api-key")).toBeUndefined();
     });
 
-    it("generates the admin key as tupl_ + 64 hex from a 32-byte RandomId", () => {
-      const id = run.get(T.randomId, "gateway-admin-api-key");
+    it("generates the admin key as tupl_ + 64 hex from 32 RandomBytes (secret outputs)", () => {
+      const id = run.get(T.randomBytes, "gateway-admin-api-key");
       const version = run.get(T.secretVersion, "gateway-admin-api-key");
-      expect(id.inputs.byteLength).toBe(32);
-      expect(version.inputs.secretId).toBe(run.get(T.secret, "gateway-admin-api-key").state.arn);
+      expect(id.inputs.length).toBe(32);
+      expect(version.inputs.secretId).toBe(run.get("ai-platform:secret:Secret", "gateway-admin-api-key").state.arn);
       expect(version.inputs.secretString).toBe(`tupl_${id.state.hex}`);
       expect(version.inputs.secretString).toMatch(/^tupl_[0-9a-f]{64}$/);
     });
@@ -217,7 +214,7 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
       const secrets = statements.find((s: any) => s.Action === "secretsmanager:GetSecretValue");
       expect(secrets.Effect).toBe("Allow");
       expect(secrets.Resource).toEqual(
-        [run.get(T.secret, "gateway-admin-api-key").state.arn, run.get(T.secret, "gateway-gemini-api-key").state.arn].sort(),
+        [run.get("ai-platform:secret:Secret", "gateway-admin-api-key").state.arn, run.get("ai-platform:secret:Secret", "gateway-gemini-api-key").state.arn].sort(),
       );
       const pull = statements.find((s: any) => Array.isArray(s.Action) && s.Action.includes("ecr:BatchGetImage"));
       expect(pull.Resource).toEqual([run.get(T.repository, "gateway").state.arn]);
@@ -418,9 +415,9 @@ describe("gateway config errors", () => {
     );
   });
 
-  it("requires the Gemini key as a stack secret", async () => {
-    await expect(runProgram({ stack: "staging", operatorValues: false })).rejects.toThrow(
-      "ai-platform:geminiApiKey: is required by the gateway but not set; run `pulumi config set --secret geminiApiKey <value> --stack staging`",
+  it("requires the Gemini key in Secrets Manager, naming the command that puts it", async () => {
+    await expect(runProgram({ stack: "staging", secretsManager: { empty: ["geminiApiKey"] } })).rejects.toThrow(
+      "put it with `scripts/stack-secrets.sh staging geminiApiKey`",
     );
   });
 });

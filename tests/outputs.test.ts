@@ -173,8 +173,9 @@ describe.each<[StackName, { azs: number; urls: (alb: string) => Record<string, s
   });
 
   it("never carry a secret's value, anywhere", () => {
+    // The generated admin key is the only value the program holds: the operators' secrets never reach it.
     const values = secretValues(run);
-    expect(values).toHaveLength(4);
+    expect(values).toHaveLength(1);
     expect(values).toContainEqual(expect.stringMatching(/^tupl_[0-9a-f]{64}$/));
     const serialized = JSON.stringify(o);
     for (const value of values) expect(serialized).not.toContain(value);

@@ -5,7 +5,6 @@
  */
 import * as os from "os";
 import * as path from "path";
-import { OPERATOR_VALUES } from "./support/harness";
 import { main, parseArgs } from "../scripts/plan";
 import { CostEstimate, money } from "../scripts/plan/cost";
 import { PlanResult, StackResult, renderPlan } from "../scripts/plan/index";
@@ -65,9 +64,10 @@ describe("the resource tree", () => {
     expect(staging.plan.services.map((s) => s.name).sort()).toEqual(["console", "gateway", "security"]);
   });
 
-  it("names the operator values filled with stand-ins and never prints a secret value", () => {
-    expect(staging.markdown).toContain("> **Stand-ins:** `geminiApiKey`, `googleApiKey`, `supabaseJwtSecret`, `supabaseAnonKey` are not set");
-    const secrets = [...Object.values(OPERATOR_VALUES).map((v) => v.value), ...secretValues(staging.plan), ...secretValues(prod.plan)];
+  it("needs no stand-in for any value, and never prints a secret value", () => {
+    expect(staging.markdown).not.toContain("Stand-ins");
+    expect(staging.markdown).toContain("- Secret `gateway-gemini-api-key`: an operator's, in Secrets Manager (scripts/stack-secrets.sh)");
+    const secrets = [...secretValues(staging.plan), ...secretValues(prod.plan)];
     expect(secrets).toContainEqual(expect.stringMatching(/^tupl_[0-9a-f]{64}$/));
     for (const text of [result.text, staging.markdown, prod.markdown, ...result.warnings]) {
       for (const secret of secrets) expect(text).not.toContain(secret);

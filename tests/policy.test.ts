@@ -74,7 +74,7 @@ function editPolicy(rolePolicy: Captured, edit: (doc: any) => void): void {
   rolePolicy.inputs.policy = JSON.stringify(doc);
 }
 
-const secretArn = (stack: StackName, name: string): string => runs[stack].get(T.secret, name).state.arn;
+const secretArn = (stack: StackName, name: string): string => runs[stack].get("ai-platform:secret:Secret", name).state.arn;
 
 it("the pack serves every rule rules.ts defines, each under its own name", () => {
   const defined = Object.values(rules).filter((v): v is Rule => typeof v === "object" && v !== null && "name" in v && ("validateResource" in v || "validateStack" in v));
@@ -400,11 +400,11 @@ describe("execution-roles-read-exact-secrets", () => {
   it("fires for a wildcard grant", async () => {
     const resources = broken("prod", (rs) =>
       editPolicy(resourceIn(rs, T.rolePolicy, "gateway-execution"), (doc) => {
-        secretsStatement(doc).Resource = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:gateway-*";
+        secretsStatement(doc).Resource = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:*";
       }),
     );
     expect(await messages(executionRolesReadExactSecrets, resources)).toEqual([
-      "execution role gateway-execution may read secrets matching arn:aws:secretsmanager:eu-west-1:123456789012:secret:gateway-*; grant secretsmanager:GetSecretValue on exact secret ARNs only",
+      "execution role gateway-execution may read secrets matching arn:aws:secretsmanager:eu-west-1:123456789012:secret:*; grant secretsmanager:GetSecretValue on exact secret ARNs only",
     ]);
   });
 

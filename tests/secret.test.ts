@@ -1,20 +1,20 @@
 /**
- * Secrets Manager secrets: third-party keys from stack secrets, the gateway's bootstrap admin key generated
- * (`tupl_` + 64 hex characters from 32 random bytes), a recovery window per stack, containers reading them by
- * ARN — and no value anywhere but in its own secret version: not in an output, not in a task definition.
+ * Secrets Manager secrets: third-party keys kept by operators in Secrets Manager alone (found by their fixed names,
+ * never read), the gateway's bootstrap admin key generated (`tupl_` + 64 hex characters from 32 random bytes) into a
+ * secret of the stack's own, containers reading them by ARN — and no value anywhere but in its own secret version:
+ * not in config, not in an output, not in a task definition.
  */
-import { OPERATOR_VALUES, ProgramRun, containerDefinitions, runProgram } from "./support/harness";
+import { ProgramRun, containerDefinitions, runProgram } from "./support/harness";
 
 const SECRET = "aws:secretsmanager/secret:Secret";
 const VERSION = "aws:secretsmanager/secretVersion:SecretVersion";
-const RANDOM_ID = "random:index/randomId:RandomId";
+const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";
 
-/** Each secret: its logical name, its key in the `secretArns` output, and where its value comes from. */
-const SECRETS = [
-  { name: "gateway-gemini-api-key", output: "gatewayGeminiApiKey", from: "geminiApiKey" },
-  { name: "gateway-admin-api-key", output: "gatewayAdminApiKey", from: "generated" },
-  { name: "security-google-api-key", output: "securityGoogleApiKey", from: "googleApiKey" },
-  { name: "security-supabase-jwt", output: "securitySupabaseJwtSecret", from: "supabaseJwtSecret" },
+/** Each operator secret: its component's name, its key in the `secretArns` output, and its fixed name's last part. */
+const OPERATOR_SECRETS = [
+  { name: "gateway-gemini-api-key", output: "gatewayGeminiApiKey", key: "geminiApiKey" },
+  { name: "security-google-api-key", output: "securityGoogleApiKey", key: "googleApiKey" },
+  { name: "security-supabase-jwt", output: "securitySupabaseJwtSecret", key: "supabaseJwtSecret" },
 ] as const;
 
 /** Which container reads which secret, under which variable. */
@@ -25,10 +25,6 @@ const CONSUMERS = [
   { service: "security", container: "management-plane", variable: "SUPABASE_JWT_SECRET", output: "securitySupabaseJwtSecret" },
   { service: "security", container: "control-plane", variable: "SUPABASE_JWT_SECRET", output: "securitySupabaseJwtSecret" },
 ] as const;
-
-const STAND_IN_SECRETS = Object.values(OPERATOR_VALUES)
-  .filter((v) => v.secret)
-  .map((v) => v.value);
 
 const runs = {} as Record<"staging" | "prod", ProgramRun>;
 beforeAll(async () => {
@@ -47,34 +43,37 @@ describe.each([
     adminKey = run.get(VERSION, "gateway-admin-api-key").inputs.secretString;
   });
 
-  it.each(SECRETS.filter((s) => s.from !== "generated").map((s) => [s.name, s.from]))(
-    "%s holds the value of the stack secret %s",
-    (name, from) => {
-      expect(run.get(VERSION, name).inputs.secretString).toBe(OPERATOR_VALUES[from].value);
-    },
-  );
+  it.each(OPERATOR_SECRETS.map((s) => [s.name, s.key]))("%s is the operator's secret <project>/<stack>/%s, referenced and never created", (name, key) => {
+    const arn: string = run.outputs.secretArns[OPERATOR_SECRETS.find((s) => s.name === name)!.output];
+    expect(arn).toMatch(new RegExp(`^arn:aws:secretsmanager:eu-west-1:123456789012:secret:ai-platform/${stack}/${key}-`));
+    expect(run.find(SECRET, name)).toBeUndefined();
+    expect(run.find(VERSION, name)).toBeUndefined();
+  });
 
-  it("the gateway's admin key is generated: tupl_ and the 64 hex characters of 32 random bytes", () => {
-    const random = run.get(RANDOM_ID, "gateway-admin-api-key");
-    expect(random.inputs.byteLength).toBe(32);
+  it("the gateway's admin key is generated from RandomBytes, whose outputs are secret: tupl_ and the 64 hex characters of 32 bytes", () => {
+    const random = run.get(RANDOM_BYTES, "gateway-admin-api-key");
+    expect(random.inputs.length).toBe(32);
     expect(adminKey).toMatch(/^tupl_[0-9a-f]{64}$/);
     expect(adminKey).toBe(`tupl_${random.state.hex}`);
+    expect(run.ofType("random:index/randomId:RandomId")).toEqual([]);
   });
 
-  it("the admin key is drawn once and kept: its generator has no keepers that would replace it", () => {
-    expect(run.get(RANDOM_ID, "gateway-admin-api-key").inputs.keepers).toBeUndefined();
+  it("the admin key is drawn once and kept: no keepers, and its version ignores a new draw (a stack from before keeps its key)", () => {
+    expect(run.get(RANDOM_BYTES, "gateway-admin-api-key").inputs.keepers).toBeUndefined();
+    expect(run.get(VERSION, "gateway-admin-api-key").ignoreChanges).toEqual(["secretString"]);
   });
 
-  it(`keeps a deleted secret recoverable for ${recoveryWindowDays} days`, () => {
-    for (const { name } of SECRETS) expect([name, run.get(SECRET, name).inputs.recoveryWindowInDays]).toEqual([name, recoveryWindowDays]);
+  it(`keeps the generated secret recoverable for ${recoveryWindowDays} days after deletion`, () => {
+    expect(run.get(SECRET, "gateway-admin-api-key").inputs.recoveryWindowInDays).toBe(recoveryWindowDays);
   });
 
-  it("each secret version belongs to its own secret", () => {
-    for (const { name } of SECRETS) expect(run.get(VERSION, name).inputs.secretId).toBe(run.get(SECRET, name).state.arn);
+  it("the generated version belongs to its own secret", () => {
+    expect(run.get(VERSION, "gateway-admin-api-key").inputs.secretId).toBe(run.get(SECRET, "gateway-admin-api-key").state.arn);
   });
 
   it("exposes every secret's ARN as an output", () => {
-    expect(run.outputs.secretArns).toEqual(Object.fromEntries(SECRETS.map((s) => [s.output, run.get(SECRET, s.name).state.arn])));
+    expect(Object.keys(run.outputs.secretArns).sort()).toEqual([...OPERATOR_SECRETS.map((s) => s.output), "gatewayAdminApiKey"].sort());
+    expect(run.outputs.secretArns.gatewayAdminApiKey).toBe(run.get(SECRET, "gateway-admin-api-key").state.arn);
   });
 
   it.each(CONSUMERS.map((c) => [c.container, c.variable, c.output]))(
@@ -87,18 +86,47 @@ describe.each([
     },
   );
 
-  it("no stack output carries a secret value or the generated key", () => {
+  it("no stack output carries the generated key", () => {
     const outputs = JSON.stringify(run.outputs);
-    for (const value of [...STAND_IN_SECRETS, adminKey, adminKey.slice("tupl_".length)]) expect(outputs).not.toContain(value);
+    for (const value of [adminKey, adminKey.slice("tupl_".length)]) expect(outputs).not.toContain(value);
   });
 
-  it("no resource but the secret's own version (and the generator) holds a value", () => {
+  it("no resource but the secret's own version (and the generator) holds the generated key", () => {
     const holders = run.resources
-      .filter((r) => r.type !== VERSION && r.type !== RANDOM_ID)
-      .filter((r) => {
-        const inputs = JSON.stringify(r.inputs);
-        return [...STAND_IN_SECRETS, adminKey.slice("tupl_".length)].some((v) => inputs.includes(v));
-      });
+      .filter((r) => r.type !== VERSION && r.type !== RANDOM_BYTES)
+      .filter((r) => JSON.stringify(r.inputs).includes(adminKey.slice("tupl_".length)));
     expect(holders.map((r) => `${r.type} ${r.name}`)).toEqual([]);
+  });
+
+  it("the stack config holds no secret: the committed stack file is all the program needs", () => {
+    expect(Object.keys(run.config).filter((k) => /geminiApiKey|googleApiKey|supabaseJwtSecret/.test(k))).toEqual([]);
+  });
+});
+
+describe("an operator secret without a value", () => {
+  it.each<["missing" | "empty", string]>([
+    ["missing", "does not exist"],
+    ["empty", "has no value"],
+  ])("is refused before any resource when it is %s, naming the key, its secret and the command that puts it", async (state, what) => {
+    const error = await runProgram({ stack: "staging", secretsManager: { [state]: ["geminiApiKey", "supabaseJwtSecret"] } }).then(
+      () => undefined,
+      (e: Error & { problems?: string[] }) => e,
+    );
+    expect(error?.name).toBe("ConfigError");
+    expect(error?.problems).toEqual([
+      `ai-platform:geminiApiKey: the Gemini API key of the MCP Gateway (GEMINI_API_KEY), needed by MCP Gateway, ${what} in Secrets Manager (ai-platform/staging/geminiApiKey); put it with \`scripts/stack-secrets.sh staging geminiApiKey\` (the value is read from stdin)`,
+      `ai-platform:supabaseJwtSecret: the Supabase JWT secret the security stack verifies tokens with (SUPABASE_JWT_SECRET), needed by AI Security Stack, ${what} in Secrets Manager (ai-platform/staging/supabaseJwtSecret); put it with \`scripts/stack-secrets.sh staging supabaseJwtSecret\` (the value is read from stdin)`,
+    ]);
+  });
+
+  it("is not asked for when its system is off", async () => {
+    await expect(runProgram({ stack: "staging", config: { systems: ["securityStack"] }, secretsManager: { missing: ["geminiApiKey"] } })).resolves.toBeDefined();
+  });
+
+  it("an old stack secret in the config is refused with the way to move it", async () => {
+    const error = await runProgram({ stack: "staging", config: { geminiApiKey: "k" } }).then(() => undefined, (e: Error & { problems?: string[] }) => e);
+    expect(error?.problems).toEqual([
+      "ai-platform:geminiApiKey: lives in Secrets Manager now, never in stack config; put it with `pulumi config get geminiApiKey | scripts/stack-secrets.sh staging geminiApiKey`, then `pulumi config rm geminiApiKey`",
+    ]);
   });
 });

@@ -22,7 +22,6 @@ const T = {
 };
 
 const DATA_PLANE_PORT = 50051;
-const STAND_IN_SECRETS = ["test-google-api-key", "test-supabase-jwt-secret"];
 
 function containers(run: ProgramRun): Record<string, any> {
   return Object.fromEntries(containerDefinitions(run.get(T.taskDefinition, "security")).map((c) => [c.name, c]));
@@ -206,8 +205,8 @@ describe.each<[string, StackName, { supabaseUrl: string; api: { listener: string
 
   describe("secrets", () => {
     it("injects GOOGLE_API_KEY and SUPABASE_JWT_SECRET by ARN into the management plane, the JWT secret into the control plane", () => {
-      const google = run.get(T.secret, "security-google-api-key").state.arn;
-      const jwt = run.get(T.secret, "security-supabase-jwt").state.arn;
+      const google = run.get("ai-platform:secret:Secret", "security-google-api-key").state.arn;
+      const jwt = run.get("ai-platform:secret:Secret", "security-supabase-jwt").state.arn;
       expect(google).toMatch(/^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:/);
       expect(c["management-plane"].secrets).toEqual([
         { name: "GOOGLE_API_KEY", valueFrom: google },
@@ -217,11 +216,9 @@ describe.each<[string, StackName, { supabaseUrl: string; api: { listener: string
       expect(c["data-plane"].secrets).toBeUndefined();
     });
 
-    it("stores the stack secrets' values in Secrets Manager and never in the task definition", () => {
-      expect(run.get(T.secretVersion, "security-google-api-key").inputs.secretString).toBe("test-google-api-key");
-      expect(run.get(T.secretVersion, "security-supabase-jwt").inputs.secretString).toBe("test-supabase-jwt-secret");
-      const taskJson = run.get(T.taskDefinition, "security").inputs.containerDefinitions;
-      for (const value of STAND_IN_SECRETS) expect(taskJson).not.toContain(value);
+    it("holds no version of the operators' secrets, and never names them in the plain environment", () => {
+      expect(run.find(T.secretVersion, "security-google-api-key")).toBeUndefined();
+      expect(run.find(T.secretVersion, "security-supabase-jwt")).toBeUndefined();
       for (const container of Object.values(c)) {
         expect(Object.keys(env(container))).not.toContain("GOOGLE_API_KEY");
         expect(Object.keys(env(container))).not.toContain("SUPABASE_JWT_SECRET");
@@ -232,7 +229,7 @@ describe.each<[string, StackName, { supabaseUrl: string; api: { listener: string
       const statements = policyDocument(run.get(T.rolePolicy, "security-execution")).Statement;
       const secrets = statements.find((s: any) => s.Action === "secretsmanager:GetSecretValue");
       expect(secrets.Resource).toEqual(
-        [run.get(T.secret, "security-google-api-key").state.arn, run.get(T.secret, "security-supabase-jwt").state.arn].sort(),
+        [run.get("ai-platform:secret:Secret", "security-google-api-key").state.arn, run.get("ai-platform:secret:Secret", "security-supabase-jwt").state.arn].sort(),
       );
       const pull = statements.find((s: any) => Array.isArray(s.Action) && s.Action.includes("ecr:BatchGetImage"));
       expect(pull.Resource).toEqual([run.get(T.repository, "security").state.arn]);
@@ -307,16 +304,19 @@ describe("security stack config errors", () => {
     );
   });
 
-  it("requires both stack secrets and the Supabase URL", async () => {
-    const error: Error = await runProgram({ stack: "prod", operatorValues: false, unset: ["supabaseUrl"], config: { systems: ["securityStack"] } }).then(
+  it("requires both secrets in Secrets Manager", async () => {
+    const error: Error = await runProgram({ stack: "prod", secretsManager: { missing: ["googleApiKey", "supabaseJwtSecret"] }, config: { systems: ["securityStack"] } }).then(
       () => new Error("no error"),
       (e) => e,
     );
-    expect(error.message).toContain(
-      "ai-platform:googleApiKey: is required by the security stack but not set; run `pulumi config set --secret googleApiKey <value> --stack prod`",
-    );
-    expect(error.message).toContain(
-      "ai-platform:supabaseJwtSecret: is required by the security stack but not set; run `pulumi config set --secret supabaseJwtSecret <value> --stack prod`",
+    expect(error.message).toContain("put it with `scripts/stack-secrets.sh prod googleApiKey`");
+    expect(error.message).toContain("put it with `scripts/stack-secrets.sh prod supabaseJwtSecret`");
+  });
+
+  it("requires the Supabase URL", async () => {
+    const error: Error = await runProgram({ stack: "prod", unset: ["supabaseUrl"], config: { systems: ["securityStack"] } }).then(
+      () => new Error("no error"),
+      (e) => e,
     );
     expect(error.message).toContain(
       "ai-platform:supabaseUrl: is required by securityStack and uiConsole; run `pulumi config set supabaseUrl https://<ref>.supabase.co`",

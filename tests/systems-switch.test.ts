@@ -145,14 +145,14 @@ describe("the systems list", () => {
   });
 
   it("requires only the config of the systems that are on", async () => {
-    const error = await runProgram({ stack: "staging", config: { systems: ["gateway"] }, unset: ["supabaseUrl"], operatorValues: false }).then(
+    const error = await runProgram({ stack: "staging", config: { systems: ["gateway"] }, unset: ["supabaseUrl", "supabaseAnonKey"], secretsManager: { missing: ["geminiApiKey", "googleApiKey", "supabaseJwtSecret"] } }).then(
       () => undefined,
       (e: unknown) => e,
     );
     // The program runs in its own realm: its ConfigError is not this file's Error.
     expect(error).toMatchObject({ name: "ConfigError" });
     expect((error as ConfigError).problems).toEqual([
-      "ai-platform:geminiApiKey: is required by the gateway but not set; run `pulumi config set --secret geminiApiKey <value> --stack staging`",
+      "ai-platform:geminiApiKey: the Gemini API key of the MCP Gateway (GEMINI_API_KEY), needed by MCP Gateway, does not exist in Secrets Manager (ai-platform/staging/geminiApiKey); put it with `scripts/stack-secrets.sh staging geminiApiKey` (the value is read from stdin)",
     ]);
   });
 });

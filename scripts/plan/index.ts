@@ -78,7 +78,6 @@ export async function renderPlan(options: PlanOptions): Promise<PlanResult> {
   const secrets = all.flatMap((r) => secretValues(r.plan));
   const warnings = all.flatMap((r) => [
     ...r.plan.warnings.map((w) => `${r.plan.stack}: ${w}`),
-    ...(r.plan.standIns.length ? [`${r.plan.stack}: stand-ins used for ${r.plan.standIns.join(", ")} (not set in the stack config)`] : []),
     ...(typeof r.cost === "string" ? [`${r.plan.stack}: ${r.cost}`] : []),
   ]);
 
@@ -92,7 +91,6 @@ export async function renderPlan(options: PlanOptions): Promise<PlanResult> {
             {
               region: r.plan.region,
               resources: r.plan.run.resources.length,
-              standIns: r.plan.standIns,
               warnings: r.plan.warnings,
               settings: Object.fromEntries(r.plan.settings.map((s) => [s.key, s.value])),
               outputs: r.plan.run.outputs,

@@ -45,7 +45,8 @@ const T = {
   ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
   secret: "aws:secretsmanager/secret:Secret",
-  randomId: "random:index/randomId:RandomId",
+  randomBytes: "random:index/randomBytes:RandomBytes",
+  secretComponent: "ai-platform:secret:Secret",
   repository: "aws:ecr/repository:Repository",
   lifecyclePolicy: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
   image: "docker-build:index:Image",
@@ -229,7 +230,8 @@ export interface SecretPlan {
   owner: Owner;
   name: string;
   origin: string;
-  recoveryWindowDays: number;
+  /** Days a deleted secret can be restored; absent for an operator's secret, which the stack does not own. */
+  recoveryWindowDays?: number;
 }
 
 export interface ImagePlan {
@@ -250,8 +252,6 @@ export interface StackPlan {
   region: string;
   run: ProgramRun;
   appRepoPath: string;
-  /** Operator values the stack config lacks, filled with stand-ins for the run (never printed). */
-  standIns: string[];
   warnings: string[];
   ownerOf(r: Captured): Owner;
   /** The resources registered with the resource `urn` as their parent. */
@@ -334,7 +334,7 @@ export function alarmMetricCount(a: Captured): number {
  */
 export function buildPlan(
   run: ProgramRun,
-  extra: { appRepoPath: string; standIns: string[] },
+  extra: { appRepoPath: string },
   systems: readonly Pick<SystemDescriptor, "key" | "componentType">[] = SYSTEM_REGISTRY,
 ): StackPlan {
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
@@ -594,14 +594,14 @@ export function buildPlan(
     };
   });
 
-  const secrets: SecretPlan[] = run.ofType(T.secret).map((s) => {
-    const component = byUrn.get(s.parentUrn ?? "");
-    const generated = component ? within(component, T.randomId)[0] : undefined;
+  const secrets: SecretPlan[] = run.ofType(T.secretComponent).map((component) => {
+    const secret = within(component, T.secret)[0];
+    const generated = within(component, T.randomBytes)[0];
     return {
-      owner: ownerOf(s),
-      name: s.name,
-      origin: generated ? `generated (${generated.inputs.byteLength} random bytes)` : "from stack config",
-      recoveryWindowDays: s.inputs.recoveryWindowInDays,
+      owner: ownerOf(component),
+      name: component.name,
+      origin: generated ? `generated (${generated.inputs.length} random bytes)` : "an operator's, in Secrets Manager (scripts/stack-secrets.sh)",
+      recoveryWindowDays: secret?.inputs.recoveryWindowInDays,
     };
   });
 
@@ -628,7 +628,6 @@ export function buildPlan(
     region,
     run,
     appRepoPath: extra.appRepoPath,
-    standIns: extra.standIns,
     warnings: run.warnings,
     ownerOf,
     children: (urn) => kids.get(urn) ?? [],

@@ -112,7 +112,7 @@ function renderSystem(plan: StackPlan, key: SystemKey): string[] {
     if (v.alarms.length) out.push(`  - Alarm: ${v.alarms.join("; ")}`);
   }
   for (const s of plan.secrets.filter((x) => x.owner === key)) {
-    out.push(`- Secret ${code(s.name)}: ${s.origin}, recovery window ${s.recoveryWindowDays} days`);
+    out.push(`- Secret ${code(s.name)}: ${s.origin}${s.recoveryWindowDays === undefined ? "" : `, recovery window ${s.recoveryWindowDays} days`}`);
   }
   for (const svc of plan.services.filter((s) => s.owner === key)) {
     out.push("");
@@ -304,13 +304,6 @@ export function renderStack(plan: StackPlan, cost: CostEstimate | string): strin
   );
   out.push("");
   if (typeof cost !== "string") out.push(`**Estimated total: ${money(cost.total)} per month** (see the cost section for what it includes).`, "");
-  if (plan.standIns.length) {
-    out.push(
-      `> **Stand-ins:** ${plan.standIns.map(code).join(", ")} ${plan.standIns.length === 1 ? "is" : "are"} not set in this stack's config; ` +
-        "the plan ran with placeholder values (never printed). `pulumi preview`/`up` need them set with `pulumi config set [--secret] <key> <value>`.",
-      "",
-    );
-  }
   for (const w of plan.warnings) out.push(`> **Warning:** ${w}`, "");
   if (typeof cost === "string") out.push(`> **Warning:** ${cost}`, "");
   const diagram = renderDiagram(plan);

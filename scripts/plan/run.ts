@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import { PROJECT } from "../../config-schema";
-import { OPERATOR_VALUES, ROOT, committedConfig, runProgram, stackConfig } from "../../lib/program-runner";
+import { ROOT, committedConfig, runProgram } from "../../lib/program-runner";
 import { StackName } from "../../lib/stacks";
 import { StackPlan, TYPES, buildPlan } from "./model";
 
@@ -34,31 +34,26 @@ export async function runStack(opts: StackRunOptions): Promise<StackPlan> {
   }
   const resolvedAppRepo = path.resolve(ROOT, appRepoPath ?? committedConfig(opts.stack)[`${PROJECT}:appRepoPath`]);
 
-  // What the stack config holds before the harness fills operator values in.
-  const { values } = stackConfig({ stack: opts.stack, config: overrides, operatorValues: false, appRepoPath: resolvedAppRepo });
-  const standIns = Object.keys(OPERATOR_VALUES).filter((k) => !values[`${PROJECT}:${k}`]);
-
   const run = await runProgram({
     stack: opts.stack,
     config: overrides,
     appRepoPath: resolvedAppRepo,
     env: { AI_PLATFORM_OFFLINE_PLAN: "1" },
   });
-  return buildPlan(run, { appRepoPath: resolvedAppRepo, standIns });
+  return buildPlan(run, { appRepoPath: resolvedAppRepo });
 }
 
-/** Every secret value a run handled: stack secrets, stand-ins and generated values. None may reach the output. */
+/**
+ * Every secret value a run handled: generated values (an operator's never reach the program). None may reach the
+ * output.
+ */
 export function secretValues(plan: StackPlan): string[] {
   const values = new Set<string>();
-  for (const [key, { value, secret }] of Object.entries(OPERATOR_VALUES)) {
-    if (secret || plan.standIns.includes(key)) values.add(value);
-    if (secret && plan.run.config[`${PROJECT}:${key}`]) values.add(plan.run.config[`${PROJECT}:${key}`]);
-  }
   for (const v of plan.run.ofType("aws:secretsmanager/secretVersion:SecretVersion")) {
     if (typeof v.inputs.secretString === "string") values.add(v.inputs.secretString);
   }
-  for (const r of plan.run.ofType(TYPES.randomId)) {
-    for (const k of ["hex", "b64Std"]) if (typeof r.state[k] === "string") values.add(r.state[k]);
+  for (const r of plan.run.ofType(TYPES.randomBytes)) {
+    for (const k of ["hex", "base64"]) if (typeof r.state[k] === "string") values.add(r.state[k]);
   }
   return [...values].filter((v) => v.length >= 6);
 }

@@ -10,7 +10,7 @@ import { ProgramRun, ROOT, RunData, RunOptions, runProgram as run, withLookups }
 export { ACCOUNT_ID } from "../../lib/mocks";
 export { STACKS } from "../../lib/stacks";
 export type { StackName } from "../../lib/stacks";
-export { OPERATOR_VALUES, ROOT, committedConfig, containerDefinitions, policyDocument, registeredUrns, stackConfig } from "../../lib/program-runner";
+export { ROOT, committedConfig, containerDefinitions, policyDocument, registeredUrns, stackConfig } from "../../lib/program-runner";
 export type { Captured, ProgramRun, RunOptions } from "../../lib/program-runner";
 
 /**
