@@ -28,11 +28,12 @@ export interface TaskContext {
 type Rule = (task: Task, ctx: TaskContext, words: string) => Omit<Finding, "raw"> | undefined;
 
 /** A network path that never answered: no NAT route, no endpoint, a security group that drops. */
-const NO_ROUTE = /i\/o timeout|dial tcp|context deadline exceeded|connection (timed out|refused|reset)|no such host|network is unreachable|send request failed/i;
+const NO_ROUTE =
+  /i\/o timeout|dial tcp|context deadline exceeded|context canceled|request canceled while waiting for connection|connection (issue|timed out|refused|reset)|network configuration|no such host|network is unreachable|send request failed/i;
 const DENIED = /AccessDenied|not authorized|Forbidden|\b403\b|denied:|access denied|permission denied/i;
 
 const imagePull: Rule = (_task, _ctx, words) => {
-  if (!/CannotPullContainerError|CannotPullImageManifestError|unable to retrieve ecr registry auth|pull image manifest/i.test(words)) return undefined;
+  if (!/CannotPullContainerError|CannotPullImageManifestError|unable to retrieve ecr registry auth|pull image manifest|task can(’|')?t pull|task cannot pull|pull access denied/i.test(words)) return undefined;
   const finding = (line: string, fix: string) => ({ cause: "image-pull" as const, line: `Image pull failed: ${line}`, fix });
   if (NO_ROUTE.test(words)) {
     return finding(
@@ -46,7 +47,7 @@ const imagePull: Rule = (_task, _ctx, words) => {
       "the execution role needs ecr:GetAuthorizationToken and pull rights on this repository (components/task-roles.ts grants them by repository ARN): an image from another repository or account is refused",
     );
   }
-  if (/not found|manifest unknown|does not exist/i.test(words)) {
+  if (/not found|manifest unknown|does not exist|whether the image exists/i.test(words)) {
     return finding(
       "the image is gone from ECR",
       "the task definition names an image ECR no longer holds (expired or deleted): `pulumi up` rebuilds and pushes it; `ecrKeepImages` keeps more images",
@@ -150,16 +151,21 @@ const containerUnhealthy: Rule = (task, ctx) => {
   if (!/container health checks/i.test(task.stoppedReason ?? "") && !unhealthy) return undefined;
   const name = unhealthy?.name ?? "a container";
   const check = unhealthy?.name ? definitionOf(ctx, unhealthy.name)?.healthCheck : undefined;
-  const command = check?.command?.filter((part) => part !== "CMD-SHELL" && part !== "CMD").join(" ");
+  const command = shorten(check?.command?.filter((part) => part !== "CMD-SHELL" && part !== "CMD").join(" "));
   return {
     cause: "container-unhealthy",
     line: `Container ${name} turned unhealthy: its own health check failed`,
     fix:
       `run its check${command ? ` \`${command}\`` : ""} inside the container (ECS Exec) and read its last log lines; ` +
-      `if it is only slow to start, raise its start period (${check?.startPeriod ?? 0} s now, components/health-checks.ts)`,
+      `if it is only slow to start, raise its \`startPeriodSeconds\` (${check?.startPeriod ?? 0} s now) where its system defines the container in components/`,
     logsOf: unhealthy?.name,
   };
 };
+
+/** A health-check command short enough for a one-line fix; the task definition has the whole of it. */
+const COMMAND_SHOWN_CHARS = 100;
+const shorten = (command: string | undefined): string | undefined =>
+  command && command.length > COMMAND_SHOWN_CHARS ? `${command.slice(0, COMMAND_SHOWN_CHARS - 1)}…` : command;
 
 const outOfMemory: Rule = (task, ctx) => {
   const killed = task.containers?.find((c) => /OutOfMemoryError/i.test(c.reason ?? ""));
@@ -183,10 +189,17 @@ const EXIT_CODES: Record<number, string> = {
   143: "stopped by SIGTERM",
 };
 
+/**
+ * Which exited container stopped the task: when one essential container ends, ECS stops the others with SIGTERM
+ * (143) and, after their stop timeout, SIGKILL (137). So any other code is the culprit's, then 137, then 143;
+ * 0 last (a container that finished cleanly stops the task too, but only if nothing else failed).
+ */
+const exitBlame = (code: number): number => (code === 0 ? 3 : code === 143 ? 2 : code === 137 ? 1 : 0);
+
 const containerExited: Rule = (task) => {
   if (task.stopCode !== "EssentialContainerExited" && !/Essential container in task exited/i.test(task.stoppedReason ?? "")) return undefined;
   const exited = task.containers?.filter((c) => c.exitCode !== undefined && c.exitCode !== null) ?? [];
-  const culprit = exited.find((c) => c.exitCode !== 0) ?? exited[0];
+  const culprit = [...exited].sort((a, b) => exitBlame(a.exitCode as number) - exitBlame(b.exitCode as number))[0];
   if (!culprit) return undefined;
   const code = culprit.exitCode as number;
   const meaning = EXIT_CODES[code] ? ` (${EXIT_CODES[code]})` : "";
@@ -238,7 +251,7 @@ export function taskWords(task: Task): string[] {
   const containers = (task.containers ?? []).flatMap((c) => {
     const parts = [
       c.exitCode !== undefined && c.exitCode !== null ? `exit code ${c.exitCode}` : "",
-      c.reason ?? "",
+      c.reason && c.reason !== task.stoppedReason ? c.reason : "",
       c.healthStatus === "UNHEALTHY" ? "health UNHEALTHY" : "",
     ].filter(Boolean);
     return parts.length ? [`${c.name}: ${parts.join(", ")}`] : [];
@@ -271,7 +284,7 @@ export function classifyTarget(target: TargetHealthDescription, record: TargetGr
     case "Target.ResponseCodeMismatch":
       return finding(
         `Health check answered with the wrong status: ${where} (${description || "codes not given"}; the check is ${check.words})`,
-        `serve ${check.matcher} on ${check.path}, or point the target group's check at the path that does (components/health-checks.ts)`,
+        `serve ${check.matcher} on ${check.path}, or point the check at a path that does (the port's \`healthCheckPath\` where its system is defined in components/)`,
       );
     case "Target.Timeout":
       return finding(

@@ -24,13 +24,13 @@ export function renderDiagnosis(d: Omit<Diagnosis, "markdown">): string {
     "|---|---|---|---|---|",
     ...d.services.map(
       (s) =>
-        `| ${s.system} | \`${s.serviceName}\` | ${stateWord(s)} | ${s.state.counts} | ${[...new Set(s.findings.map((f) => CAUSES[f.finding.cause].title))].join(", ") || "—"} |`,
+        `| ${s.system} | \`${s.serviceName}\` | ${s.state.healthy ? stateWord(s) : `**${stateWord(s)}**`} | ${s.state.counts} | ${[...new Set(s.findings.map((f) => CAUSES[f.finding.cause].title))].join(", ") || "—"} |`,
     ),
     ...d.services.flatMap(renderService),
   ].join("\n");
 }
 
-const stateWord = (s: ServiceDiagnosis): string => (s.state.asleep ? "asleep" : s.state.healthy ? "healthy" : "**unhealthy**");
+const stateWord = (s: ServiceDiagnosis): string => (s.state.asleep ? "asleep" : s.state.healthy ? "healthy" : "unhealthy");
 
 function renderService(s: ServiceDiagnosis): string[] {
   return [
@@ -40,7 +40,7 @@ function renderService(s: ServiceDiagnosis): string[] {
     `Service \`${s.serviceName}\`: ${s.state.counts}.`,
     ...(s.state.deployment.length ? ["", ...s.state.deployment.map((line) => `- ${line}`)] : []),
     ...(s.state.problems.length ? ["", "Unhealthy because:", ...s.state.problems.map((p) => `- ${p}`)] : []),
-    ...(s.findings.length ? ["", "### Causes", "", ...s.findings.flatMap(renderFinding)] : ["", "No stopped task or refused target to explain."]),
+    ...(s.findings.length ? ["", "### Causes", ...s.findings.flatMap(renderFinding)] : ["", "No stopped task or refused target to explain."]),
     ...(s.events.length ? ["", `### Latest events`, "", ...s.events.slice(0, EVENTS_SHOWN).map((e) => `- ${e.createdAt ? `${iso(e.createdAt)} ` : ""}${e.message}`)] : []),
     ...(s.events.length > EVENTS_SHOWN ? [`- … ${s.events.length - EVENTS_SHOWN} older events: \`aws ecs describe-services\``] : []),
   ];
@@ -56,12 +56,12 @@ function renderFinding(g: FindingGroup, i: number): string[] {
         : `${g.count} stopped task${g.count > 1 ? "s" : ""}, newest \`${g.latest?.taskId}\`${g.latest?.stoppedAt ? ` at ${iso(g.latest.stoppedAt)}` : ""}`;
   const notFailure = CAUSES[finding.cause].failure ? "" : " (not a failure)";
   return [
+    "",
     `${i + 1}. **${finding.line}** — ${which}${notFailure}`,
     `   - Fix: ${finding.fix}. Runbook: [${runbookLink(finding.cause)}](${runbookLink(finding.cause)})`,
     `   - What AWS said:`,
     ...fenced(finding.raw, "     "),
     ...(g.log && finding.logsOf ? renderLog(g.log, finding.logsOf) : []),
-    "",
   ];
 }
 

@@ -53,7 +53,7 @@ export function serviceState(records: ServiceRecords): ServiceState {
   const deployment = [...(service.deployments ?? [])].map(
     (d) =>
       `${d.status?.toLowerCase() ?? "deployment"} ${d.id ?? ""} (${revisionOf(d.taskDefinition)}): ${d.rolloutState ?? "no rollout state"}` +
-      `${d.rolloutStateReason ? ` — ${d.rolloutStateReason}` : ""}; ${d.runningCount ?? 0} of ${d.desiredCount ?? 0} running` +
+      `${d.rolloutStateReason ? ` — ${sentence(d.rolloutStateReason)}` : ""}; ${d.runningCount ?? 0} of ${d.desiredCount ?? 0} running` +
       `${d.failedTasks ? `, ${d.failedTasks} failed to start` : ""}`,
   );
   if (records.deployment) deployment.unshift(describeDeployment(records.deployment));
@@ -76,18 +76,24 @@ const revisionOf = (arn: string | undefined): string => arn?.split("/").pop() ??
 
 /** The latest service deployment in one line: its status, and what rolled it back. */
 function describeDeployment(d: ServiceDeployment): string {
-  const by: string[] = [];
+  const monitors: string[] = [];
   if (d.deploymentCircuitBreaker?.status === "TRIGGERED") {
-    by.push(`the circuit breaker (${d.deploymentCircuitBreaker.failureCount ?? "?"} of ${d.deploymentCircuitBreaker.threshold ?? "?"} tasks failed)`);
+    monitors.push(`triggered by the circuit breaker (${d.deploymentCircuitBreaker.failureCount ?? "?"} of ${d.deploymentCircuitBreaker.threshold ?? "?"} tasks failed)`);
   }
-  if (d.alarms?.status === "TRIGGERED") by.push(`alarms ${(d.alarms.triggeredAlarmNames ?? []).map((n) => `\`${n}\``).join(", ") || "(unnamed)"}`);
+  const breaker = d.deploymentCircuitBreaker;
+  if (breaker?.status === "MONITORING" && breaker.failureCount) monitors.push(`the circuit breaker counts ${breaker.failureCount} of ${breaker.threshold ?? "?"} failed tasks so far`);
+  if (d.alarms?.status === "TRIGGERED") monitors.push(`triggered by alarms ${(d.alarms.triggeredAlarmNames ?? []).map((n) => `\`${n}\``).join(", ") || "(unnamed)"}`);
   const started = d.startedAt ?? d.createdAt;
-  const rolledBack = d.rollback ? `; rolled back${d.rollback.startedAt ? ` at ${iso(d.rollback.startedAt)}` : ""}${d.rollback.reason ? ` — ${d.rollback.reason}` : ""}` : "";
+  const rollbackReason = d.rollback?.reason && d.rollback.reason !== d.statusReason ? ` (${sentence(d.rollback.reason)})` : "";
+  const rolledBack = d.rollback ? `; rolled back${d.rollback.startedAt ? ` at ${iso(d.rollback.startedAt)}` : ""}${rollbackReason}` : "";
   return (
     `latest deployment${started ? ` (started ${iso(started)})` : ""}: ${d.status ?? "unknown"}` +
-    `${by.length ? `, triggered by ${by.join(" and ")}` : ""}${d.statusReason ? ` — ${d.statusReason}` : ""}${rolledBack}`
+    `${monitors.length ? `, ${monitors.join(" and ")}` : ""}${d.statusReason ? ` — ${sentence(d.statusReason)}` : ""}${rolledBack}`
   );
 }
+
+/** AWS's sentence without its full stop, to go on within a line. */
+const sentence = (text: string): string => text.trim().replace(/\.$/, "");
 
 /** A timestamp to the second, in UTC. */
 export const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, "Z");
