@@ -217,7 +217,7 @@ const spotInterruption: Rule = (task, ctx) => {
   return {
     cause: "spot-interruption",
     line: "Fargate Spot took the task back (a Spot interruption, not a failure)",
-    fix: `ECS starts a replacement by itself; a single writer is down until it is healthy: for none of that, \`pulumi config set ${ctx.system}Capacity onDemand && pulumi up\``,
+    fix: `ECS starts a replacement by itself, but a single writer is down until it is healthy; if that outage matters, \`pulumi config set ${ctx.system}Capacity onDemand && pulumi up\``,
   };
 };
 
