@@ -10,6 +10,7 @@ const { load } = require("js-yaml") as { load(text: string): unknown };
 interface Step {
   id?: string;
   name?: string;
+  if?: string;
   uses?: string;
   run?: string;
   with?: Record<string, string | number | boolean>;
