@@ -17,8 +17,6 @@ import { FIXTURES_DIR, RecordedAws, loadFixture } from "./support/recorded-aws";
 /** The fixtures were recorded minutes after the failed deploys they show. */
 const NOW = new Date("2026-03-10T10:30:00Z");
 const aws = new RecordedAws();
-/** Every action any run below used: DIAGNOSE_ACTIONS must be exactly these. */
-const used = new Set<string>();
 let dir: string;
 
 beforeAll(() => {
@@ -39,7 +37,6 @@ interface Run {
 async function runCli(args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
   const run: Run = { code: -1, stdout: "", stderr: "" };
   run.code = await main(args, { stdout: (t) => (run.stdout += t), stderr: (t) => (run.stderr += t), now: NOW, ...(env ? { env } : {}) });
-  for (const action of aws.actions()) used.add(action);
   return run;
 }
 
@@ -61,7 +58,6 @@ async function findingsOf(name: string): Promise<string[][]> {
   const fixture = loadFixture(name);
   aws.serve(fixture.responses);
   const diagnosis = await diagnose({ stack: "staging", outputs: parseOutputs(fixture.outputs, name), now: NOW });
-  for (const action of aws.actions()) used.add(action);
   return diagnosis.services.flatMap((s) => s.findings.map((g) => [s.system, g.finding.cause, g.finding.line, g.finding.fix]));
 }
 
@@ -382,7 +378,11 @@ describe("a service or an API that is not there", () => {
 
 describe("a stack without outputs", () => {
   it.each([
-    ["has none (never deployed)", {}, 'outputs file <file> has no outputs: it has not been deployed (run `pulumi up`), or this is not its backend'],
+    [
+      "has none (never deployed)",
+      {},
+      "outputs file <file> has no outputs: the stack has not been deployed (run `pulumi up`), or its first `pulumi up` failed (then run without --outputs: its state names the services)",
+    ],
     ["has no cluster", { serviceNames: { gateway: "gateway-7178987" } }, 'outputs file <file> has no clusterName output: is it a stack of this program (README "Outputs contract")?'],
     ["has no services", { clusterName: "platform-f7a2fe3" }, "outputs file <file> has no serviceNames output (a map of system to ECS service name): is it a stack of this program?"],
   ])("fails in one line, exit 2, when the stack %s", async (_what, outputs, message) => {
@@ -399,18 +399,78 @@ describe("a stack without outputs", () => {
   });
 
   describe("read through the Pulumi CLI", () => {
-    /** A stand-in `pulumi` that knows one stack, staging, whose outputs are the healthy fixture's. */
+    /** A security-stack service in the state of a stack whose first `pulumi up` failed: `pulumi stack export`'s shape. */
+    const FIRST_UP_STATE = {
+      version: 3,
+      deployment: {
+        manifest: { time: "2026-03-10T10:24:58Z", magic: "", version: "v3.248.0" },
+        resources: [
+          { urn: "urn:pulumi:first::ai-platform::pulumi:pulumi:Stack::ai-platform-first", custom: false, type: "pulumi:pulumi:Stack" },
+          {
+            urn: "urn:pulumi:first::ai-platform::ai-platform:system:SecurityStack::security-stack",
+            custom: false,
+            type: "ai-platform:system:SecurityStack",
+            parent: "urn:pulumi:first::ai-platform::pulumi:pulumi:Stack::ai-platform-first",
+          },
+          {
+            urn: "urn:pulumi:first::ai-platform::ai-platform:system:SecurityStack$ai-platform:service:FargateService::security",
+            custom: false,
+            type: "ai-platform:service:FargateService",
+            parent: "urn:pulumi:first::ai-platform::ai-platform:system:SecurityStack::security-stack",
+          },
+          {
+            urn: "urn:pulumi:first::ai-platform::ai-platform:service:FargateService$aws:ecs/service:Service::security",
+            custom: true,
+            parent: "urn:pulumi:first::ai-platform::ai-platform:system:SecurityStack$ai-platform:service:FargateService::security",
+            id: "arn:aws:ecs:eu-west-1:123456789012:service/platform-f7a2fe3/security-8b37110",
+            type: "aws:ecs/service:Service",
+            outputs: { name: "security-8b37110", cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/platform-f7a2fe3", desiredCount: 1 },
+          },
+        ],
+      },
+    };
+
+    /**
+     * A stand-in `pulumi` that knows three stacks: staging, with the healthy fixture's outputs; first, whose first
+     * `pulumi up` failed (no outputs, a service in its state); and empty, with nothing deployed.
+     */
     const pulumiEnv = (): NodeJS.ProcessEnv => {
       const bin = path.join(dir, "bin");
       fs.mkdirSync(bin, { recursive: true });
       const outputs = outputsFile("pulumi-staging", loadFixture("healthy").outputs);
+      const state = outputsFile("pulumi-first-state", FIRST_UP_STATE);
+      const emptyState = outputsFile("pulumi-empty-state", { version: 3, deployment: { resources: [] } });
       fs.writeFileSync(
         path.join(bin, "pulumi"),
-        `#!/bin/bash\ncase "$*" in\n  "stack output --json --stack staging") cat ${JSON.stringify(outputs)} ;;\n  *) echo "error: no stack named '\${*: -1}' found" >&2; exit 255 ;;\nesac\n`,
+        [
+          "#!/bin/bash",
+          'case "$*" in',
+          `  "stack output --json --stack staging") cat ${JSON.stringify(outputs)} ;;`,
+          `  "stack output --json --stack first" | "stack output --json --stack empty") echo '{}' ;;`,
+          `  "stack export --stack first") cat ${JSON.stringify(state)} ;;`,
+          `  "stack export --stack empty") cat ${JSON.stringify(emptyState)} ;;`,
+          `  *) echo "error: no stack named '\${*: -1}' found" >&2; exit 255 ;;`,
+          "esac",
+          "",
+        ].join("\n"),
         { mode: 0o755 },
       );
       return { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     };
+
+    it("finds the services of a stack whose first `pulumi up` failed in its state, by system key, and says so", async () => {
+      aws.serve(loadFixture("out-of-memory").responses);
+      const run = await runCli(["--stack", "first"], pulumiEnv());
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain("The stack has no outputs yet (its first `pulumi up` failed), so its services were read from its state.");
+      expect(run.stdout).toContain("| securityStack | `security-8b37110` | **unhealthy** |");
+      expect(run.stdout).toContain("raise `securityStackMemory`");
+    });
+
+    it("fails in one line, exit 2, when neither the outputs nor the state name a service", async () => {
+      const run = await runCli(["--stack", "empty"], pulumiEnv());
+      expect(run).toEqual({ code: 2, stdout: "", stderr: 'error: stack "empty" has no outputs and no ECS service in its state: none has been deployed yet (run `pulumi up`)\n' });
+    });
 
     it("asks `pulumi stack output --json --stack <name>` for them", async () => {
       aws.serve(loadFixture("healthy").responses);
@@ -426,7 +486,7 @@ describe("a stack without outputs", () => {
 
     it("says to pass --outputs when the Pulumi CLI is not installed", async () => {
       const run = await runCli(["--stack", "staging"], { PATH: path.join(dir, "empty") });
-      expect(run.stderr).toBe("error: the Pulumi CLI is not on PATH: install it, or pass --outputs <file> with what `pulumi stack output --json --stack staging` prints\n");
+      expect(run.stderr).toBe("error: the Pulumi CLI is not on PATH: install it, or pass --outputs <file> with what `pulumi stack output --json` prints\n");
       expect(run.code).toBe(2);
     });
   });
@@ -462,7 +522,12 @@ describe("the permissions it needs", () => {
     for (const action of DIAGNOSE_ACTIONS) expect(action).toMatch(/^[a-z-]+:(Describe|List|Get)[A-Za-z]+$/);
   });
 
-  it("are exactly the actions the runs above called", () => {
+  it("are exactly the actions the diagnosis calls, over every fixture", async () => {
+    const used = new Set<string>();
+    for (const file of fs.readdirSync(FIXTURES_DIR)) {
+      await runFixture(file.replace(/\.json$/, ""));
+      for (const action of aws.actions()) used.add(action);
+    }
     expect([...used].sort()).toEqual([...DIAGNOSE_ACTIONS].sort());
   });
 });

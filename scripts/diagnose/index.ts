@@ -55,6 +55,8 @@ export interface ServiceDiagnosis {
 export interface Diagnosis {
   stack: string;
   cluster: string;
+  /** Where the services were found: the stack's outputs, or the state of a stack that has none yet. */
+  from: "outputs" | "state";
   /** Every service runs what it should (a sleeping one does). */
   healthy: boolean;
   services: ServiceDiagnosis[];
@@ -72,7 +74,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
     throw withRegionHint(err, options.outputs);
   }
   const services = await Promise.all(records.map((r) => diagnoseService(r, options.stack, clients)));
-  const partial = { stack: options.stack, cluster: options.outputs.clusterName, healthy: services.every((s) => s.state.healthy), services };
+  const partial = { stack: options.stack, cluster: options.outputs.clusterName, from: options.outputs.from ?? "outputs", healthy: services.every((s) => s.state.healthy), services };
   return { ...partial, markdown: renderDiagnosis(partial) };
 }
 

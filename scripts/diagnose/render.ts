@@ -19,6 +19,7 @@ export function renderDiagnosis(d: Omit<Diagnosis, "markdown">): string {
     `# Diagnosis of stack \`${d.stack}\``,
     "",
     `${verdict} Cluster \`${d.cluster}\`.`,
+    ...(d.from === "state" ? ["", "The stack has no outputs yet (its first `pulumi up` failed), so its services were read from its state."] : []),
     "",
     "| system | service | state | tasks | causes found |",
     "|---|---|---|---|---|",
