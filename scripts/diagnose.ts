@@ -8,6 +8,16 @@
 import { DIAGNOSE_ACTIONS, DiagnoseError, diagnose, readStackOutputs } from "./diagnose/index";
 import type { Clients } from "./diagnose/index";
 
+/** DIAGNOSE_ACTIONS one line per AWS service: `  ecs: DescribeServices, ListTasks, ...`. */
+function actionsByService(): string {
+  const byService = new Map<string, string[]>();
+  for (const action of DIAGNOSE_ACTIONS) {
+    const [service, name] = action.split(":");
+    byService.set(service, [...(byService.get(service) ?? []), name]);
+  }
+  return [...byService].map(([service, names]) => `  ${service}: ${names.join(", ")}`).join("\n");
+}
+
 export const USAGE = `usage: npm run diagnose -- --stack <name> [--outputs <file.json>]
 
 Says why a deploy failed or hangs. For each ECS service in the stack's outputs: the current rollout, whether
@@ -17,10 +27,12 @@ checks, an exited container with its last log lines, out of memory, Spot interru
 the fix in one line and its README runbook entry. Anything it cannot classify is shown as AWS said it.
 
   --stack     the stack to diagnose; its outputs come from \`pulumi stack output --json --stack <name>\`
+              (a stack whose first \`pulumi up\` failed has none: its services come from \`pulumi stack export\`)
   --outputs   read the outputs from this file (what that command prints) instead of the Pulumi CLI
 
 AWS access is the environment's, as for the AWS CLI: AWS_REGION, AWS_PROFILE, credentials, AWS_ENDPOINT_URL_*.
-It only reads: ${DIAGNOSE_ACTIONS.join(", ")}.
+It only reads. The IAM actions it uses:
+${actionsByService()}
 
 Markdown on stdout. Exit status: 0 every service healthy (a sleeping one is), 1 a service is unhealthy,
 2 the stack's outputs or AWS could not be read (one line on stderr).`;
