@@ -14,6 +14,7 @@ import * as aws from "@pulumi/aws";
 import { denyInsecureTransport } from "../components/bucket-policy";
 import { accountAdministersKey } from "../components/key-policy";
 import { DEPLOY_SESSION_SECONDS } from "../lib/deploy-budget";
+import { DIAGNOSE_ACTIONS } from "../scripts/diagnose/actions";
 
 /** GitHub Actions' OIDC issuer, and the audience aws-actions/configure-aws-credentials asks tokens for. */
 export const GITHUB_OIDC = { url: "https://token.actions.githubusercontent.com", host: "token.actions.githubusercontent.com", audience: "sts.amazonaws.com" } as const;
@@ -94,6 +95,8 @@ export const CI_ROLE_PATH = "/ai-platform-ci/";
 
 /** The session of the preview and drift roles: a preview builds nothing and ends well inside an hour. */
 export const CI_SESSION_SECONDS = 3600;
+/** The policy statement of `npm run diagnose`: its read-only actions (scripts/diagnose/actions.ts), nothing else. */
+const DIAGNOSE_STATEMENT = { Sid: "Diagnose", Effect: "Allow", Action: [...DIAGNOSE_ACTIONS], Resource: "*" };
 
 /** The only AWS managed policies the stacks attach to roles they create (AWS Backup's service role). */
 const STACK_MANAGED_POLICIES = [
@@ -214,13 +217,26 @@ export async function bootstrap(cfg: BootstrapConfig): Promise<BootstrapOutputs>
       }),
     });
 
+  /**
+   * Exactly the read-only calls of `npm run diagnose`, named rather than left to ReadOnlyAccess: the role keeps
+   * them if the managed policy is ever narrowed, and a new call the diagnosis makes shows up here. Resource "*":
+   * ListTasks, DescribeTaskDefinition, DescribeTargetHealth and DescribeScheduledActions take no resource ARN.
+   */
+  const diagnoseAccess = (role: aws.iam.Role, name: string) =>
+    new aws.iam.RolePolicy(`${name}-diagnose`, {
+      role: role.id,
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: [DIAGNOSE_STATEMENT] }),
+    });
+
   const preview = githubRole("preview", "pull_request", "ai-platform: pulumi preview of pull requests (read-only)");
   attach(preview, "preview-read-only", "ReadOnlyAccess");
   stateAccess(preview, "preview", false);
+  diagnoseAccess(preview, "preview");
 
   const drift = githubRole("drift", `ref:refs/heads/${cfg.defaultBranch}`, "ai-platform: nightly drift detection on the default branch (read-only)");
   attach(drift, "drift-read-only", "ReadOnlyAccess");
   stateAccess(drift, "drift", false);
+  diagnoseAccess(drift, "drift");
   // A refresh reads each aws.secretsmanager.SecretVersion's value (ReadOnlyAccess does not include that).
   new aws.iam.RolePolicy("drift-secrets", {
     role: drift.id,

@@ -8,6 +8,7 @@ import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_SESSION_SECONDS } from "../lib/deploy-budget";
 import { BootstrapOutputs, CI_ROLE_PATH, CI_SESSION_SECONDS, GITHUB_OIDC, OWNER_TAG, SECRETS_KEY_ALIAS, bootstrap, readBootstrapConfig } from "../bootstrap/bootstrap";
+import { DIAGNOSE_ACTIONS } from "../scripts/diagnose/actions";
 import { ROOT } from "./support/harness";
 
 interface Registered {
@@ -139,6 +140,17 @@ describe("the roles", () => {
     expect(write.Resource).toEqual(["arn:aws:mock::123456789012:state/.pulumi/*/staging.json*", "arn:aws:mock::123456789012:state/.pulumi/*/staging/*"]);
     const prodWrite = JSON.parse(run.get("aws:iam/rolePolicy:RolePolicy", "deploy-prod-state").inputs.policy).Statement.find((s: any) => s.Sid === "WriteOwnStack");
     expect(prodWrite.Resource.every((r: string) => r.includes("/prod"))).toBe(true);
+  });
+
+  it.each(["preview", "drift"])("gives %s exactly the read-only actions of `npm run diagnose`, in a policy of its own", (role) => {
+    const policy = run.get("aws:iam/rolePolicy:RolePolicy", `${role}-diagnose`);
+    expect(policy.inputs.role).toBe(run.get("aws:iam/role:Role", role).id);
+    expect(JSON.parse(policy.inputs.policy).Statement).toEqual([{ Sid: "Diagnose", Effect: "Allow", Action: [...DIAGNOSE_ACTIONS], Resource: "*" }]);
+    for (const action of DIAGNOSE_ACTIONS) expect(action).toMatch(/^[a-z-]+:(Describe|List|Get)[A-Za-z]+$/);
+  });
+
+  it("gives the deploy roles no policy of the diagnosis: PowerUserAccess already reads all of it", () => {
+    expect(run.of("aws:iam/rolePolicy:RolePolicy").map((p) => p.name).filter((n) => n.endsWith("-diagnose")).sort()).toEqual(["drift-diagnose", "preview-diagnose"]);
   });
 
   it("lets the drift role read secret values, which a refresh of the stacks' secret versions does", () => {

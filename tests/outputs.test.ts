@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { servicesInState } from "../scripts/diagnose/outputs";
 import { ProgramRun, ROOT, StackName, containerDefinitions, runProgram } from "./support/harness";
 
 const ACCOUNT = "\\d{12}";
@@ -193,6 +194,17 @@ describe.each<[StackName, { azs: number; urls: (alb: string) => Record<string, s
     expect(sortedKeys(o.serviceNames)).toEqual(["gateway", "securityStack", "uiConsole"]);
     const services = run.ofType("aws:ecs/service:Service").map((s) => s.state.name).sort();
     expect((Object.values(o.serviceNames) as string[]).sort()).toEqual(services);
+  });
+
+  it("name each service by the system its URN names, so `npm run diagnose` finds them in a state without outputs", () => {
+    // What `pulumi stack export` holds of each resource: its URN, type, parent and outputs.
+    const resources = run.resources.map((r) => ({ urn: r.urn, type: r.type, parent: r.parentUrn, outputs: r.state }));
+    expect(servicesInState({ deployment: { resources } })).toEqual({
+      clusterName: o.clusterName,
+      clusterArn: o.clusterArn,
+      serviceNames: o.serviceNames,
+      from: "state",
+    });
   });
 
   it("give the alarm topic's ARN and the dashboard's URL", () => {

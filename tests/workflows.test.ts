@@ -8,7 +8,9 @@ import { describeWithTool } from "./support/tools";
 const { load } = require("js-yaml") as { load(text: string): unknown };
 
 interface Step {
+  id?: string;
   name?: string;
+  if?: string;
   uses?: string;
   run?: string;
   with?: Record<string, string | number | boolean>;
@@ -196,6 +198,19 @@ describe("deploy.yml", () => {
     const order = stepsOf(job).map(actionName);
     expect(order.indexOf("docker/setup-buildx-action")).toBeGreaterThanOrEqual(0);
     expect(order.indexOf("docker/setup-buildx-action")).toBeLessThan(order.indexOf("pulumi/actions"));
+  });
+
+  test("when pulumi up fails, diagnoses the stack into the job summary, failing only when it cannot read it", () => {
+    const job = up();
+    const steps = stepsOf(job);
+    const upStep = steps.find((s) => actionName(s) === "pulumi/actions")!;
+    const diagnose = steps.find((s) => /npm run --silent diagnose -- --stack "\$STACK"/.test(s.run ?? ""))!;
+    expect(steps.indexOf(diagnose)).toBeGreaterThan(steps.indexOf(upStep));
+    expect(expression(diagnose.if)).toBe(`failure() && steps.${upStep.id}.outcome == 'failure'`);
+    expect(diagnose.env).toMatchObject({ STACK: "${{ matrix.stack }}", PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}" });
+    expect(diagnose.run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    expect(diagnose.run).toContain('if [ "$status" -gt 1 ]; then exit "$status"; fi');
+    expect(diagnose.run).not.toContain("${{");
   });
 });
 
