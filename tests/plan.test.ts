@@ -184,7 +184,8 @@ describe("the command line", () => {
       diff: "staging",
       config: { gatewayCpu: "512", domain: "a=b.example.com" },
     });
-    expect(() => parseArgs(["--stack", "dev"])).toThrow('--stack must be one of staging, prod (got "dev")');
+    expect(() => parseArgs(["--stack", "dev"])).toThrow("--stack: no stack file Pulumi.dev.yaml in");
+    expect(() => parseArgs(["--stack", "dev"])).toThrow("(stacks: prod, staging)");
     expect(() => parseArgs(["--stack", "prod", "--config", "gatewayCpu"])).toThrow('--config takes key=value (got "gatewayCpu")');
   });
 

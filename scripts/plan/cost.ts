@@ -6,7 +6,7 @@
 import { SYSTEM_REGISTRY } from "../../components/registry";
 import { SystemDescriptor } from "../../components/system";
 import { OWNERS, Owner, StackPlan, TYPES } from "./model";
-import { PriceKey, PriceTable } from "./pricing";
+import { PriceKey, PriceTable, PriceTableError, loadPriceTable } from "./pricing";
 import { DAYS_PER_MONTH } from "../../components/defaults";
 
 /** AWS's convention for a month of hours (8,760 / 12). */
@@ -333,4 +333,14 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
   ];
   const totalAlwaysOnDemand = round2(total - capacity.reduce((n, c) => n + c.configured, 0) + capacity.reduce((n, c) => n + c.alwaysOnDemand, 0));
   return { region: plan.region, lines, byOwner, total, notes, assumptions, table, capacity, totalAlwaysOnDemand };
+}
+
+/** The estimate at the price table of the stack's region, or why there is none (no table for the region). */
+export function estimateOrWhy(plan: StackPlan): CostEstimate | string {
+  try {
+    return estimateCost(plan, loadPriceTable(plan.region));
+  } catch (err) {
+    if (!(err instanceof PriceTableError)) throw err;
+    return err.message;
+  }
 }
