@@ -56,7 +56,7 @@ function warningsOf(plan: StackPlan, cost: CostEstimate | string): string[] {
   return [
     ...plan.warnings.map((w) => `${plan.stack}: ${w}`),
     ...(plan.standIns.length ? [`${plan.stack}: stand-ins used for ${plan.standIns.join(", ")} (not set in the stack config)`] : []),
-    ...(typeof cost === "string" ? [`${plan.stack}: ${cost}`] : []),
+    ...(typeof cost === "string" ? [`${plan.stack}: ${cost}`] : cost.unpriced.map((u) => `${plan.stack}: not priced: ${u}`)),
   ];
 }
 
