@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ROOT, withLookups } from "../lib/program-runner";
-import { checkoutBase } from "../scripts/plan/base";
+import { checkoutBase, runInOwnProcess } from "../scripts/plan/base";
 import { StackChange, changeSummary, compareRevisions, costRise } from "../scripts/plan/change";
 import { CostEstimate, estimateCost, money } from "../scripts/plan/cost";
 import { CHANGE_CLASSES, renderChangeDiagram } from "../scripts/plan/diagram";
@@ -205,7 +205,7 @@ describe("the pull-request comment", () => {
 });
 
 describe("the base checkout", () => {
-  it("links this checkout's packages while the lockfile is the same, and installs its own when it differs", () => {
+  it("links this checkout's packages while the lockfile is the same, and installs its own and runs apart when it differs", () => {
     const same = checkoutBase(repo, "HEAD", () => {
       throw new Error("no install expected");
     });
@@ -220,12 +220,18 @@ describe("the base checkout", () => {
 
     edit("package-lock.json", /"version": "0\.1\.0"/, '"version": "0.1.1"');
     git("commit", "-qam", "lockfile");
+    // The stand-in for `npm ci` links the same packages; the run still goes to a process of its own, which loads
+    // Pulumi from the checkout's node_modules.
     const installed: string[] = [];
-    const other = checkoutBase(repo, "HEAD~1", (dir) => void installed.push(dir));
+    const other = checkoutBase(repo, "HEAD~1", (dir) => {
+      installed.push(dir);
+      fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    });
     try {
       expect(other.sharesPackages).toBe(false);
       expect(installed).toEqual([other.dir]);
-      expect(fs.existsSync(path.join(other.dir, "node_modules"))).toBe(false);
+      const run = runInOwnProcess({ stack: "dev", root: other.dir, appRepoPath: MISSING_APP, env: { AI_PLATFORM_OFFLINE_PLAN: "1" } });
+      expect(run.resources.map((r) => r.urn)).toEqual(only(dev).head.run.resources.map((r) => r.urn));
     } finally {
       other.remove();
     }
