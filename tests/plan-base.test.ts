@@ -235,6 +235,10 @@ describe("the base checkout", () => {
     } finally {
       other.remove();
     }
+    const sha = git("rev-parse", "HEAD").trim();
+    const bySha = checkoutBase(repo, sha);
+    bySha.remove();
+    expect(bySha.label).toBe(sha.slice(0, 7));
     expect(() => checkoutBase(repo, "no-such-ref")).toThrow("--base no-such-ref: not a commit of the repository");
   });
 });

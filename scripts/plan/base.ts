@@ -28,7 +28,7 @@ export interface BaseCheckout {
   dir: string;
   /** The commit the ref names. */
   sha: string;
-  /** The ref as given, with its short commit: `HEAD~1 (3f2c1ab)`. */
+  /** The ref as given, with its short commit: `HEAD~1 (3f2c1ab)`; a full commit hash as its short one. */
   label: string;
   /** Whether the base uses this checkout's node_modules (same lockfile) and so runs in this process. */
   sharesPackages: boolean;
@@ -83,7 +83,9 @@ export function checkoutBase(projectDir: string, ref: string, install: Install =
     const sharesPackages = fs.existsSync(here) ? Boolean(before?.equals(fs.readFileSync(here))) : before === undefined;
     if (sharesPackages) fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"), "dir");
     else install(dir);
-    return { dir, sha, label: `${ref} (${sha.slice(0, 7)})`, sharesPackages, remove };
+    // A commit given by its full hash (as CI gives the base) reads better short; a name keeps its short commit beside it.
+    const label = /^[0-9a-f]{40}$/i.test(ref) ? sha.slice(0, 7) : `${ref} (${sha.slice(0, 7)})`;
+    return { dir, sha, label, sharesPackages, remove };
   } catch (err) {
     remove();
     throw err instanceof BaseCheckoutError ? err : new BaseCheckoutError(`--base ${ref}: ${(err as Error).message}`);
