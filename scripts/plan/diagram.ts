@@ -9,7 +9,7 @@
  * drawn back in, and each node the change adds, removes or changes marked by a class GitHub renders.
  */
 import { Captured } from "../../lib/program-runner";
-import { ChangeKind, StackChange } from "./change";
+import { StackChange } from "./change";
 import { OWNER_TITLES, StackPlan, TYPES } from "./model";
 
 /** Mermaid's default limit is 500 edges per diagram (`maxEdges`); stay well inside it. */
@@ -193,8 +193,7 @@ export function renderChangeDiagram(base: StackPlan, head: StackPlan, change: St
     if (!beforeIds.has(n.id)) marks.set(n.id, "added");
     else if (!afterIds.has(n.id)) marks.set(n.id, "removed");
   }
-  const kindsOnNode: ChangeKind[] = ["add", "remove", "replace", "update"];
-  for (const c of change.resources.filter((x) => kindsOnNode.includes(x.kind))) {
+  for (const c of change.resources) {
     const plan = c.kind === "remove" ? base : head;
     const r = plan.run.resources.find((x) => x.urn === c.urn);
     const n = r && nodeOf(plan, r);
