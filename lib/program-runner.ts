@@ -15,9 +15,18 @@ import * as yaml from "js-yaml";
 import type * as PulumiModule from "@pulumi/pulumi";
 import { PROJECT } from "../config-schema";
 import { SecretsManagerStandIn, mockCall, mockState } from "./mocks";
-import { StackName } from "./stacks";
+import { StackName, stackFile } from "./stacks";
 
 export const ROOT = path.resolve(__dirname, "..");
+
+/**
+ * Environment variable naming the project directory whose node_modules this process loads Pulumi from
+ * (default ROOT). A program checked out with its own dependencies (another revision's lockfile) must be run by
+ * the Pulumi it loads itself, or the mocks are set on one copy and the program registers with another: such a
+ * run goes to a process of its own with this set to its checkout (scripts/plan/base.ts).
+ */
+export const PACKAGES_ROOT_ENV = "AI_PLATFORM_PACKAGES_ROOT";
+const PACKAGES_ROOT = process.env[PACKAGES_ROOT_ENV] ? path.resolve(process.env[PACKAGES_ROOT_ENV]!) : ROOT;
 
 type NodeModuleApi = typeof moduleApi & { _extensions: Record<string, unknown> };
 
@@ -32,7 +41,7 @@ function nodeModuleApi(): NodeModuleApi {
 }
 
 /** Node's own require, outside any test runner's registry (and its realm). */
-const nativeRequire = nodeModuleApi().createRequire(path.join(ROOT, "index.ts"));
+const nativeRequire = nodeModuleApi().createRequire(path.join(PACKAGES_ROOT, "index.ts"));
 /** The Error constructor of the realm the program runs in (a test runner may run this file in another). */
 const ProgramError: ErrorConstructor = nativeRequire("vm").runInThisContext("Error");
 /**
@@ -109,8 +118,14 @@ export interface RunOptions {
   appRepoPath?: string;
   /** Environment variables set for the run (e.g. AI_PLATFORM_OFFLINE_PLAN). */
   env?: Record<string, string>;
-  /** The program's entry point. @default the project's index.ts */
+  /** The program's entry point. @default index.ts of `root` */
   program?: string;
+  /**
+   * The project directory to run: its Pulumi.yaml, stack file and program (another revision's checkout, or a
+   * copy made by a test).
+   * @default ROOT, this checkout
+   */
+  root?: string;
 }
 
 /** The plain data of a run (JSON-safe). */
@@ -133,25 +148,25 @@ export interface ProgramRun extends RunData {
 const toConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 const qualify = (key: string): string => (key.includes(":") ? key : `${PROJECT}:${key}`);
 
-/** The config as committed: Pulumi.yaml's defaults overlaid with the stack file, by qualified key. */
-export function committedConfig(stack: StackName): Record<string, string> {
-  const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+/** The config as committed in `root`: Pulumi.yaml's defaults overlaid with the stack file, by qualified key. */
+export function committedConfig(stack: StackName, root: string = ROOT): Record<string, string> {
+  const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
     config: Record<string, { default?: unknown }>;
   };
-  const stackFile = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+  const stackConfigFile = yaml.load(fs.readFileSync(stackFile(root, stack), "utf8")) as {
     config?: Record<string, unknown>;
   };
   const values: Record<string, string> = {};
   for (const [key, spec] of Object.entries(project.config)) {
     if (spec.default !== undefined) values[qualify(key)] = toConfigString(spec.default);
   }
-  for (const [key, v] of Object.entries(stackFile.config ?? {})) values[key] = toConfigString(v);
+  for (const [key, v] of Object.entries(stackConfigFile.config ?? {})) values[key] = toConfigString(v);
   return values;
 }
 
 /** The config the Pulumi CLI would hand the program: project defaults, then the stack file, then overrides. */
 export function stackConfig(opts: RunOptions): { values: Record<string, string>; secretKeys: string[] } {
-  const values = committedConfig(opts.stack);
+  const values = committedConfig(opts.stack, opts.root);
   const secretKeys: string[] = [];
   if (opts.appRepoPath !== undefined) values[qualify("appRepoPath")] = opts.appRepoPath;
   for (const [key, v] of Object.entries(opts.config ?? {})) values[qualify(key)] = toConfigString(v);
@@ -159,9 +174,11 @@ export function stackConfig(opts: RunOptions): { values: Record<string, string>;
   return { values, secretKeys };
 }
 
-/** The project's own modules: what a run evaluates afresh (the runner and the scripts stay loaded). */
-function isProgramModule(file: string): boolean {
-  const rel = path.relative(ROOT, file);
+/**
+ * The project's own modules under `root`: what a run evaluates afresh (the runner and the scripts stay loaded).
+ */
+function isProgramModule(file: string, root: string): boolean {
+  const rel = path.relative(root, file);
   return !rel.startsWith("..") && !/^(node_modules|lib|scripts)[\\/]/.test(rel) && !rel.includes(`${path.sep}node_modules${path.sep}`);
 }
 
@@ -191,11 +208,14 @@ function ensureTypeScriptLoader(): void {
   };
 }
 
-/** Loads the program afresh with Node's require: the project's modules again, every package from the cache. */
-function loadProgram(entry: string): Record<string, unknown> {
+/**
+ * Loads the program afresh with Node's require: the modules of this checkout and of the run's `root` again,
+ * every package from the cache.
+ */
+function loadProgram(entry: string, root: string): Record<string, unknown> {
   ensureTypeScriptLoader();
   const cache = nativeRequire.cache;
-  for (const key of Object.keys(cache)) if (isProgramModule(key)) delete cache[key];
+  for (const key of Object.keys(cache)) if (isProgramModule(key, ROOT) || isProgramModule(key, root)) delete cache[key];
   return nativeRequire(entry);
 }
 
@@ -373,9 +393,10 @@ async function execute(opts: RunOptions): Promise<RunData> {
   try {
     const raw = await pulumi.runtime.runInPulumiStack(async () => {
       try {
+        const root = opts.root ?? ROOT;
         // The program's export may be a promise (composeStack looks up the operators' secrets first): its
         // rejection is the program's error too.
-        return await loadProgram(opts.program ?? path.join(ROOT, "index.ts"));
+        return await loadProgram(opts.program ?? path.join(root, "index.ts"), root);
       } catch (err) {
         programError = err;
         return {};

@@ -6,9 +6,9 @@
 import * as os from "os";
 import * as path from "path";
 import { main, parseArgs } from "../scripts/plan";
-import { CostEstimate, money } from "../scripts/plan/cost";
+import { ASSUMPTIONS, CostEstimate, estimateCost, kmsKeyMonthly, money, priceOf } from "../scripts/plan/cost";
 import { PlanResult, StackResult, renderPlan } from "../scripts/plan/index";
-import { PRICE_KEYS, PriceTableError, loadPriceTable } from "../scripts/plan/pricing";
+import { PRICE_KEYS, PriceTableError, loadPriceTable, tieredCharge } from "../scripts/plan/pricing";
 import { secretValues } from "../scripts/plan/run";
 
 const MISSING_CHECKOUT = path.join(os.tmpdir(), `no-app-checkout-${process.pid}`);
@@ -138,7 +138,8 @@ describe("the cost estimate", () => {
     const lines = prod.markdown.split("\n");
     const start = lines.indexOf(header);
     expect(start).toBeGreaterThan(0);
-    const rows = lines.slice(start + 2).filter((l) => l.startsWith("| "));
+    const end = lines.indexOf("", start);
+    const rows = lines.slice(start + 2, end);
     expect(rows).toHaveLength(PRICE_KEYS.length);
     for (const row of rows) {
       const cells = row.split(" | ");
@@ -184,7 +185,8 @@ describe("the command line", () => {
       diff: "staging",
       config: { gatewayCpu: "512", domain: "a=b.example.com" },
     });
-    expect(() => parseArgs(["--stack", "dev"])).toThrow('--stack must be one of staging, prod (got "dev")');
+    expect(() => parseArgs(["--stack", "dev"])).toThrow("--stack: no stack file Pulumi.dev.yaml in");
+    expect(() => parseArgs(["--stack", "dev"])).toThrow("(stacks: prod, staging)");
     expect(() => parseArgs(["--stack", "prod", "--config", "gatewayCpu"])).toThrow('--config takes key=value (got "gatewayCpu")');
   });
 
@@ -282,12 +284,61 @@ describe("backups in the plan", () => {
     expect(staging.markdown).not.toContain("- Replication:");
   });
 
-  it("prices backup storage in both vaults and the copies' transfer with dated prices, and each replica", () => {
+  it("prices backup storage in each vault at its own region's price, the copies' transfer, and each replica there", () => {
     const cost = costOf(prod);
+    const copyRegion = prod.plan.platform.backup!.copyRegion!;
     const backup = cost.lines.find((l) => l.item === "AWS Backup (security)")!;
-    expect(backup.prices).toEqual(["efsBackupGbMonth", "crossRegionTransferGb"]);
-    for (const key of backup.prices) expect(cost.table.prices[key].date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(cost.lines.find((l) => l.item === "EFS replica in eu-central-1 (security)")!.prices).toEqual(["efsStandardGbMonth", "crossRegionTransferGb"]);
+    expect(backup.prices).toEqual(["efsBackupGbMonth", `${copyRegion}/efsBackupGbMonth`, "crossRegionTransferGb"]);
+    for (const key of backup.prices) expect(priceOf(cost.table, key).date).toMatch(/^\d{4}-\d{2}(-\d{2})?$/);
+    expect(priceOf(cost.table, `${copyRegion}/efsBackupGbMonth`).region).toBe(copyRegion);
+    for (const r of prod.plan.platform.replication) {
+      const line = cost.lines.find((l) => l.item === `EFS replica in ${r.region} (${r.fileSystem})`)!;
+      expect(line.prices).toEqual([`${r.region}/efsStandardGbMonth`, "crossRegionTransferGb"]);
+      const stored = ASSUMPTIONS.efsStoredGb[r.owner]!;
+      const writes = ASSUMPTIONS.efsWriteGb[r.owner]!;
+      expect(line.usd).toBeCloseTo(stored * cost.table.copyRegions[r.region].efsStandardGbMonth.usd + writes * cost.table.prices.crossRegionTransferGb.usd, 2);
+    }
     expect(costOf(staging).lines.find((l) => l.item === "AWS Backup (security)")!.prices).toEqual(["efsBackupGbMonth"]);
+  });
+
+  it("refuses to price a copy in a region the table lacks, and says so instead of using this region's price", () => {
+    const table = { ...costOf(prod).table, copyRegions: {} };
+    const cost = estimateCost(prod.plan, table);
+    expect(cost.lines.filter((l) => l.item.startsWith("EFS replica"))).toEqual([]);
+    expect(cost.lines.find((l) => l.item === "AWS Backup (security)")!.prices).toEqual(["efsBackupGbMonth"]);
+    expect(cost.unpriced).toContainEqual(expect.stringMatching(/^the EFS replica of security in eu-central-1: pricing\/eu-west-1\.json has no efsStandardGbMonth for eu-central-1/));
+    expect(cost.total).toBeLessThan(costOf(prod).total);
+  });
+});
+
+describe("the prices behind the estimate", () => {
+  it("bills Container Insights with enhanced observability per estimated observation, tier by tier", () => {
+    const cost = costOf(prod);
+    const line = cost.lines.find((l) => l.item === "Container Insights (enhanced)")!;
+    const o = ASSUMPTIONS.insightsObservationsPerMinute;
+    // Every service of prod runs around the clock: its tasks and containers observed each minute of 730 hours.
+    const minutes = 730 * 60;
+    const perMinute =
+      o.cluster + prod.plan.services.reduce((n, s) => n + o.service + (s.scaling?.min ?? s.desiredCount) * (o.task + s.containers.length * o.container), 0);
+    const price = cost.table.prices.containerInsightsObservationsMillion;
+    expect(price.tiers![0].upTo).toBeGreaterThan((perMinute * minutes) / 1e6);
+    expect(line.usd).toBeCloseTo(((perMinute * minutes) / 1e6) * price.tiers![0].usd, 2);
+    expect(line.basis).toContain("M observations a month (estimated");
+    expect(tieredCharge({ ...price, tiers: [{ upTo: 10, usd: 0.3 }, { upTo: null, usd: 0.1 }], usd: 0.3 }, 25)).toEqual({ usd: 10 * 0.3 + 15 * 0.1, pastLastTier: false });
+    expect(tieredCharge({ ...price, tiers: [{ upTo: 10, usd: 0.3 }], usd: 0.3 }, 25)).toEqual({ usd: 25 * 0.3, pastLastTier: true });
+  });
+
+  it("prices a rotating KMS key at its key price plus one rotation price for each of its first two rotations", () => {
+    const t = costOf(prod).table.prices;
+    const yearly = kmsKeyMonthly(t.kmsKeyMonth.usd, t.kmsRotationMonth.usd, 365);
+    expect(yearly).toEqual({ years: [t.kmsKeyMonth.usd, t.kmsKeyMonth.usd + t.kmsRotationMonth.usd, t.kmsKeyMonth.usd + 2 * t.kmsRotationMonth.usd], steady: t.kmsKeyMonth.usd + 2 * t.kmsRotationMonth.usd });
+    expect(kmsKeyMonthly(1, 1, undefined)).toEqual({ years: [1, 1, 1], steady: 1 });
+    for (const owner of ["gateway", "securityStack", "shared"] as const) {
+      const keys = prod.plan.run.ofType("aws:kms/key:Key").filter((k) => prod.plan.ownerOf(k) === owner);
+      const line = costOf(prod).lines.find((l) => l.owner === owner && l.item === "KMS keys")!;
+      expect(keys.every((k) => k.inputs.enableKeyRotation)).toBe(true);
+      expect(line.usd).toBeCloseTo(keys.length * yearly.steady, 2);
+      expect(line.basis).toContain(`(year 1: ${money(keys.length * yearly.years[0])}, year 2: ${money(keys.length * yearly.years[1])} a month)`);
+    }
   });
 });

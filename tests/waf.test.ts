@@ -2,7 +2,7 @@
  * The edge: the web ACL in front of the load balancer (its rules read as WAF evaluates them, tests/support/waf.ts),
  * its logging and alarm, and the key API's token check on the load balancer.
  */
-import { Captured, ProgramRun, StackName, runProgram } from "./support/harness";
+import { Captured, ProgramRun, runProgram } from "./support/harness";
 import { blockingRule, matches } from "./support/waf";
 
 const T = {
@@ -45,7 +45,7 @@ const webAclOf = (run: ProgramRun): Captured => {
 };
 const ruleNamed = (acl: Captured, name: string): any => acl.inputs.rules.find((r: any) => r.name === name);
 
-describe.each<StackName>(["staging", "prod"])("the web ACL of %s", (stack) => {
+describe.each(["staging", "prod"] as const)("the web ACL of %s", (stack) => {
   let run: ProgramRun;
   let acl: Captured;
   beforeAll(async () => {

@@ -108,7 +108,7 @@ describe("actionlint", () => {
 describe("preview.yml", () => {
   const file = "preview.yml";
   const preview = () => pulumiJob(file, "preview");
-  const forkPlan = () => theJob(file, (job) => runsCommand(job, /npm run .*plan/));
+  const changePlan = () => theJob(file, (job) => runsCommand(job, /npm run .*plan/));
   const runsCi = (job: Job) => runsCommand(job, /\.ci\/run/);
   const tests = () => theJob(file, runsCi);
   const sameRepository = "github.event.pull_request.head.repo.full_name == github.repository";
@@ -148,21 +148,32 @@ describe("preview.yml", () => {
     expect(job.permissions).toEqual({ contents: "read" });
   });
 
-  test("plans a fork's pull request offline, after the tests, into the job summary", () => {
-    const job = forkPlan();
-    expect(expression(job.if)).toBe(sameRepository.replace("==", "!="));
-    expect(job.needs).toBe(theJobId(file, runsCi));
-    const script = stepsOf(job).map((s) => s.run ?? "").join("\n");
-    expect(script).toMatch(/plan -- --stack staging\b/);
-    expect(script).toMatch(/plan -- --stack prod --diff staging\b/);
-    expect(script).toContain('>> "$GITHUB_STEP_SUMMARY"');
+  test("plans every pull request's change against its base branch, forks included, with the history to read the base from", () => {
+    const job = changePlan();
+    expect(job.if).toBeUndefined();
+    expect(stepUsing(job, "actions/checkout")?.with).toMatchObject({ "fetch-depth": 0, "persist-credentials": false });
+    const plan = stepsOf(job).find((s) => /npm run .*plan/.test(s.run ?? ""))!;
+    expect(plan.run).toContain('plan -- --base "$BASE_SHA" --comment --cost-threshold "$COST_THRESHOLD" > "$RUNNER_TEMP/plan-comment.md"');
+    expect(plan.env).toEqual({ BASE_SHA: "${{ github.event.pull_request.base.sha }}", COST_THRESHOLD: "${{ vars.PLAN_COST_THRESHOLD_PERCENT || '10' }}" });
   });
 
-  test("gives a fork's code no secrets, no cloud credentials and a read-only token", () => {
-    for (const job of [forkPlan(), tests()]) {
-      expect(JSON.stringify(job)).not.toMatch(/secrets\.|vars\.AWS_|configure-aws-credentials/);
-      expect(job.permissions).toEqual({ contents: "read" });
-    }
+  test("hands the plan to scripts/pr-comment.sh, which comments it once per PR (a fork's: the job summary)", () => {
+    const step = stepsOf(changePlan()).find((s) => s.run?.includes("pr-comment.sh"))!;
+    expect(step.env).toMatchObject({
+      BODY_FILE: "${{ runner.temp }}/plan-comment.md",
+      PR_NUMBER: "${{ github.event.pull_request.number }}",
+      SAME_REPOSITORY: `\${{ ${sameRepository} }}`,
+      GH_TOKEN: "${{ github.token }}",
+    });
+    for (const s of stepsOf(changePlan())) expect(s.run ?? "").not.toContain("${{");
+    const order = stepsOf(changePlan()).map((s) => s.run ?? "");
+    expect(order.findIndex((r) => r.includes("pr-comment.sh"))).toBeGreaterThan(order.findIndex((r) => /npm run .*plan/.test(r)));
+  });
+
+  test("gives a fork's code no secrets and no cloud credentials; the plan job may comment, the tests may only read", () => {
+    for (const job of [changePlan(), tests()]) expect(JSON.stringify(job)).not.toMatch(/secrets\.|vars\.AWS_|configure-aws-credentials/);
+    expect(tests().permissions).toEqual({ contents: "read" });
+    expect(changePlan().permissions).toEqual({ contents: "read", "pull-requests": "write" });
   });
 });
 

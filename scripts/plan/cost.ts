@@ -6,7 +6,7 @@
 import { SYSTEM_REGISTRY } from "../../components/registry";
 import { SystemDescriptor } from "../../components/system";
 import { OWNERS, Owner, StackPlan, TYPES } from "./model";
-import { PriceKey, PriceTable } from "./pricing";
+import { CopyRegionKey, Price, PriceKey, PriceTable, PriceTableError, loadPriceTable, tieredCharge } from "./pricing";
 import { DAYS_PER_MONTH } from "../../components/defaults";
 
 /** AWS's convention for a month of hours (8,760 / 12). */
@@ -62,9 +62,41 @@ export const ASSUMPTIONS = {
   /** Requests through the web firewall per month, in millions; GB of WAF logs per month. */
   wafRequestsMillion: 5,
   wafLogsGb: 1,
-  /** Container Insights (enhanced) metrics: per cluster, per service, per running task. */
-  insightsMetrics: { cluster: 20, service: 30, task: 25 },
+  /**
+   * Container Insights with enhanced observability: observations a minute per cluster, service, running task and
+   * running container. An estimate of observation counts, not a measurement: one observation per metric per entity
+   * per minute, with the metric counts of each level in AWS's list of ECS enhanced observability metrics, rounded.
+   */
+  insightsObservationsPerMinute: { cluster: 20, service: 30, task: 25, container: 15 },
 };
+
+/** AWS rotates a KMS key's material yearly unless a rotation period is set (rotationPeriodInDays). */
+export const KMS_DEFAULT_ROTATION_DAYS = 365;
+/** Rotations AWS bills a key for (April 2024 pricing): the first two; later ones are free. */
+export const KMS_BILLED_ROTATIONS = 2;
+
+/**
+ * A KMS key's average monthly price in each of its first three years and from then on: the key, plus one rotation
+ * price for each billed rotation it has had.
+ */
+export function kmsKeyMonthly(keyUsd: number, rotationUsd: number, rotationDays: number | undefined): { years: [number, number, number]; steady: number } {
+  const perDay = (day: number) => keyUsd + (rotationDays ? Math.min(KMS_BILLED_ROTATIONS, Math.floor(day / rotationDays)) : 0) * rotationUsd;
+  const yearAverage = (y: number) => {
+    let sum = 0;
+    for (let d = 365 * y; d < 365 * (y + 1); d++) sum += perDay(d);
+    return round2(sum / 365);
+  };
+  return { years: [yearAverage(0), yearAverage(1), yearAverage(2)], steady: perDay(Number.MAX_SAFE_INTEGER) };
+}
+
+/** A price the estimate used: a key of the table, or a copy region's (`eu-central-1/efsStandardGbMonth`). */
+export type PriceRef = PriceKey | `${string}/${CopyRegionKey}`;
+
+/** The table's entry for a price the estimate used. */
+export function priceOf(table: PriceTable, ref: PriceRef): Price {
+  const slash = ref.indexOf("/");
+  return slash < 0 ? table.prices[ref as PriceKey] : table.copyRegions[ref.slice(0, slash)][ref.slice(slash + 1) as CopyRegionKey];
+}
 
 export interface CostLine {
   owner: Owner;
@@ -72,7 +104,7 @@ export interface CostLine {
   /** How the figure was computed, e.g. `1 task × (0.5 vCPU × $0.04048 + 2 GB × $0.004445) × 730 h`. */
   basis: string;
   usd: number;
-  prices: PriceKey[];
+  prices: PriceRef[];
 }
 
 export interface CostEstimate {
@@ -82,6 +114,8 @@ export interface CostEstimate {
   total: number;
   /** Facts about the estimate a reader must know (maximum scale, what is not priced, ...). */
   notes: string[];
+  /** What the table has no price for and the estimate therefore leaves out (a copy region it lacks). */
+  unpriced: string[];
   /** Per service: the configured Fargate cost beside on demand around the clock. */
   capacity: CapacityLine[];
   /** The stack's total with every service on demand around the clock (everything else as configured). */
@@ -100,9 +134,17 @@ const round2 = (n: number): number => Math.round(n * 100) / 100;
 export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
   const p = (k: PriceKey) => table.prices[k].usd;
   const lines: CostLine[] = [];
-  const add = (owner: Owner, item: string, basis: string, amount: number, prices: PriceKey[]) =>
+  const add = (owner: Owner, item: string, basis: string, amount: number, prices: PriceRef[]) =>
     lines.push({ owner, item, basis, usd: round2(amount), prices });
   const notes: string[] = [];
+  const unpriced: string[] = [];
+  /** A price in a region the stack copies data to, or undefined (and a line in `unpriced`) when the table lacks it. */
+  const copyPrice = (region: string, key: CopyRegionKey, what: string): { usd: number; ref: PriceRef } | undefined => {
+    const price = table.copyRegions[region]?.[key];
+    if (price) return { usd: price.usd, ref: `${region}/${key}` };
+    unpriced.push(`${what} in ${region}: ${table.file} has no ${key} for ${region} (copyRegions); add it with its source and date`);
+    return undefined;
+  };
   const h = HOURS_PER_MONTH;
 
   // Fargate: tasks × (vCPU × price + GB × price) × hours awake; autoscaled services at their floor; the tasks
@@ -171,7 +213,7 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
 
   // AWS Backup: a full copy of each file system, then the changes each retained recovery point holds: a month's
   // writes for each month of daily retention, and one month's for each monthly point. The copy vault holds the
-  // same and receives the new data across regions.
+  // same in the copy region, at that region's price, and receives the new data across regions.
   if (plan.platform.backup) {
     const b = plan.platform.backup;
     const daily = b.rules.find((r) => r.name === "daily")?.retentionDays ?? 0;
@@ -180,28 +222,34 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
       const stored = ASSUMPTIONS.efsStoredGb[v.owner] ?? 1;
       const writes = ASSUMPTIONS.efsWriteGb[v.owner] ?? 1;
       const gb = round2(stored + writes * (daily / 30) + (monthly ? writes * (monthly.retentionDays / DAYS_PER_MONTH) : 0));
-      const copies = b.copyRegion ? 2 : 1;
-      add(
-        v.owner,
-        `AWS Backup (${v.name})`,
-        `${gb} GB of recovery points${copies === 2 ? " × 2 vaults" : ""} × ${usd(p("efsBackupGbMonth"))}${copies === 2 ? ` + ${writes} GB a month copied × ${usd(p("crossRegionTransferGb"))}` : ""}`,
-        gb * copies * p("efsBackupGbMonth") + (copies === 2 ? writes * p("crossRegionTransferGb") : 0),
-        copies === 2 ? ["efsBackupGbMonth", "crossRegionTransferGb"] : ["efsBackupGbMonth"],
-      );
+      const local = `${gb} GB of recovery points × ${usd(p("efsBackupGbMonth"))}`;
+      const copy = b.copyRegion ? copyPrice(b.copyRegion, "efsBackupGbMonth", `the backup copy of ${v.name}`) : undefined;
+      if (copy) {
+        add(
+          v.owner,
+          `AWS Backup (${v.name})`,
+          `${local} + the same in ${b.copyRegion} × ${usd(copy.usd)} + ${writes} GB a month copied × ${usd(p("crossRegionTransferGb"))}`,
+          gb * p("efsBackupGbMonth") + gb * copy.usd + writes * p("crossRegionTransferGb"),
+          ["efsBackupGbMonth", copy.ref, "crossRegionTransferGb"],
+        );
+      } else {
+        add(v.owner, `AWS Backup (${v.name})`, local, gb * p("efsBackupGbMonth"), ["efsBackupGbMonth"]);
+      }
     }
   }
-  // EFS replication: the replica's storage at the Standard price of this table, and the writes sent across.
+  // EFS replication: the replica's storage at the Standard price of its region, and the writes sent across.
   for (const r of plan.platform.replication) {
     const stored = ASSUMPTIONS.efsStoredGb[r.owner] ?? 1;
     const writes = ASSUMPTIONS.efsWriteGb[r.owner] ?? 1;
+    const replica = copyPrice(r.region, "efsStandardGbMonth", `the EFS replica of ${r.fileSystem}`);
+    if (!replica) continue;
     add(
       r.owner,
       `EFS replica in ${r.region} (${r.fileSystem})`,
-      `${stored} GB × ${usd(p("efsStandardGbMonth"))} + ${writes} GB replicated × ${usd(p("crossRegionTransferGb"))}`,
-      stored * p("efsStandardGbMonth") + writes * p("crossRegionTransferGb"),
-      ["efsStandardGbMonth", "crossRegionTransferGb"],
+      `${stored} GB × ${usd(replica.usd)} (${r.region}) + ${writes} GB replicated × ${usd(p("crossRegionTransferGb"))}`,
+      stored * replica.usd + writes * p("crossRegionTransferGb"),
+      [replica.ref, "crossRegionTransferGb"],
     );
-    notes.push(`The replica of ${r.fileSystem} in ${r.region} is priced at this table's (${plan.region}) EFS Standard price.`);
   }
 
   // Secrets Manager, per secret.
@@ -273,10 +321,24 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
   }
   const dashboards = plan.platform.dashboards.length;
   if (dashboards) add("shared", "CloudWatch dashboard", `${dashboards} × ${usd(p("dashboardMonth"))}`, dashboards * p("dashboardMonth"), ["dashboardMonth"]);
-  // KMS keys, per owner: each file system's key belongs to its system.
+  // KMS keys, per owner (each file system's key belongs to its system), at what a key costs once it has had the
+  // two rotations AWS bills; the line says what it costs in its first two years.
   for (const owner of OWNERS) {
-    const keys = plan.run.ofType(TYPES.kmsKey).filter((k) => plan.ownerOf(k) === owner).length;
-    if (keys) add(owner, "KMS keys", `${keys} customer managed key${keys === 1 ? "" : "s"} × ${usd(p("kmsKeyMonth"))}`, keys * p("kmsKeyMonth"), ["kmsKeyMonth"]);
+    const keys = plan.run.ofType(TYPES.kmsKey).filter((k) => plan.ownerOf(k) === owner);
+    if (!keys.length) continue;
+    const each = keys.map((k) => kmsKeyMonthly(p("kmsKeyMonth"), p("kmsRotationMonth"), k.inputs.enableKeyRotation ? (k.inputs.rotationPeriodInDays ?? KMS_DEFAULT_ROTATION_DAYS) : undefined));
+    const sum = (f: (m: (typeof each)[number]) => number) => round2(each.reduce((n, m) => n + f(m), 0));
+    const rotating = keys.filter((k) => k.inputs.enableKeyRotation).length;
+    add(
+      owner,
+      "KMS keys",
+      `${keys.length} customer managed key${keys.length === 1 ? "" : "s"} × ${usd(p("kmsKeyMonth"))}` +
+        (rotating
+          ? ` + ${rotating} rotating × ${KMS_BILLED_ROTATIONS} billed rotations × ${usd(p("kmsRotationMonth"))}, from year 3 (year 1: ${money(sum((m) => m.years[0]))}, year 2: ${money(sum((m) => m.years[1]))} a month)`
+          : ""),
+      sum((m) => m.steady),
+      rotating ? ["kmsKeyMonth", "kmsRotationMonth"] : ["kmsKeyMonth"],
+    );
   }
   if (plan.platform.waf) {
     const rules = plan.platform.waf.rules.length;
@@ -298,17 +360,27 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
     );
   }
   if (plan.platform.containerInsights === "enhanced") {
-    const m = ASSUMPTIONS.insightsMetrics;
-    // A task's metrics exist while it runs: a sleeping service's count for the hours it is awake.
-    const tasks = round2(capacity.reduce((n, c) => n + (c.tasks * c.hoursPerMonth) / h, 0));
-    const metrics = m.cluster + plan.services.length * m.service + tasks * m.task;
+    // Billed per observation, tiered. A service's, its tasks' and its containers' observations exist while its
+    // tasks run (a sleeping service's for its awake hours); the cluster's while any does.
+    const o = ASSUMPTIONS.insightsObservationsPerMinute;
+    const minutes = (hours: number) => hours * 60;
+    const byService = capacity.map((c) => {
+      const containers = plan.services.find((s) => s.name === c.service)?.containers.length ?? 1;
+      return minutes(c.hoursPerMonth) * (o.service + c.tasks * (o.task + containers * o.container));
+    });
+    const clusterHours = Math.max(0, ...capacity.map((c) => c.hoursPerMonth));
+    const observations = minutes(clusterHours) * o.cluster + byService.reduce((n, v) => n + v, 0);
+    const millions = round2(observations / 1e6);
+    const price = table.prices.containerInsightsObservationsMillion;
+    const charge = tieredCharge(price, observations / 1e6);
     add(
       "shared",
       "Container Insights (enhanced)",
-      `(${m.cluster} + ${plan.services.length} services × ${m.service} + ${tasks} task-months × ${m.task}) metrics × ${usd(p("containerInsightsEnhancedMetricMonth"))}`,
-      metrics * p("containerInsightsEnhancedMetricMonth"),
-      ["containerInsightsEnhancedMetricMonth"],
+      `${millions} M observations a month (estimated: cluster, ${plan.services.length} services, their tasks and containers, each metric once a minute while running) at ${usd(price.usd)} per million (first tier)`,
+      charge.usd,
+      ["containerInsightsObservationsMillion"],
     );
+    if (charge.pastLastTier) notes.push(`Container Insights: observations past the table's last tier are priced at its rate; AWS's lower tiers beyond it would cost less.`);
   } else if (plan.platform.containerInsights === "enabled") {
     notes.push("Container Insights (standard) is on; its custom metrics are not priced here.");
   }
@@ -329,8 +401,19 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
     "AWS Backup: a full copy of each file system plus its writes of a month for each month of daily retention, and a month's writes per monthly recovery point (backups are incremental); a copy vault holds the same again.",
     `Web firewall: ${a.wafRequestsMillion} M requests and ${a.wafLogsGb} GB of logs per month (AWS's baseline managed groups carry no fee beyond the rule's).`,
     `Load balancer: ${a.albLcu} LCU on average. NAT: ${a.natGb} GB processed per month. Public IPv4: one per ALB node (one per AZ), one per NAT gateway or NAT instance.`,
-    `Container Insights (enhanced): ${a.insightsMetrics.cluster} metrics per cluster, ${a.insightsMetrics.service} per service, ${a.insightsMetrics.task} per running task.`,
+    `Container Insights (enhanced): an estimate of observation counts, not a measurement: ${a.insightsObservationsPerMinute.cluster} observations a minute per cluster, ${a.insightsObservationsPerMinute.service} per service, ${a.insightsObservationsPerMinute.task} per running task and ${a.insightsObservationsPerMinute.container} per running container (one per metric per minute).`,
+    `KMS: every key rotates yearly; AWS bills ${usd(p("kmsRotationMonth"))} a month for each of a key's first ${KMS_BILLED_ROTATIONS} rotations (pricing from April 2024) on top of the key's ${usd(p("kmsKeyMonth"))}, so a key's price rises in years 2 and 3: the total uses the price from year 3 on, and the KMS lines give years 1 and 2.`,
   ];
   const totalAlwaysOnDemand = round2(total - capacity.reduce((n, c) => n + c.configured, 0) + capacity.reduce((n, c) => n + c.alwaysOnDemand, 0));
-  return { region: plan.region, lines, byOwner, total, notes, assumptions, table, capacity, totalAlwaysOnDemand };
+  return { region: plan.region, lines, byOwner, total, notes, unpriced, assumptions, table, capacity, totalAlwaysOnDemand };
+}
+
+/** The estimate at the price table of the stack's region, or why there is none (no table for the region). */
+export function estimateOrWhy(plan: StackPlan): CostEstimate | string {
+  try {
+    return estimateCost(plan, loadPriceTable(plan.region));
+  } catch (err) {
+    if (!(err instanceof PriceTableError)) throw err;
+    return err.message;
+  }
 }

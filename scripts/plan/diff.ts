@@ -3,36 +3,56 @@ import { CostEstimate, money } from "./cost";
 import { OWNERS, OWNER_TITLES, StackPlan, TYPES } from "./model";
 import { table } from "./render";
 
+/** A reviewed setting whose value differs: [before/base, after/other]. */
+export interface SettingChange {
+  key: string;
+  values: [string, string];
+}
+
+/** Estimated monthly cost per system and in total: [before/base, after/other]. */
+export interface CostChange {
+  byOwner: { owner: string; values: [number, number] }[];
+  total: [number, number];
+}
+
 export interface StackDiff {
   onlyIn: Record<string, string[]>;
-  settings: { key: string; values: [string, string] }[];
-  cost?: { byOwner: { owner: string; values: [number, number] }[]; total: [number, number] };
+  settings: SettingChange[];
+  cost?: CostChange;
 }
 
 const resourceKeys = (plan: StackPlan): Set<string> =>
   new Set(plan.run.resources.filter((r) => r.type !== TYPES.stack).map((r) => `${r.type} ${r.name}`));
 
+/** The reviewed settings whose values differ from `base` to `other`. */
+export function settingChanges(base: StackPlan, other: StackPlan): SettingChange[] {
+  const baseSettings = new Map(base.settings.map((s) => [s.key, s.value]));
+  const otherSettings = new Map(other.settings.map((s) => [s.key, s.value]));
+  const keys = [...new Set([...baseSettings.keys(), ...otherSettings.keys()])];
+  return keys
+    .filter((k) => baseSettings.get(k) !== otherSettings.get(k))
+    .map((k) => ({ key: k, values: [baseSettings.get(k) ?? "—", otherSettings.get(k) ?? "—"] as [string, string] }));
+}
+
+/** Each system's estimate and the total, before and after. */
+export function costChange([before, after]: [CostEstimate, CostEstimate]): CostChange {
+  return {
+    byOwner: OWNERS.map((o) => ({ owner: OWNER_TITLES[o], values: [before.byOwner[o], after.byOwner[o]] as [number, number] })),
+    total: [before.total, after.total],
+  };
+}
+
 /** What differs from `base` to `other` (e.g. staging → prod). */
 export function diffStacks(base: StackPlan, other: StackPlan, costs?: [CostEstimate, CostEstimate]): StackDiff {
   const a = resourceKeys(base);
   const b = resourceKeys(other);
-  const baseSettings = new Map(base.settings.map((s) => [s.key, s.value]));
-  const otherSettings = new Map(other.settings.map((s) => [s.key, s.value]));
-  const keys = [...new Set([...baseSettings.keys(), ...otherSettings.keys()])];
   return {
     onlyIn: {
       [base.stack]: [...a].filter((k) => !b.has(k)).sort(),
       [other.stack]: [...b].filter((k) => !a.has(k)).sort(),
     },
-    settings: keys
-      .filter((k) => baseSettings.get(k) !== otherSettings.get(k))
-      .map((k) => ({ key: k, values: [baseSettings.get(k) ?? "—", otherSettings.get(k) ?? "—"] as [string, string] })),
-    cost: costs
-      ? {
-          byOwner: OWNERS.map((o) => ({ owner: OWNER_TITLES[o], values: [costs[0].byOwner[o], costs[1].byOwner[o]] as [number, number] })),
-          total: [costs[0].total, costs[1].total],
-        }
-      : undefined,
+    settings: settingChanges(base, other),
+    cost: costs ? costChange(costs) : undefined,
   };
 }
 
@@ -46,7 +66,8 @@ function groupByType(keys: string[]): string[] {
   return [...byType.entries()].map(([type, names]) => `- ${type.split(":").pop()} ×${names.length} (\`${type}\`): ${names.map((n) => `\`${n}\``).join(", ")}`);
 }
 
-const signed = (n: number) => `${n >= 0 ? "+" : "−"}${money(Math.abs(n))}`;
+/** An amount with its sign: +$7.33, −$2.00. */
+export const signed = (n: number) => `${n >= 0 ? "+" : "−"}${money(Math.abs(n))}`;
 
 /** One-paragraph summary of a diff (the line quoted in PRs and issue notes). */
 export function diffSummary(base: string, other: string, d: StackDiff): string {
@@ -65,19 +86,23 @@ export function renderDiff(base: string, other: string, d: StackDiff): string {
     out.push(...(d.onlyIn[stack].length ? groupByType(d.onlyIn[stack]) : ["None."]), "");
   }
   out.push(`## Settings that differ (${d.settings.length})`, "");
-  out.push(d.settings.length ? table(["setting", base, other], d.settings.map((s) => [s.key, s.values[0], s.values[1]])) : "None.", "");
-  if (d.cost) {
-    out.push("## Estimated monthly cost", "");
-    out.push(
-      table(
-        ["system", base, other, "difference"],
-        [
-          ...d.cost.byOwner.map((c) => [c.owner, money(c.values[0]), money(c.values[1]), signed(c.values[1] - c.values[0])]),
-          ["**Total**", `**${money(d.cost.total[0])}**`, `**${money(d.cost.total[1])}**`, `**${signed(d.cost.total[1] - d.cost.total[0])}**`],
-        ],
-      ),
-      "",
-    );
-  }
+  out.push(settingsTable([base, other], d.settings), "");
+  if (d.cost) out.push("## Estimated monthly cost", "", costTable([base, other], d.cost), "");
   return out.join("\n");
+}
+
+/** The settings that differ as a table with a column per side, or "None.". */
+export function settingsTable([before, after]: [string, string], settings: SettingChange[]): string {
+  return settings.length ? table(["setting", before, after], settings.map((s) => [s.key, s.values[0], s.values[1]])) : "None.";
+}
+
+/** Each system's monthly estimate on both sides, the difference, and the totals. */
+export function costTable([before, after]: [string, string], cost: CostChange): string {
+  return table(
+    ["system", before, after, "difference"],
+    [
+      ...cost.byOwner.map((c) => [c.owner, money(c.values[0]), money(c.values[1]), signed(c.values[1] - c.values[0])]),
+      ["**Total**", `**${money(cost.total[0])}**`, `**${money(cost.total[1])}**`, `**${signed(cost.total[1] - cost.total[0])}**`],
+    ],
+  );
 }

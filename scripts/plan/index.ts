@@ -1,16 +1,18 @@
 /**
  * The offline plan (`npm run plan`): runs the real program for a stack under mocks and renders what it would
- * create, its outputs, rollout bounds and an estimated monthly cost — optionally against a second stack.
+ * create, its outputs, rollout bounds and an estimated monthly cost — optionally against a second stack, or what a
+ * change does to each stack against a base revision (`--base`).
  */
 import { StackName } from "../../lib/stacks";
-import { CostEstimate, estimateCost } from "./cost";
+import { changeSummary } from "./change";
+import { CostEstimate, estimateOrWhy } from "./cost";
 import { StackDiff, diffStacks, diffSummary, renderDiff } from "./diff";
 import { StackPlan } from "./model";
-import { PriceTableError, loadPriceTable } from "./pricing";
 import { renderStack } from "./render";
-import { runStack, secretValues } from "./run";
+import { DEFAULT_COST_THRESHOLD_PERCENT, newStackLine, prComment, renderRevisions } from "./render-change";
+import { RevisionOptions, RevisionResult, planRevisions } from "./revision";
+import { redact, runStack, secretValues } from "./run";
 
-export { STACKS } from "./run";
 export { isProgramError } from "../../lib/program-runner";
 
 export interface PlanOptions {
@@ -45,19 +47,16 @@ export interface PlanResult {
 
 async function planOne(stack: StackName, options: PlanOptions): Promise<StackResult> {
   const plan = await runStack({ stack, config: options.config, appRepoPath: options.appRepoPath });
-  let cost: CostEstimate | string;
-  try {
-    cost = estimateCost(plan, loadPriceTable(plan.region));
-  } catch (err) {
-    if (!(err instanceof PriceTableError)) throw err;
-    cost = err.message;
-  }
+  const cost = estimateOrWhy(plan);
   return { plan, cost, markdown: redact(renderStack(plan, cost), secretValues(plan)) };
 }
 
-/** Replaces every secret value a run handled, so no output can carry one even by mistake. */
-function redact(text: string, secrets: string[]): string {
-  return secrets.reduce((t, s) => t.split(s).join("[redacted]"), text);
+/** Warnings of a plan for stderr: the program's, stand-ins used, and a missing price table. */
+function warningsOf(plan: StackPlan, cost: CostEstimate | string): string[] {
+  return [
+    ...plan.warnings.map((w) => `${plan.stack}: ${w}`),
+    ...(typeof cost === "string" ? [`${plan.stack}: ${cost}`] : cost.unpriced.map((u) => `${plan.stack}: not priced: ${u}`)),
+  ];
 }
 
 /** Plans `options.stack` (and `options.diff`), and renders the result as Markdown or JSON. */
@@ -76,10 +75,7 @@ export async function renderPlan(options: PlanOptions): Promise<PlanResult> {
 
   const all = Object.values(stacks) as StackResult[];
   const secrets = all.flatMap((r) => secretValues(r.plan));
-  const warnings = all.flatMap((r) => [
-    ...r.plan.warnings.map((w) => `${r.plan.stack}: ${w}`),
-    ...(typeof r.cost === "string" ? [`${r.plan.stack}: ${r.cost}`] : []),
-  ]);
+  const warnings = all.flatMap((r) => warningsOf(r.plan, r.cost));
 
   let text: string;
   if (options.format === "json") {
@@ -108,4 +104,43 @@ export async function renderPlan(options: PlanOptions): Promise<PlanResult> {
     text = [main.markdown, ...(diff && options.diff ? [renderDiff(options.diff, options.stack, diff)] : [])].join("\n\n");
   }
   return { text: redact(text, secrets), stacks, diff, diffSummary: summary, warnings: warnings.map((w) => redact(w, secrets)) };
+}
+
+export interface ChangeOptions extends RevisionOptions {
+  /** @default "markdown" */
+  format?: "markdown" | "json";
+  /** Print the pull-request comment (first line: stacks whose cost rises past the threshold) instead. */
+  comment?: boolean;
+  /** In percent. @default DEFAULT_COST_THRESHOLD_PERCENT */
+  costThresholdPercent?: number;
+}
+
+export interface ChangeResult {
+  text: string;
+  result: RevisionResult;
+  warnings: string[];
+}
+
+/** What a change does to each stack against `options.base`, as Markdown, JSON or the PR comment. */
+export async function renderChanges(options: ChangeOptions): Promise<ChangeResult> {
+  const result = await planRevisions(options);
+  const warnings = result.stacks.flatMap((r) => warningsOf(r.head, r.headCost));
+  let text: string;
+  if (options.format === "json") {
+    text = JSON.stringify(
+      {
+        base: result.base,
+        stacks: result.stacks.map((r) => ({
+          stack: r.stack,
+          summary: r.change ? changeSummary(r.change) : newStackLine(r, result.base),
+          change: r.change,
+        })),
+      },
+      null,
+      2,
+    );
+  } else {
+    text = options.comment ? prComment(result, options.costThresholdPercent ?? DEFAULT_COST_THRESHOLD_PERCENT) : renderRevisions(result);
+  }
+  return { text: redact(text, result.secrets), result, warnings: warnings.map((w) => redact(w, result.secrets)) };
 }

@@ -1,6 +1,7 @@
 /** Markdown of a stack plan: the resource tree with the settings a reviewer checks, outputs, rollout bounds, cost. */
 import { rolloutBoundSeconds } from "../../components/fargate-service";
 import { CostEstimate, HOURS_PER_MONTH, money, usd } from "./cost";
+import { Price } from "./pricing";
 import { renderDiagram } from "./diagram";
 import { OWNERS, OWNER_TITLES, ServicePlan, StackPlan, SYSTEMS, SystemKey } from "./model";
 
@@ -273,23 +274,38 @@ export function renderCost(cost: CostEstimate): string[] {
       ),
     );
   }
-  out.push("", "Notes:", "", ...cost.notes.map((n) => `- ${n}`), "", "Assumptions:", "", ...cost.assumptions.map((a) => `- ${a}`), "");
+  out.push(
+    "",
+    "Notes:",
+    "",
+    ...cost.unpriced.map((u) => `- **Not priced:** ${u}.`),
+    ...cost.notes.map((n) => `- ${n}`),
+    "",
+    "Assumptions:",
+    "",
+    ...cost.assumptions.map((a) => `- ${a}`),
+    "",
+  );
   const t = cost.table;
   out.push(`Prices: ${code(t.file)} (assembled ${t.retrieved}). ${t.about}`, "");
-  out.push(
-    table(
-      ["price", "unit", "USD", "figure for", "source", "read via", "date"],
-      Object.entries(t.prices).map(([k, p]) => [
-        `${k}: ${p.description}`,
-        p.unit,
-        usd(p.usd),
-        p.region === t.region ? p.region : `**${p.region}** (no ${t.region} figure found)`,
-        p.source,
-        p.via,
-        p.date,
-      ]),
-    ),
-  );
+  const tiers = (p: Price) =>
+    p.tiers ? ` per unit, tiered: ${p.tiers.map((x) => `${x.upTo === null ? "beyond" : `up to ${x.upTo.toLocaleString("en-US")}`}: ${usd(x.usd)}`).join("; ")}` : "";
+  const row = (name: string, p: Price, region: string) => [
+    `${name}: ${p.description}`,
+    p.unit,
+    `${usd(p.usd)}${tiers(p)}`,
+    p.region === region ? p.region : `**${p.region}** (no ${region} figure found)`,
+    p.source,
+    p.via,
+    p.date,
+  ];
+  const header = ["price", "unit", "USD", "figure for", "source", "read via", "date"];
+  out.push(table(header, Object.entries(t.prices).map(([k, p]) => row(k, p, t.region))));
+  const copies = Object.entries(t.copyRegions).flatMap(([region, prices]) => Object.entries(prices).map(([k, p]) => [region, k, p] as const));
+  if (copies.length) {
+    out.push("", "Prices in the regions the stacks keep copies in (the EFS replica, the backup copy vault), each for its own region:", "");
+    out.push(table(header, copies.map(([region, k, p]) => row(`${region}/${k}`, p, region))));
+  }
   out.push("");
   return out;
 }

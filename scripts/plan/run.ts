@@ -5,25 +5,28 @@
  */
 import * as path from "path";
 import { PROJECT } from "../../config-schema";
-import { ROOT, committedConfig, runProgram } from "../../lib/program-runner";
+import { ProgramRun, ROOT, RunOptions, committedConfig, runProgram } from "../../lib/program-runner";
 import { StackName } from "../../lib/stacks";
 import { StackPlan, TYPES, buildPlan } from "./model";
-
-export { STACKS } from "../../lib/stacks";
 
 export interface StackRunOptions {
   stack: StackName;
   /** Config overrides as `pulumi config set` would store them: `{ gatewayCpu: "512" }`. */
   config?: Record<string, string>;
-  /** The app checkout, relative to the repository root. @default the stack's appRepoPath config */
+  /** The app checkout, relative to `root`. @default the stack's appRepoPath config */
   appRepoPath?: string;
+  /** The project directory to run (another revision's checkout). @default ROOT, this checkout */
+  root?: string;
 }
 
 const unqualified = (key: string) => (key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key);
 
 
-/** Runs the program for a stack and builds its plan model; rejects with the program's error (e.g. ConfigError). */
-export async function runStack(opts: StackRunOptions): Promise<StackPlan> {
+/**
+ * Runs the program for a stack and builds its plan model; rejects with the program's error (e.g. ConfigError).
+ * `run` runs the program: in this process, or in one of its own for a checkout with its own packages.
+ */
+export async function runStack(opts: StackRunOptions, run: (o: RunOptions) => Promise<ProgramRun> = runProgram): Promise<StackPlan> {
   const overrides = { ...(opts.config ?? {}) };
   let appRepoPath = opts.appRepoPath;
   for (const key of Object.keys(overrides)) {
@@ -32,15 +35,17 @@ export async function runStack(opts: StackRunOptions): Promise<StackPlan> {
       delete overrides[key];
     }
   }
-  const resolvedAppRepo = path.resolve(ROOT, appRepoPath ?? committedConfig(opts.stack)[`${PROJECT}:appRepoPath`]);
+  const root = opts.root ?? ROOT;
+  const resolvedAppRepo = path.resolve(root, appRepoPath ?? committedConfig(opts.stack, root)[`${PROJECT}:appRepoPath`]);
 
-  const run = await runProgram({
+  const captured = await run({
     stack: opts.stack,
+    root,
     config: overrides,
     appRepoPath: resolvedAppRepo,
     env: { AI_PLATFORM_OFFLINE_PLAN: "1" },
   });
-  return buildPlan(run, { appRepoPath: resolvedAppRepo });
+  return buildPlan(captured, { appRepoPath: resolvedAppRepo });
 }
 
 /**
@@ -56,4 +61,9 @@ export function secretValues(plan: StackPlan): string[] {
     for (const k of ["hex", "base64"]) if (typeof r.state[k] === "string") values.add(r.state[k]);
   }
   return [...values].filter((v) => v.length >= 6);
+}
+
+/** Replaces every secret value a run handled, so no output can carry one even by mistake. */
+export function redact(text: string, secrets: string[]): string {
+  return secrets.reduce((t, s) => t.split(s).join("[redacted]"), text);
 }
