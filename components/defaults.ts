@@ -147,11 +147,21 @@ export const WAF_MANAGED_GROUPS = [
 ] as const;
 
 /**
- * The text transformations of the key-API rule, in the order WAF applies them: decode `%6b` to `k`, then collapse
- * `//`, `/./` and `/../`, then fold case. After them every spelling of `/api/keys` that a lenient router would
- * serve is the same string.
+ * The text transformations under which a restricted path's prefix is looked for, in the order WAF applies them:
+ * decode (`%6b` to `k`, `%5c` to `\`, `%2e` to `.`), then NORMALIZE_PATH_WIN (`\` to `/`, then collapse `//`, `/./`
+ * and `/x/../`), then fold case. NORMALIZE_PATH alone leaves `\` alone, while WHATWG URL parsing, and so every Node
+ * router that uses it, reads `\` as `/`: `/api\keys` is the key API there. Decoding comes first so that an encoded
+ * backslash or dot is normalized too.
  */
-export const WAF_PATH_TRANSFORMS = ["URL_DECODE", "NORMALIZE_PATH", "LOWERCASE"] as const;
+export const WAF_PATH_TRANSFORMS = ["URL_DECODE", "NORMALIZE_PATH_WIN", "LOWERCASE"] as const;
+
+/**
+ * The text transformations under which a restricted path's segments and a `..` are looked for: decoded and
+ * lowercased, nothing resolved. A back-reference is where the prefix match above can be led astray: decoding turns
+ * `..%2f..%2f` into back-references that eat `/keys`, while a router that reads `%2f` as part of a segment still
+ * routes `/api/keys/..%2f..%2fx` to the key API.
+ */
+export const WAF_SEGMENT_TRANSFORMS = ["URL_DECODE", "LOWERCASE"] as const;
 
 /** Request headers WAF logs never show: credentials (Supabase JWTs, `tupl_` keys, session cookies). */
 export const WAF_REDACTED_HEADERS = ["authorization", "cookie", "x-api-key"] as const;

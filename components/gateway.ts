@@ -14,7 +14,13 @@ export const CHROMA_DATA_DIR = "/data";
 export const ADMIN_KEY_VARIABLE = "MCP_GATEWAY_ADMIN_API_KEY";
 /** The key-management API, unauthenticated in the app: reachable only from the admin CIDRs. Lowercase. */
 export const KEY_API_PREFIX = "/api/keys";
-/** The key API as an ALB path pattern (case-sensitive, raw path: the web firewall covers the other spellings). */
+/**
+ * The key API as an ALB path pattern. ALB compares a pattern with the path case-sensitively, and documents no
+ * decoding or normalization before it does: this holds `/api/keys*` as spelled and no other spelling. `/API/keys`,
+ * `/api%2fkeys`, `/api\keys`, `/x/../api/keys`, `//api/keys` pass it to the forward rule, and a Node router may
+ * serve each as the key API. Those are the web firewall's to refuse (`restrictedPaths` below, components/waf.ts);
+ * with `waf: false` this rule is the only guard, and it holds one spelling.
+ */
 export const KEY_API_PATH = `${KEY_API_PREFIX}*`;
 
 export type GatewayArgs = SystemArgs;

@@ -716,10 +716,12 @@ function wafPlan(run: ProgramRun, ipSetOf: (arn: string) => Captured | undefined
       return `source in IP set ${set?.name ?? "?"} (${(set?.inputs.addresses ?? []).join(", ") || "empty"})`;
     }
     if (st.notStatement) return `not (${statement(st.notStatement.statement)})`;
-    if (st.andStatement) return st.andStatement.statements.map(statement).join(" and ");
-    if (st.orStatement) return st.orStatement.statements.map(statement).join(" or ");
+    if (st.andStatement) return st.andStatement.statements.map(operand).join(" and ");
+    if (st.orStatement) return st.orStatement.statements.map(operand).join(" or ");
     return Object.keys(st).join(", ");
   };
+  // An and/or inside another one is parenthesized: "a or b and c" would read two ways.
+  const operand = (st: any): string => (st.andStatement || st.orStatement ? `(${statement(st)})` : statement(st));
   const action = (rule: any): string =>
     rule.action ? Object.keys(rule.action)[0] : rule.overrideAction?.count ? "count (group overridden)" : "the group's own actions";
   return {
