@@ -68,6 +68,13 @@ export const MAX_TARGET_GROUP_LOGICAL_NAME = 24;
 /** The POSIX owner every access point enforces: the images run as uid/gid 1000. */
 export const ACCESS_POINT_OWNER = { uid: 1000, gid: 1000, permissions: "0750" } as const;
 
+/**
+ * The `user` of every container that writes a volume: the access points' owner, which is also the USER of the
+ * gateway, security-stack and ChromaDB images (dockerfiles/). Running as the owner, not only writing as it,
+ * keeps a process's files and the image's own directories (/app/tenants, /app/data) its own without a mount.
+ */
+export const VOLUME_OWNER_USER = `${ACCESS_POINT_OWNER.uid}:${ACCESS_POINT_OWNER.gid}`;
+
 /** Burst credits (bytes) below which a bursting file system alarms: ~17 minutes of 100 MiB/s. */
 export const BURST_CREDIT_ALARM_BYTES = 100 * 1024 ** 3;
 /** Percent of permitted throughput above which an elastic/provisioned file system alarms. */

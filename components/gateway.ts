@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FargateService } from "./fargate-service";
 import { SystemArgs, SystemDescriptor, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
+import { VOLUME_OWNER_USER } from "./defaults";
 import { chromaHealthCheck, gatewayHealthCheck } from "./health-checks";
-import { Image } from "./image";
+import { DOCKERFILES_DIR, Image } from "./image";
 import { Secret } from "./secret";
 import { Volume } from "./volume";
 
@@ -34,6 +35,8 @@ const GATEWAY_ENDPOINT = "gateway";
  */
 export class Gateway extends pulumi.ComponentResource {
   public readonly image: Image;
+  /** ChromaDB's image, copied into our registry (with the intelligence layer on). */
+  public readonly chromaImage?: Image;
   public readonly volume: Volume;
   public readonly geminiApiKey: Secret;
   public readonly adminApiKey: Secret;
@@ -81,15 +84,33 @@ export class Gateway extends pulumi.ComponentResource {
       parent,
     );
 
-    const chroma = gw.intelligenceEnabled
+    // The vendor's image, copied into our ECR repository: the task runs the copy by digest. It takes nothing from
+    // the app checkout, so its (empty) build context is our own dockerfiles/.
+    this.chromaImage = gw.intelligenceEnabled
+      ? new Image(
+          `${name}-chroma`,
+          {
+            ...sharedImageArgs(config),
+            contextPath: DOCKERFILES_DIR,
+            dockerfile: "chroma.Dockerfile",
+            sourceDirs: [],
+            buildArgs: { CHROMA_IMAGE: gw.chromaImage },
+          },
+          parent,
+        )
+      : undefined;
+    const chroma = this.chromaImage
       ? [
           {
             name: "chromadb",
-            image: { publicName: gw.chromaImage },
+            image: { ref: this.chromaImage.imageRef, repositoryArn: this.chromaImage.repository.arn },
             ports: [CHROMA_PORT],
             environment: { IS_PERSISTENT: "TRUE", ANONYMIZED_TELEMETRY: "FALSE" },
             healthCheck: { ...chromaHealthCheck(CHROMA_PORT), startPeriodSeconds: 30 },
             mounts: [{ volume: "chroma", containerPath: CHROMA_DATA_DIR }],
+            // The vendor's image runs as root; the copy runs as the chroma access point's owner.
+            user: VOLUME_OWNER_USER,
+            writablePaths: ["/tmp"],
           },
         ]
       : [];
@@ -121,6 +142,8 @@ export class Gateway extends pulumi.ComponentResource {
               { volume: "tenants", containerPath: "/app/tenants" },
               { volume: "workspace", containerPath: "/app/workspace" },
             ],
+            user: VOLUME_OWNER_USER,
+            writablePaths: ["/tmp"],
           },
         ],
         exposedPorts: [
@@ -151,7 +174,8 @@ export const gatewaySystem: SystemDescriptor = {
   key: "gateway",
   title: "MCP Gateway",
   componentType: "ai-platform:system:Gateway",
-  // tenants.json and the workspace are small; Chroma's vectors grow with the summaries kept.
+  // tenants.json and the workspace are small; Chroma's vectors grow with the summaries kept. ECR: the gateway's
+  // images and ChromaDB's copy.
   usage: { efsStoredGb: 1, efsReadGb: 10, efsWriteGb: 5, logsGb: 2, ecrStoredGb: 1 },
   endpoints: [
     {

@@ -50,7 +50,7 @@ function renderService(svc: ServicePlan): string[] {
   out.push("");
   out.push(
     table(
-      ["container", "image", "ports", "health check", "depends on", "mounts"],
+      ["container", "image", "ports", "health check", "depends on", "mounts", "runs as"],
       svc.containers.map((c) => [
         c.name + (c.command ? ` (${code(c.command)})` : ""),
         code(c.image),
@@ -58,6 +58,7 @@ function renderService(svc: ServicePlan): string[] {
         c.healthCheck,
         c.dependsOn.join(", ") || "—",
         c.mounts.join(", ") || "—",
+        c.runsAs,
       ]),
     ),
   );
