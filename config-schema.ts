@@ -481,9 +481,10 @@ export const configSchema = {
   },
   gatewayChromaImage: {
     type: "string",
-    pattern: "^[a-z0-9./_-]+(?::(?!latest(?:@|$))[A-Za-z0-9._-]+(?:@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$", is: "pinned; use a version tag such as chromadb/chroma:1.0.15",
+    // An exact MAJOR.MINOR.PATCH tag (a suffix may follow) or a digest: `1` or `1.0` move with every release.
+    pattern: "^[a-z0-9./_-]+(?::\\d+\\.\\d+\\.\\d+(?:-[A-Za-z0-9._-]+)?(?:@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$", is: "pinned; use a version tag such as chromadb/chroma:1.0.15",
     default: "chromadb/chroma:1.0.15",
-    description: "ChromaDB image of the gateway's sidecar, pinned to a version tag or digest (never latest).",
+    description: "ChromaDB image of the gateway's sidecar, an exact version tag or a digest. It is copied into the stack's ECR repository when the stack is deployed, and the task runs the copy by digest.",
   },
   gatewayIntelligenceEnabled: {
     type: "boolean",

@@ -38,8 +38,15 @@ export interface ContainerMount {
   readOnly?: boolean;
 }
 
-/** An image from our ECR repositories (pull granted by exact ARN) or a public image by name. */
-export type ContainerImage = { ref: pulumi.Input<string>; repositoryArn: pulumi.Input<string> } | { publicName: string };
+/**
+ * An image the program pushed to one of our ECR repositories, by digest (pull granted by exact ARN). A vendor's
+ * image is copied there first (dockerfiles/chroma.Dockerfile): a tag on a public registry can be moved.
+ */
+export interface ContainerImage {
+  /** `<repo>:<tag>@sha256:<digest>`, an Image's `imageRef`. */
+  ref: pulumi.Input<string>;
+  repositoryArn: pulumi.Input<string>;
+}
 
 export interface ContainerSpec {
   /** @example "gateway" */
@@ -58,6 +65,38 @@ export interface ContainerSpec {
   /** Containers that must reach a state before this one starts. */
   dependsOn?: { containerName: string; condition: "START" | "HEALTHY" | "COMPLETE" | "SUCCESS" }[];
   mounts?: ContainerMount[];
+  /**
+   * `uid:gid` the container runs as: the image's own non-root user, and the owner its volumes' access points
+   * enforce where it writes them. Never root (validateService refuses 0). @example "1000:1000"
+   */
+  user: string;
+  /**
+   * Directories the container writes outside its volumes (the root file system is read-only): each is an empty
+   * volume of the task's ephemeral storage, its own, mounted there. @example ["/tmp"]
+   */
+  writablePaths: string[];
+}
+
+/** What every container of a task runs with, decided for the task rather than per container. */
+export interface ContainerHardening {
+  /**
+   * A read-only root file system. Off only with ECS Exec: AWS's SSM agent writes into the container's file
+   * system when a session starts, which a read-only root refuses ("Considerations" in the ECS Exec guide).
+   */
+  readonlyRootFilesystem: boolean;
+}
+
+/**
+ * The task volume behind a container's writable path: per container, so no two containers share a scratch
+ * directory. Letters, digits, `-` and `_` only (ECS volume names). @example ("console", "/etc/nginx/conf.d") → "console-etc-nginx-conf-d"
+ */
+export function scratchVolumeName(container: string, containerPath: string): string {
+  return `${container}${containerPath.replace(/[^A-Za-z0-9_]+/g, "-")}`.replace(/-+$/, "");
+}
+
+/** The task's scratch volumes: one per writable path of each container, by name. */
+export function scratchVolumes(containers: ContainerSpec[]): { name: string }[] {
+  return containers.flatMap((c) => c.writablePaths.map((p) => ({ name: scratchVolumeName(c.name, p) })));
 }
 
 /** A container's health-check timing with the defaults applied. */
@@ -90,7 +129,9 @@ export type ContainerDefinition = {
   /** Seconds from SIGTERM to SIGKILL (Fargate: at most 120). */
   stopTimeout: number;
   dockerLabels?: Record<string, string>;
-  linuxParameters: { initProcessEnabled: boolean };
+  user: string;
+  readonlyRootFilesystem?: true;
+  linuxParameters: { capabilities: { drop: string[] }; initProcessEnabled: boolean };
 };
 
 /** Where the containers log: the service's log group in the stack's region. */
@@ -106,19 +147,21 @@ const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 const nonEmpty = <K extends string, T>(key: K, list: T[]): { [P in K]?: T[] } => (list.length ? ({ [key]: list } as { [P in K]: T[] }) : {});
 
 /** The task's container definitions as the JSON string ECS takes, in canonical form. */
-export function renderContainerDefinitions(containers: ContainerSpec[], logs: LogDestination): pulumi.Output<string> {
+export function renderContainerDefinitions(containers: ContainerSpec[], logs: LogDestination, hardening: ContainerHardening): pulumi.Output<string> {
   return pulumi
     .all([pulumi.output(logs.region), pulumi.output(logs.logGroupName), pulumi.all(containers.map(resolveContainer))])
     .apply(([region, logGroupName, resolved]) =>
       JSON.stringify(
         [...resolved]
           .sort((a, b) => byteOrder(a.spec.name, b.spec.name))
-          .map((c) => renderContainer(c, { "awslogs-group": logGroupName, "awslogs-region": region, "awslogs-stream-prefix": c.spec.name })),
+          .map((c) =>
+            renderContainer(c, { "awslogs-group": logGroupName, "awslogs-region": region, "awslogs-stream-prefix": c.spec.name }, hardening),
+          ),
       ),
     );
 }
 
-function renderContainer(c: ResolvedContainer, logOptions: Record<string, string>): ContainerDefinition {
+function renderContainer(c: ResolvedContainer, logOptions: Record<string, string>, hardening: ContainerHardening): ContainerDefinition {
   const { spec } = c;
   const timing = withHealthCheckDefaults(spec.healthCheck);
   return {
@@ -139,19 +182,28 @@ function renderContainer(c: ResolvedContainer, logOptions: Record<string, string
       ...(timing.startPeriodSeconds > 0 ? { startPeriod: timing.startPeriodSeconds } : {}),
     },
     ...nonEmpty("dependsOn", spec.dependsOn ?? []),
-    ...nonEmpty(
-      "mountPoints",
-      (spec.mounts ?? []).map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, ...(m.readOnly ? { readOnly: true as const } : {}) })),
-    ),
+    ...nonEmpty("mountPoints", [
+      ...(spec.mounts ?? []).map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, ...(m.readOnly ? { readOnly: true as const } : {}) })),
+      ...spec.writablePaths.map((p) => ({ sourceVolume: scratchVolumeName(spec.name, p), containerPath: p })),
+    ]),
     logConfiguration: { logDriver: "awslogs", options: logOptions },
     // SIGTERM to SIGKILL: inside Fargate Spot's two-minute warning together with the draining delay.
     stopTimeout: CONTAINER_STOP_SECONDS,
     // ECS reads secrets only when a task starts: a new secret version changes this label, hence the task
     // definition, hence a deployment of exactly the services that use the secret.
     ...(c.secretVersions ? { dockerLabels: { [SECRET_VERSIONS_LABEL]: c.secretVersions } } : {}),
-    // An init process as PID 1 forwards SIGTERM (node and python ignore it as PID 1, so every stop would wait
-    // out the stop timeout) and reaps ECS Exec's agent processes.
-    linuxParameters: { initProcessEnabled: true },
+    user: spec.user,
+    // Written only when on: ECS stores no `false` it was not sent, and the provider compares the field as is.
+    ...(hardening.readonlyRootFilesystem ? { readonlyRootFilesystem: true as const } : {}),
+    linuxParameters: {
+      // None of Docker's default capabilities is needed: every process runs as a non-root user (which holds no
+      // effective capability anyway), listens above 1024, and chowns nothing at start. Dropping them all also
+      // empties the bounding set, so no setuid or file-capability binary can gain one (ping's NET_RAW, say).
+      capabilities: { drop: ["ALL"] },
+      // An init process as PID 1 forwards SIGTERM (node and python ignore it as PID 1, so every stop would wait
+      // out the stop timeout) and reaps ECS Exec's agent processes.
+      initProcessEnabled: true,
+    },
   };
 }
 
@@ -169,7 +221,7 @@ function resolveContainer(spec: ContainerSpec): pulumi.Output<ResolvedContainer>
   const secretEntries = Object.entries(spec.secrets ?? {}).sort(([a], [b]) => byteOrder(a, b));
   return pulumi
     .all([
-      "ref" in spec.image ? pulumi.output(spec.image.ref) : pulumi.output(spec.image.publicName),
+      pulumi.output(spec.image.ref),
       pulumi.all(spec.environment ?? {}),
       pulumi.all(secretEntries.map(([n, s]) => pulumi.all([n, s.arn, s.versionId]))),
     ])

@@ -68,6 +68,13 @@ export const MAX_TARGET_GROUP_LOGICAL_NAME = 24;
 /** The POSIX owner every access point enforces: the images run as uid/gid 1000. */
 export const ACCESS_POINT_OWNER = { uid: 1000, gid: 1000, permissions: "0750" } as const;
 
+/**
+ * The `user` of every container that writes a volume: the access points' owner, which is also the USER of the
+ * gateway, security-stack and ChromaDB images (dockerfiles/). Running as the owner, not only writing as it,
+ * keeps a process's files and the image's own directories (/app/tenants, /app/data) its own without a mount.
+ */
+export const VOLUME_OWNER_USER = `${ACCESS_POINT_OWNER.uid}:${ACCESS_POINT_OWNER.gid}`;
+
 /** Burst credits (bytes) below which a bursting file system alarms: ~17 minutes of 100 MiB/s. */
 export const BURST_CREDIT_ALARM_BYTES = 100 * 1024 ** 3;
 /** Percent of permitted throughput above which an elastic/provisioned file system alarms. */
@@ -147,11 +154,21 @@ export const WAF_MANAGED_GROUPS = [
 ] as const;
 
 /**
- * The text transformations of the key-API rule, in the order WAF applies them: decode `%6b` to `k`, then collapse
- * `//`, `/./` and `/../`, then fold case. After them every spelling of `/api/keys` that a lenient router would
- * serve is the same string.
+ * The text transformations under which a restricted path's prefix is looked for, in the order WAF applies them:
+ * decode (`%6b` to `k`, `%5c` to `\`, `%2e` to `.`), then NORMALIZE_PATH_WIN (`\` to `/`, then collapse `//`, `/./`
+ * and `/x/../`), then fold case. NORMALIZE_PATH alone leaves `\` alone, while WHATWG URL parsing, and so every Node
+ * router that uses it, reads `\` as `/`: `/api\keys` is the key API there. Decoding comes first so that an encoded
+ * backslash or dot is normalized too.
  */
-export const WAF_PATH_TRANSFORMS = ["URL_DECODE", "NORMALIZE_PATH", "LOWERCASE"] as const;
+export const WAF_PATH_TRANSFORMS = ["URL_DECODE", "NORMALIZE_PATH_WIN", "LOWERCASE"] as const;
+
+/**
+ * The text transformations under which a restricted path's segments and a `..` are looked for: decoded and
+ * lowercased, nothing resolved. A back-reference is where the prefix match above can be led astray: decoding turns
+ * `..%2f..%2f` into back-references that eat `/keys`, while a router that reads `%2f` as part of a segment still
+ * routes `/api/keys/..%2f..%2fx` to the key API.
+ */
+export const WAF_SEGMENT_TRANSFORMS = ["URL_DECODE", "LOWERCASE"] as const;
 
 /** Request headers WAF logs never show: credentials (Supabase JWTs, `tupl_` keys, session cookies). */
 export const WAF_REDACTED_HEADERS = ["authorization", "cookie", "x-api-key"] as const;

@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { Architecture, AwakeSchedule, Capacity, HealthCheckTiming, TaskSize } from "../config";
 import { createAutoscaling } from "./autoscaling";
 import { ON_DEMAND, capacityProviderStrategies } from "./capacity";
-import { ContainerSpec, renderContainerDefinitions, withHealthCheckDefaults } from "./container-definition";
+import { ContainerSpec, renderContainerDefinitions, scratchVolumes, withHealthCheckDefaults } from "./container-definition";
 import { DEPLOYMENT } from "./defaults";
 import { ContainerTiming, DeployTime, deployTime, serviceTimeouts } from "./deploy-time";
 import { ExposedPort, Target, createTargets } from "./load-balancing";
@@ -190,17 +190,26 @@ export class FargateService extends pulumi.ComponentResource {
         runtimePlatform: { cpuArchitecture: args.architecture, operatingSystemFamily: "LINUX" },
         executionRoleArn: roles.executionRole.arn,
         taskRoleArn: roles.taskRole.arn,
-        containerDefinitions: renderContainerDefinitions(args.containers, { logGroupName: this.logGroup.name, region }),
-        volumes: volumes
-          .flatMap((v) => v.mounts)
-          .map((m) => ({
-            name: m.name,
-            efsVolumeConfiguration: {
-              fileSystemId: m.fileSystemId,
-              transitEncryption: "ENABLED",
-              authorizationConfig: { accessPointId: m.accessPointId, iam: "ENABLED" },
-            },
-          })),
+        containerDefinitions: renderContainerDefinitions(
+          args.containers,
+          { logGroupName: this.logGroup.name, region },
+          { readonlyRootFilesystem: !(args.enableExecuteCommand ?? false) },
+        ),
+        volumes: [
+          ...volumes
+            .flatMap((v) => v.mounts)
+            .map((m) => ({
+              name: m.name,
+              efsVolumeConfiguration: {
+                fileSystemId: m.fileSystemId,
+                transitEncryption: "ENABLED",
+                authorizationConfig: { accessPointId: m.accessPointId, iam: "ENABLED" },
+              },
+            })),
+          // A volume with no host or EFS configuration is, on Fargate, an empty directory in the task's ephemeral
+          // storage: the writable paths under a read-only root file system.
+          ...scratchVolumes(args.containers),
+        ],
       },
       { parent: this },
     );

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FargateService } from "./fargate-service";
 import { SystemArgs, SystemDescriptor, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
+import { VOLUME_OWNER_USER } from "./defaults";
 import { chromaHealthCheck, gatewayHealthCheck } from "./health-checks";
-import { Image } from "./image";
+import { DOCKERFILES_DIR, Image } from "./image";
 import { Secret } from "./secret";
 import { Volume } from "./volume";
 import { OperatorSecretSpec } from "./operator-secrets";
@@ -15,7 +16,13 @@ export const CHROMA_DATA_DIR = "/data";
 export const ADMIN_KEY_VARIABLE = "MCP_GATEWAY_ADMIN_API_KEY";
 /** The key-management API, unauthenticated in the app: reachable only from the admin CIDRs. Lowercase. */
 export const KEY_API_PREFIX = "/api/keys";
-/** The key API as an ALB path pattern (case-sensitive, raw path: the web firewall covers the other spellings). */
+/**
+ * The key API as an ALB path pattern. ALB compares a pattern with the path case-sensitively, and documents no
+ * decoding or normalization before it does: this holds `/api/keys*` as spelled and no other spelling. `/API/keys`,
+ * `/api%2fkeys`, `/api\keys`, `/x/../api/keys`, `//api/keys` pass it to the forward rule, and a Node router may
+ * serve each as the key API. Those are the web firewall's to refuse (`restrictedPaths` below, components/waf.ts);
+ * with `waf: false` this rule is the only guard, and it holds one spelling.
+ */
 export const KEY_API_PATH = `${KEY_API_PREFIX}*`;
 
 export type GatewayArgs = SystemArgs;
@@ -29,6 +36,8 @@ const GATEWAY_ENDPOINT = "gateway";
  */
 export class Gateway extends pulumi.ComponentResource {
   public readonly image: Image;
+  /** ChromaDB's image, copied into our registry (with the intelligence layer on). */
+  public readonly chromaImage?: Image;
   public readonly volume: Volume;
   public readonly geminiApiKey: Secret;
   public readonly adminApiKey: Secret;
@@ -76,15 +85,33 @@ export class Gateway extends pulumi.ComponentResource {
       parent,
     );
 
-    const chroma = gw.intelligenceEnabled
+    // The vendor's image, copied into our ECR repository: the task runs the copy by digest. It takes nothing from
+    // the app checkout, so its (empty) build context is our own dockerfiles/.
+    this.chromaImage = gw.intelligenceEnabled
+      ? new Image(
+          `${name}-chroma`,
+          {
+            ...sharedImageArgs(config),
+            contextPath: DOCKERFILES_DIR,
+            dockerfile: "chroma.Dockerfile",
+            sourceDirs: [],
+            buildArgs: { CHROMA_IMAGE: gw.chromaImage },
+          },
+          parent,
+        )
+      : undefined;
+    const chroma = this.chromaImage
       ? [
           {
             name: "chromadb",
-            image: { publicName: gw.chromaImage },
+            image: { ref: this.chromaImage.imageRef, repositoryArn: this.chromaImage.repository.arn },
             ports: [CHROMA_PORT],
             environment: { IS_PERSISTENT: "TRUE", ANONYMIZED_TELEMETRY: "FALSE" },
             healthCheck: { ...chromaHealthCheck(CHROMA_PORT), startPeriodSeconds: 30 },
             mounts: [{ volume: "chroma", containerPath: CHROMA_DATA_DIR }],
+            // The vendor's image runs as root; the copy runs as the chroma access point's owner.
+            user: VOLUME_OWNER_USER,
+            writablePaths: ["/tmp"],
           },
         ]
       : [];
@@ -116,6 +143,8 @@ export class Gateway extends pulumi.ComponentResource {
               { volume: "tenants", containerPath: "/app/tenants" },
               { volume: "workspace", containerPath: "/app/workspace" },
             ],
+            user: VOLUME_OWNER_USER,
+            writablePaths: ["/tmp"],
           },
         ],
         exposedPorts: [
@@ -150,7 +179,8 @@ export const gatewaySystem: SystemDescriptor = {
   title: "MCP Gateway",
   componentType: "ai-platform:system:Gateway",
   operatorSecrets: [GEMINI_API_KEY],
-  // tenants.json and the workspace are small; Chroma's vectors grow with the summaries kept.
+  // tenants.json and the workspace are small; Chroma's vectors grow with the summaries kept. ECR: the gateway's
+  // images and ChromaDB's copy.
   usage: { efsStoredGb: 1, efsReadGb: 10, efsWriteGb: 5, logsGb: 2, ecrStoredGb: 1 },
   endpoints: [
     {

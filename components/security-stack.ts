@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FargateService } from "./fargate-service";
 import { SystemArgs, SystemDescriptor, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
+import { VOLUME_OWNER_USER } from "./defaults";
 import { bodyStatusHealthCheck, statusCodeHealthCheck, tcpHealthCheck } from "./health-checks";
 import { Image } from "./image";
 import { Secret } from "./secret";
@@ -79,6 +80,8 @@ export class SecurityStack extends pulumi.ComponentResource {
     );
 
     const image = { ref: this.image.imageRef, repositoryArn: this.image.repository.arn };
+    // Every process of the image runs as the image's user, the volumes' owner, each with a /tmp of its own.
+    const runAs = { user: VOLUME_OWNER_USER, writablePaths: ["/tmp"] };
     const data = { volume: "data", containerPath: "/app/data" };
     const models = { volume: "hf-cache", containerPath: HF_CACHE_DIR };
     const shared = { LD_LIBRARY_PATH: "/app", HF_HOME: HF_CACHE_DIR, SUPABASE_URL: config.supabase.url };
@@ -100,6 +103,7 @@ export class SecurityStack extends pulumi.ComponentResource {
             environment: { ...shared, RUST_LOG: ss.rustLog },
             healthCheck: { ...tcpHealthCheck(DATA_PLANE_PORT), intervalSeconds: 10, startPeriodSeconds: 30 },
             mounts: [data, models],
+            ...runAs,
           },
           {
             name: "management-plane",
@@ -113,6 +117,7 @@ export class SecurityStack extends pulumi.ComponentResource {
             healthCheck: { ...bodyStatusHealthCheck(MANAGEMENT_PLANE_PORT), intervalSeconds: 30, retries: 10, startPeriodSeconds: 300 },
             dependsOn: [{ containerName: "data-plane", condition: "HEALTHY" }],
             mounts: [data, models],
+            ...runAs,
           },
           {
             name: "control-plane",
@@ -125,6 +130,7 @@ export class SecurityStack extends pulumi.ComponentResource {
             healthCheck: { ...statusCodeHealthCheck(CONTROL_PLANE_PORT), intervalSeconds: 15, startPeriodSeconds: 30 },
             dependsOn: [{ containerName: "management-plane", condition: "HEALTHY" }],
             mounts: [data],
+            ...runAs,
           },
         ],
         exposedPorts: [

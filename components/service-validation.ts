@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ECS_GRACE_PERIOD_LIMITS, ECS_HEALTH_CHECK_LIMITS, MAX_TARGET_GROUP_LOGICAL_NAME } from "./defaults";
+import { scratchVolumeName } from "./container-definition";
 import type { FargateServiceArgs } from "./fargate-service";
 import { targetName } from "./load-balancing";
 
@@ -28,6 +29,13 @@ export function validateService(name: string, args: FargateServiceArgs, resource
     }
     for (const env of Object.keys(c.environment ?? {})) {
       if (c.secrets && env in c.secrets) problems.push(`container ${c.name}: ${env} is both plain environment and a secret`);
+    }
+    // ECS also takes user names, but a name means whatever the image's /etc/passwd says: a numeric uid:gid is
+    // what the access points' owners are compared with, and cannot be root by another name.
+    if (!/^[1-9]\d*:\d+$/.test(c.user)) problems.push(`container ${c.name}: user "${c.user}" is not a non-root uid:gid such as 1000:1000`);
+    for (const p of c.writablePaths) {
+      if (!p.startsWith("/")) problems.push(`container ${c.name}: writable path ${p} is not absolute`);
+      if (mountNames.has(scratchVolumeName(c.name, p))) problems.push(`container ${c.name}: writable path ${p} takes the name of volume ${scratchVolumeName(c.name, p)}`);
     }
   }
   for (const p of args.exposedPorts) {

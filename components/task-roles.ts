@@ -32,7 +32,7 @@ export function createTaskRoles(name: string, args: TaskRolesArgs, parent: pulum
   const assumeEcsTasks = JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "ecs-tasks.amazonaws.com" }));
   const executionRole = new aws.iam.Role(`${name}-execution`, { assumeRolePolicy: assumeEcsTasks }, opts);
   const secretArns = uniqueOutputs(args.containers.flatMap((c) => Object.values(c.secrets ?? {}).map((s) => s.arn)));
-  const repositoryArns = uniqueOutputs(args.containers.flatMap((c) => ("repositoryArn" in c.image ? [pulumi.output(c.image.repositoryArn)] : [])));
+  const repositoryArns = uniqueOutputs(args.containers.map((c) => pulumi.output(c.image.repositoryArn)));
   const policies = [
     new aws.iam.RolePolicy(
       `${name}-execution`,
@@ -42,17 +42,14 @@ export function createTaskRoles(name: string, args: TaskRolesArgs, parent: pulum
           JSON.stringify({
             Version: POLICY_VERSION,
             Statement: [
-              ...(repos.length
-                ? [
-                    { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-                    {
-                      Sid: "EcrPull",
-                      Effect: "Allow",
-                      Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                      Resource: repos,
-                    },
-                  ]
-                : []),
+              // Every image is one of ours in ECR (ContainerImage), so every task pulls from there.
+              { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+              {
+                Sid: "EcrPull",
+                Effect: "Allow",
+                Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                Resource: repos,
+              },
               { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
               ...(secrets.length ? [{ Sid: "Secrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secrets }] : []),
             ],

@@ -6,6 +6,13 @@ import { Image } from "./image";
 
 /** nginx runs unprivileged in the image; Fargate cannot grant the capability to bind port 80. */
 export const CONSOLE_PORT = 8080;
+/** The nginx user and group of the unprivileged base image, the image's USER. */
+export const CONSOLE_USER = "101:101";
+/**
+ * What nginx writes under a read-only root: /tmp holds its pid file and temp paths (the base image's
+ * nginx.conf), /etc/nginx/conf.d the server config the render script writes at start.
+ */
+export const CONSOLE_WRITABLE_PATHS = ["/tmp", "/etc/nginx/conf.d"];
 
 /**
  * What this system's component and image were named before the system took one spelling ("console"): their
@@ -76,6 +83,8 @@ export class UiConsole extends pulumi.ComponentResource {
               SUPABASE_ORIGIN: originOf(config.supabase.url),
             },
             healthCheck: { ...wgetHealthCheck(CONSOLE_PORT), intervalSeconds: 15, startPeriodSeconds: 10 },
+            user: CONSOLE_USER,
+            writablePaths: CONSOLE_WRITABLE_PATHS,
           },
         ],
         exposedPorts: [{ endpoint: platform.endpoint("console"), containerName: "console", containerPort: CONSOLE_PORT, healthCheckPath: "/health" }],

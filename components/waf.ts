@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { WafSettings } from "../config";
-import { WAF_ALARM, WAF_MANAGED_GROUPS, WAF_PATH_TRANSFORMS, WAF_PRIORITY, WAF_REDACTED_HEADERS } from "./defaults";
+import { WAF_ALARM, WAF_MANAGED_GROUPS, WAF_PATH_TRANSFORMS, WAF_PRIORITY, WAF_REDACTED_HEADERS, WAF_SEGMENT_TRANSFORMS } from "./defaults";
 import { stackScoped } from "./naming";
 
 /** A path prefix answered 403 unless the caller's address is in `allowCidrs`. */
@@ -40,23 +40,52 @@ const visibility = (name: string): aws.types.input.wafv2.WebAclRuleVisibilityCon
   metricName: metricName(name),
 });
 
+/** A byte match on the URI path: `search` contained in the path after `transforms`, in that order. */
+function pathContains(search: string, transforms: readonly string[]): Statement {
+  return {
+    byteMatchStatement: {
+      fieldToMatch: { uriPath: {} },
+      positionalConstraint: "CONTAINS",
+      searchString: search,
+      textTransformations: transforms.map((type, priority) => ({ type, priority })),
+    },
+  };
+}
+
 /**
- * The statement of a restricted path: the normalized URI path contains the prefix, and the source address is not
- * in the path's IP set. "Contains", not "starts with": NORMALIZE_PATH leaves a back-reference at the start of the
- * path (`/../api/keys`), which a lenient router may still resolve to the key API. It does not look at the Host
- * header: the client chooses that header, and a rule an attacker could step out of by sending another Host would
- * be no rule. So the block covers the prefix on every host of the load balancer, a superset of the gateway's.
+ * The statement of a restricted path: the source address is not in the path's IP set, and the path is one a router
+ * may serve as the prefix. That is either
+ * - the prefix is contained in the path once decoded, normalized (`\` as `/`) and lowercased: every spelling without
+ *   a back-reference, since decoding, `\` to `/`, removing `//` and `/./` and folding case never split the prefix; or
+ * - the decoded path holds a back-reference (`..`, also `%2e%2e`) and each of the prefix's segments. A router's
+ *   segments need not be WAF's (a router may keep `x%2f..` as one segment, or drop `x%2fy/%2e%2e` whole), so
+ *   WAF's resolution of `..` is not the router's, and no order of transformations makes it so. Browsers and HTTP
+ *   clients resolve dot segments before they send, so only a crafted request is refused here.
+ * "Contains", not "starts with": NORMALIZE_PATH leaves a back-reference at the start of the path (`/../api/keys`),
+ * which a lenient router may still resolve to the key API. It does not look at the Host header: the client
+ * chooses that header, and a rule an attacker could step out of by sending another Host would be no rule. So the
+ * block covers the prefix on every host of the load balancer, a superset of the gateway's.
+ *
+ * Nesting: and, or, and, match is as deep as the provider's web ACL schema allows (three logical levels).
  */
 export function restrictedPathStatement(pathPrefix: string, ipSetArn: pulumi.Input<string>): Statement {
+  const segments = pathPrefix.split("/").filter(Boolean);
   return {
     andStatement: {
       statements: [
         {
-          byteMatchStatement: {
-            fieldToMatch: { uriPath: {} },
-            positionalConstraint: "CONTAINS",
-            searchString: pathPrefix,
-            textTransformations: WAF_PATH_TRANSFORMS.map((type, priority) => ({ type, priority })),
+          orStatement: {
+            statements: [
+              pathContains(pathPrefix, WAF_PATH_TRANSFORMS),
+              {
+                andStatement: {
+                  statements: [
+                    pathContains("..", WAF_SEGMENT_TRANSFORMS),
+                    ...segments.map((segment) => pathContains(segment, WAF_SEGMENT_TRANSFORMS)),
+                  ],
+                },
+              },
+            ],
           },
         },
         { notStatement: { statement: { ipSetReferenceStatement: { arn: ipSetArn } } } },

@@ -32,6 +32,11 @@ RUN mkdir -p /app/tenants /app/workspace \
  && chown 1000:1000 /app/tenants /app/workspace
 # uid/gid 1000 is the base image's `node` user and the owner the EFS access points enforce.
 USER 1000:1000
+# The task runs this image with a read-only root file system and an empty task volume at /tmp, the one path
+# the server may write outside its EFS mounts. Fargate fills a task volume with what the image has at a VOLUME
+# of the same path (bind-mount considerations in the ECS guide), the base image's /tmp (root, 1777), so uid
+# 1000 can write it; a bind mount without one is root's 0755 directory.
+VOLUME ["/tmp"]
 EXPOSE 3000
 # No HEALTHCHECK and no curl: the ECS task definition's health check is a `node -e` one-liner (node
 # comes with the node base image) that GETs http://127.0.0.1:3000/health and reads the body, because

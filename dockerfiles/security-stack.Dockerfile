@@ -73,6 +73,11 @@ COPY management-plane/ /app/management-plane/
 COPY policy_control_plane/ /app/policy_control_plane/
 WORKDIR /app
 USER 1000:1000
+# The task runs this image with a read-only root file system and an empty task volume at /tmp (Python's
+# tempfile), the one path the services may write outside their EFS mounts. Fargate fills a task volume with
+# what the image has at a VOLUME of the same path (bind-mount considerations in the ECS guide), the base
+# image's /tmp (root, 1777), so uid 1000 can write it; a bind mount without one is root's 0755 directory.
+VOLUME ["/tmp"]
 # 8000 management plane, 8001 control plane. The data plane's gRPC port 50051 is not exposed: the
 # other two reach it over localhost inside the task (awsvpc containers share one network
 # namespace) and nothing outside the task may call it.

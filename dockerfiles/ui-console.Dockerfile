@@ -46,6 +46,12 @@ COPY --from=infra --chmod=0755 ui-console/40-render-nginx-conf.sh /docker-entryp
 COPY --from=build /build/dist/ /usr/share/nginx/html/
 # The base image's nginx user.
 USER 101
+# The task runs this image with a read-only root file system and an empty task volume at each path nginx
+# writes: /tmp (the pid file and temp paths of the base image's nginx.conf) and /etc/nginx/conf.d (the render
+# script's output). Fargate fills a task volume with what the image has at a VOLUME of the same path
+# (bind-mount considerations in the ECS guide): /tmp (root, 1777) and conf.d (uid 101 in this base image), so
+# uid 101 can write both; a bind mount without one is root's 0755 directory.
+VOLUME ["/tmp", "/etc/nginx/conf.d"]
 EXPOSE 8080
 # No HEALTHCHECK: the ECS task definition checks with `wget -q -T 4 -O /dev/null
 # http://127.0.0.1:8080/health` (BusyBox wget ships with Alpine); nginx answers it itself.

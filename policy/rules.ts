@@ -38,6 +38,7 @@ export const TYPES = {
 // ---- The properties the rules read (the provider's input names; stack rules see the same names as outputs).
 
 interface ServiceProps {
+  enableExecuteCommand?: boolean;
   desiredCount?: number;
   deploymentMaximumPercent?: number;
   deploymentMinimumHealthyPercent?: number;
@@ -58,6 +59,10 @@ interface TaskDefinitionProps {
 
 interface ContainerDefinition {
   name: string;
+  image?: string;
+  user?: string;
+  readonlyRootFilesystem?: boolean;
+  linuxParameters?: { capabilities?: { add?: string[]; drop?: string[] } };
   environment?: { name: string; value: string }[];
   secrets?: { name: string; valueFrom: string }[];
   repositoryCredentials?: { credentialsParameter?: string };
@@ -404,6 +409,61 @@ export const executionRolesReadExactSecrets: StackValidationPolicy = {
   },
 };
 
+/** Whether an ECS `user` is root: user 0 or `root`, with or without a group. */
+export function runsAsRoot(user: string | undefined): boolean {
+  const name = (user ?? "").split(":")[0].trim();
+  return name === "" || name === "0" || name === "root";
+}
+
+/** An image reference pinned by digest: `<name>[:tag]@sha256:<64 hex>`. */
+const BY_DIGEST = /@sha256:[0-9a-f]{64}$/;
+
+export const containersHardened: StackValidationPolicy = {
+  name: "containers-hardened",
+  description:
+    "Every container of a service runs as a non-root user, drops all Linux capabilities (adding only those the pack's " +
+    "config allows), has a read-only root file system unless its service has ECS Exec on, and runs an image pinned by digest.",
+  configSchema: {
+    properties: {
+      allowedCapabilities: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "Capabilities a container may add back (each one a decision to name, e.g. NET_BIND_SERVICE).",
+      },
+    },
+  },
+  validateStack: (args, report) => {
+    const allowed = new Set(args.getConfig<{ allowedCapabilities?: string[] }>().allowedCapabilities ?? []);
+    const taskDefinitions = args.resources.filter((r) => isOf(TYPES.taskDefinition, r));
+    for (const service of args.resources.filter((r) => isOf(TYPES.service, r))) {
+      const td = service.dependencies.find((d) => taskDefinitions.includes(d));
+      if (!td) continue;
+      const exec = (service.props as ServiceProps).enableExecuteCommand === true;
+      for (const c of containersOf(td.props as TaskDefinitionProps)) {
+        const what = `container ${c.name} of task definition ${td.name}`;
+        if (runsAsRoot(c.user)) {
+          report(`${what} runs as root (user ${c.user === undefined ? "not set" : `"${c.user}"`}); set user to the image's non-root uid:gid`, td.urn);
+        }
+        const caps = c.linuxParameters?.capabilities;
+        if (!(caps?.drop ?? []).includes("ALL")) {
+          report(`${what} keeps Docker's default capabilities (NET_RAW among them); set linuxParameters.capabilities.drop to ["ALL"]`, td.urn);
+        }
+        const added = (caps?.add ?? []).filter((cap) => !allowed.has(cap));
+        if (added.length) {
+          report(`${what} adds capabilities ${added.join(", ")}; drop them, or name them in the rule's allowedCapabilities`, td.urn);
+        }
+        if (c.readonlyRootFilesystem !== true && !exec) {
+          report(`${what} has a writable root file system; set readonlyRootFilesystem: true and mount a volume where it writes (only ECS Exec, on service ${service.name}, would need it writable)`, td.urn);
+        }
+        if (!BY_DIGEST.test(c.image ?? "")) {
+          report(`${what} runs ${c.image ?? "no image"}, which a tag can move; pin it by digest (@sha256:...), e.g. a copy pushed to ECR`, td.urn);
+        }
+      }
+    }
+  },
+};
+
 /** Every rule of the pack, in the order a reviewer reads them. */
 /**
  * Every bucket's reads and deletes are logged: it has an S3 server-access-logging configuration, or it is the
@@ -435,6 +495,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   ecrScanOnPush,
   protectedStateInProd,
   statefulServicesSingleWriter,
+  containersHardened,
   executionRolesReadExactSecrets,
   s3BucketsLogAccess,
 ];

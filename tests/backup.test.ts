@@ -2,7 +2,7 @@
  * Data you can get back: the stack's backup plan, its vaults and keys, the copy to a second region, replication,
  * failures that page (the rule's pattern read as EventBridge matches it), and restore as a config change.
  */
-import { Captured, ProgramRun, StackName, policyDocument, runProgram } from "./support/harness";
+import { Captured, ProgramRun, StackName, efsVolumes, policyDocument, runProgram } from "./support/harness";
 
 const T = {
   plan: "aws:backup/plan:Plan",
@@ -187,7 +187,7 @@ describe.each([
 
   it("mounts the restored one in every task volume, backs it up and replicates it", () => {
     const td = restored.get(T.taskDefinition, volume);
-    expect(td.inputs.volumes.map((v: any) => v.efsVolumeConfiguration.fileSystemId)).toEqual(td.inputs.volumes.map(() => RESTORED));
+    expect(efsVolumes(td).map((v: any) => v.efsVolumeConfiguration.fileSystemId)).toEqual(efsVolumes(td).map(() => RESTORED));
     expect(restored.get(T.selection, "backup").inputs.resources).toContain(`arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/${RESTORED}`);
     expect(restored.get(T.replication, volume).inputs.sourceFileSystemId).toBe(RESTORED);
   });

@@ -261,3 +261,67 @@ describe.each(["staging", "prod"] as const)("container definitions in the %s sta
     });
   });
 });
+
+/**
+ * What issue 27 asks of every container of every task definition, read from the graph so a fourth system is held
+ * to it too: a non-root user that is its volumes' owner, no capability, a read-only root file system unless the
+ * stack turns ECS Exec on (whose agent writes into the container), scratch space of its own where it writes, and an
+ * image from one of the stack's ECR repositories, by digest.
+ */
+describe.each(["staging", "prod"] as const)("every container of the %s stack, hardened", (stack) => {
+  let run: ProgramRun;
+  let tasks: { name: string; inputs: Record<string, any>; defs: any[]; ecsExec: boolean }[];
+  beforeAll(() => {
+    run = runs[stack];
+    tasks = run.ofType("aws:ecs/taskDefinition:TaskDefinition").map((td) => {
+      const service = run.ofType("aws:ecs/service:Service").find((s) => s.inputs.taskDefinition === td.state.arn)!;
+      return { name: td.name, inputs: td.inputs, defs: containerDefinitions(td), ecsExec: service.inputs.enableExecuteCommand === true };
+    });
+  });
+  const each = (check: (c: any, task: (typeof tasks)[number]) => unknown) =>
+    tasks.flatMap((task) => task.defs.map((c) => ({ container: `${task.name}/${c.name}`, got: check(c, task) })));
+  const all = (value: unknown) => tasks.flatMap((task) => task.defs.map((c) => ({ container: `${task.name}/${c.name}`, got: value })));
+
+  it("runs as a non-root uid:gid", () => {
+    expect(each((c) => /^[1-9]\d*:\d+$/.test(c.user ?? ""))).toEqual(all(true));
+  });
+
+  it("drops every capability and adds none", () => {
+    expect(each((c) => c.linuxParameters?.capabilities)).toEqual(all({ drop: ["ALL"] }));
+  });
+
+  it("has a read-only root file system, or the named reason: ECS Exec is on for the stack", () => {
+    expect(each((c, task) => c.readonlyRootFilesystem === true || task.ecsExec)).toEqual(all(true));
+    expect(tasks.every((task) => task.ecsExec)).toBe(stack === "staging");
+  });
+
+  it("writes outside its EFS mounts only into scratch volumes of its own", () => {
+    for (const task of tasks) {
+      const scratch = (task.inputs.volumes ?? []).filter((v: any) => !v.efsVolumeConfiguration).map((v: any) => v.name);
+      const users = scratch.map((name: string) => task.defs.filter((c) => (c.mountPoints ?? []).some((m: any) => m.sourceVolume === name)).length);
+      expect({ task: task.name, users }).toEqual({ task: task.name, users: scratch.map(() => 1) });
+    }
+    expect(each((c) => (c.mountPoints ?? []).some((m: any) => m.containerPath === "/tmp"))).toEqual(all(true));
+  });
+
+  it("runs as the POSIX user of every access point it mounts, the owner EFS gives the access point's directory", () => {
+    const accessPoints = run.ofType("aws:efs/accessPoint:AccessPoint");
+    const owners = each((c, task) =>
+      (c.mountPoints ?? []).flatMap((m: any) => {
+        const efs = (task.inputs.volumes ?? []).find((v: any) => v.name === m.sourceVolume)?.efsVolumeConfiguration;
+        if (!efs) return [];
+        const ap = accessPoints.find((a) => a.state.arn.endsWith(`/${efs.authorizationConfig.accessPointId}`))!;
+        const { ownerUid, ownerGid } = ap.inputs.rootDirectory.creationInfo;
+        return [`${ap.inputs.posixUser.uid}:${ap.inputs.posixUser.gid}`, `${ownerUid}:${ownerGid}`].filter((owner) => owner !== c.user);
+      }),
+    );
+    expect(owners).toEqual(all([]));
+    // ChromaDB among them: the vendor's image runs as root, the task as its data's owner.
+    expect(tasks.find((t) => t.name === "gateway")!.defs.find((c) => c.name === "chromadb").user).toBe("1000:1000");
+  });
+
+  it("runs an image of one of the stack's ECR repositories, pinned by digest", () => {
+    const repositories = run.ofType("aws:ecr/repository:Repository").map((r) => r.state.repositoryUrl);
+    expect(each((c) => repositories.some((url) => new RegExp(`^${url}:[\\w.-]+@sha256:[0-9a-f]{64}$`).test(c.image)))).toEqual(all(true));
+  });
+});

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { configSchema } from "../config-schema";
 import {
   DOCKERFILES_DIR,
   ParsedDockerfile,
@@ -228,6 +229,39 @@ describe("the UI console image", () => {
   it("runs as the base image's unprivileged nginx user on 8080", () => {
     expect(runtime.instructions.filter((i) => i.getKeyword() === "USER").map((i) => i.getArgumentsContent()).pop()).toBe("101");
     expect(exposedPorts(dockerfilePath("ui-console"))).toEqual([8080]);
+  });
+});
+
+describe("ChromaDB's copy", () => {
+  const file = path.join(DOCKERFILES_DIR, "chroma.Dockerfile");
+  const dockerfile = loadDockerfile(file);
+  const runtime = finalStage(dockerfile);
+  const schema = configSchema.gatewayChromaImage;
+
+  it("is one stage FROM the image the build argument names, the config's pinned gatewayChromaImage", () => {
+    expect(dockerfile.stages).toHaveLength(1);
+    expect(runtime.from.getImage()).toBe("${CHROMA_IMAGE}");
+    // The pin cannot be read from the Dockerfile, so the config checks it: what it accepts passes the Dockerfile rule.
+    const pinned = new RegExp(schema.pattern);
+    for (const image of [schema.default, "chromadb/chroma:1.0.15-rc1", `chromadb/chroma@sha256:${"a".repeat(64)}`]) {
+      expect([image, pinned.test(image), imageReferenceProblem(image)]).toEqual([image, true, undefined]);
+    }
+    for (const image of ["chromadb/chroma", "chromadb/chroma:latest", "chromadb/chroma:1.0", "chromadb/chroma:1"]) {
+      expect([image, pinned.test(image)]).toEqual([image, false]);
+    }
+  });
+
+  it("adds no file and runs no command: the vendor's image as it is, under another user", () => {
+    expect(runtime.instructions.map((i) => i.getKeyword()).sort()).toEqual(["EXPOSE", "USER", "VOLUME"]);
+  });
+
+  it("runs as uid/gid 1000, owner of the chroma access point, where the vendor's image runs as root", () => {
+    expect(finalUserProblems(dockerfile)).toEqual([]);
+    expect(runtime.instructions.filter((i) => i.getKeyword() === "USER").map((i) => i.getArgumentsContent())).toEqual(["1000:1000"]);
+  });
+
+  it("sends no build context", () => {
+    expect(["Dockerfile", "mcp-gateway/src/index.ts", "ui-console/default.conf.template", ".env"].filter((p) => !isIgnored(ignoreFileOf(file), p))).toEqual([]);
   });
 });
 

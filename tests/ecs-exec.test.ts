@@ -94,7 +94,7 @@ describe("the switch", () => {
     expect(prod.config["ai-platform:ecsExec"]).toBe("false");
   });
 
-  it("changes nothing in prod but the services' exec flag and the task-role policies", () => {
+  it("changes nothing in prod but the services' exec flag, the task-role policies and the containers' read-only root", () => {
     const changed = prodWithExec.resources
       .filter((r) => {
         const before = prod.resources.find((b) => b.urn === r.urn);
@@ -102,11 +102,20 @@ describe("the switch", () => {
       })
       .map((r) => `${r.type} ${r.name}`)
       .sort();
+    // In the task definitions, only readonlyRootFilesystem: ECS Exec's agent writes into the container.
+    for (const td of prodWithExec.ofType("aws:ecs/taskDefinition:TaskDefinition")) {
+      const before = containerDefinitions(prod.get("aws:ecs/taskDefinition:TaskDefinition", td.name));
+      expect(before.map((c) => c.readonlyRootFilesystem)).toEqual(before.map(() => true));
+      expect(containerDefinitions(td)).toEqual(before.map(({ readonlyRootFilesystem: _readonly, ...c }) => c));
+    }
     expect(changed).toEqual(
       [
         "aws:ecs/service:Service console",
         "aws:ecs/service:Service gateway",
         "aws:ecs/service:Service security",
+        "aws:ecs/taskDefinition:TaskDefinition console",
+        "aws:ecs/taskDefinition:TaskDefinition gateway",
+        "aws:ecs/taskDefinition:TaskDefinition security",
         "aws:iam/rolePolicy:RolePolicy console-task",
         "aws:iam/rolePolicy:RolePolicy gateway-task",
         "aws:iam/rolePolicy:RolePolicy security-task",

@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { Captured, ProgramRun, containerDefinitions, policyDocument, runProgram } from "./support/harness";
+import { Captured, ProgramRun, containerDefinitions, efsVolumes, policyDocument, runProgram } from "./support/harness";
 import { ContainerSpec } from "../components/container-definition";
 import { FargateService, FargateServiceArgs } from "../components/fargate-service";
 import { Endpoint } from "../components/platform";
@@ -22,11 +22,12 @@ const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 const SCALING_TARGET = "aws:appautoscaling/target:Target";
 const SCALING_POLICY = "aws:appautoscaling/policy:Policy";
 
-/** The three services: logical name, ECR repository, containers, EFS volumes, ports published through the ALB. */
+/** The three services: logical name, ECR repositories, containers, EFS volumes, ports published through the ALB. */
 const SYSTEMS = [
   {
     service: "gateway",
-    repository: "gateway",
+    // The gateway's image and the copy of ChromaDB's.
+    repositories: ["gateway", "gateway-chroma"],
     output: "gateway",
     sizeKeys: ["gatewayCpu", "gatewayMemory"],
     containers: ["chromadb", "gateway"],
@@ -36,7 +37,7 @@ const SYSTEMS = [
   },
   {
     service: "security",
-    repository: "security",
+    repositories: ["security"],
     output: "securityStack",
     sizeKeys: ["securityStackCpu", "securityStackMemory"],
     containers: ["data-plane", "management-plane", "control-plane"],
@@ -49,7 +50,7 @@ const SYSTEMS = [
   },
   {
     service: "console",
-    repository: "console",
+    repositories: ["console"],
     output: "uiConsole",
     sizeKeys: ["uiConsoleCpu", "uiConsoleMemory"],
     containers: ["console"],
@@ -98,7 +99,7 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
     run = runs[stack];
   });
 
-  describe.each(SYSTEMS)("the $service service", ({ service, repository, output, sizeKeys, containers, startOrder, volumes, exposed }) => {
+  describe.each(SYSTEMS)("the $service service", ({ service, repositories, output, sizeKeys, containers, startOrder, volumes, exposed }) => {
     it("runs its containers in one Fargate task of the configured size, on Linux x86_64, with its own roles", () => {
       const td = run.get(TASK_DEFINITION, service);
       expect(td.inputs.requiresCompatibilities).toEqual(["FARGATE"]);
@@ -128,7 +129,7 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
     });
 
     it(`mounts ${volumes.length ? volumes.join(", ") : "no volume"} from EFS, each through its access point with TLS and IAM`, () => {
-      const taskVolumes: any[] = run.get(TASK_DEFINITION, service).inputs.volumes ?? [];
+      const taskVolumes = efsVolumes(run.get(TASK_DEFINITION, service));
       expect(taskVolumes.map((v) => v.name).sort()).toEqual(volumes);
       for (const v of taskVolumes) {
         expect(v.efsVolumeConfiguration).toMatchObject({
@@ -145,9 +146,10 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
         policy = statements(run.get(ROLE_POLICY, `${service}-execution`));
       });
 
-      it(`pulls images from exactly the ${repository} repository`, () => {
+      it(`pulls images from exactly the ${repositories.join(" and ")} ${repositories.length > 1 ? "repositories" : "repository"}`, () => {
         const pull = policy.filter((s) => actionsOf([s]).some((a) => a.startsWith("ecr:") && a !== "ecr:GetAuthorizationToken"));
-        expect(pull.flatMap((s) => asList(s.Resource))).toEqual([run.get("aws:ecr/repository:Repository", repository).state.arn]);
+        const arns = repositories.map((r) => run.get("aws:ecr/repository:Repository", r).state.arn);
+        expect(pull.flatMap((s) => asList(s.Resource)).sort()).toEqual(arns.sort());
       });
 
       it("allows nothing on every resource but ECR's token call, which has no resource to scope to", () => {
@@ -351,7 +353,7 @@ describe("a single writer cannot be scaled out", () => {
 
   it("runs every service with a volume as one task that stops before its successor starts", async () => {
     const run = await runProgram({ stack: "prod" });
-    const withVolumes = run.ofType(SERVICE).filter((s) => (run.ofType(TASK_DEFINITION).find((t) => t.state.arn === s.inputs.taskDefinition)!.inputs.volumes ?? []).length);
+    const withVolumes = run.ofType(SERVICE).filter((s) => efsVolumes(run.ofType(TASK_DEFINITION).find((t) => t.state.arn === s.inputs.taskDefinition)!).length);
     expect(withVolumes.length).toBeGreaterThan(0);
     for (const s of withVolumes) {
       expect([s.name, s.inputs.desiredCount, s.inputs.deploymentMinimumHealthyPercent, s.inputs.deploymentMaximumPercent]).toEqual([s.name, 1, 0, 100]);
@@ -364,6 +366,10 @@ describe("a single writer cannot be scaled out", () => {
 // that the components' pending registrations still talk to.
 describe("FargateService refuses arguments AWS would refuse, naming the service", () => {
   let args: (patch?: Partial<FargateServiceArgs>, container?: Partial<ContainerSpec>) => FargateServiceArgs;
+  const ecrImage = (repo: string) => ({
+    ref: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/${repo}:sha-0@sha256:${"0".repeat(64)}`,
+    repositoryArn: `arn:aws:ecr:eu-west-1:123456789012:repository/${repo}`,
+  });
 
   beforeAll(async () => {
     await pulumi.runtime.setMocks(
@@ -387,8 +393,16 @@ describe("FargateService refuses arguments AWS would refuse, naming the service"
       size: { cpu: 256, memory: 512 },
       architecture: "X86_64",
       containers: [
-        { name: "sidecar", image: { publicName: "busybox:1.36" }, healthCheck: { command: ["CMD-SHELL", "true"] } },
-        { name: "web", image: { publicName: "nginx:1.27" }, ports: [8080], healthCheck: { command: ["CMD-SHELL", "true"] }, ...container },
+        { name: "sidecar", image: ecrImage("sidecar"), healthCheck: { command: ["CMD-SHELL", "true"] }, user: "1000:1000", writablePaths: ["/tmp"] },
+        {
+          name: "web",
+          image: ecrImage("web"),
+          ports: [8080],
+          healthCheck: { command: ["CMD-SHELL", "true"] },
+          user: "101:101",
+          writablePaths: ["/tmp"],
+          ...container,
+        },
       ],
       exposedPorts: [{ endpoint, containerName: "web", containerPort: 8080, healthCheckPath: "/health" }],
       healthCheck: { intervalSeconds: 5, timeoutSeconds: 4, healthyThreshold: 2, unhealthyThreshold: 3, deregistrationDelaySeconds: 30 },
@@ -421,6 +435,31 @@ describe("FargateService refuses arguments AWS would refuse, naming the service"
     const base = args();
     const exposedPorts = [{ ...base.exposedPorts[0], containerPort: 9090 }];
     expect(() => new FargateService("port", { ...base, exposedPorts })).toThrow("service port: exposed port 9090: container web does not listen on it");
+  });
+
+  it.each(["0:0", "0", "root", "1000"])("a container whose user is %s: root, or not a uid:gid the access points can be checked against", (user) => {
+    expect(() => new FargateService("root", args({}, { user }))).toThrow(`service root: container web: user "${user}" is not a non-root uid:gid such as 1000:1000`);
+  });
+
+  it("a writable path that is not absolute", () => {
+    expect(() => new FargateService("rel", args({}, { writablePaths: ["tmp"] }))).toThrow("service rel: container web: writable path tmp is not absolute");
+  });
+
+  it("renders every container hardened: its user, all capabilities dropped, a read-only root and a scratch volume per writable path", async () => {
+    const service = new FargateService("hard", args());
+    const defs = JSON.parse(await new Promise<string>((resolve) => service.taskDefinition.containerDefinitions.apply(resolve)));
+    expect(defs.map((c: any) => [c.name, c.user, c.readonlyRootFilesystem, c.linuxParameters, c.mountPoints])).toEqual([
+      ["sidecar", "1000:1000", true, { capabilities: { drop: ["ALL"] }, initProcessEnabled: true }, [{ sourceVolume: "sidecar-tmp", containerPath: "/tmp" }]],
+      ["web", "101:101", true, { capabilities: { drop: ["ALL"] }, initProcessEnabled: true }, [{ sourceVolume: "web-tmp", containerPath: "/tmp" }]],
+    ]);
+    const volumes = await new Promise<any[]>((resolve) => pulumi.output(service.taskDefinition.volumes).apply((v) => resolve(v ?? [])));
+    expect(volumes).toEqual([{ name: "sidecar-tmp" }, { name: "web-tmp" }]);
+  });
+
+  it("keeps the root file system writable with ECS Exec on, whose agent writes into it", async () => {
+    const service = new FargateService("exec", args({ enableExecuteCommand: true }));
+    const defs = JSON.parse(await new Promise<string>((resolve) => service.taskDefinition.containerDefinitions.apply(resolve)));
+    expect(defs.map((c: any) => c.readonlyRootFilesystem)).toEqual([undefined, undefined]);
   });
 
   it("a service name that makes the target group's logical name longer than 24 characters", () => {

@@ -9,7 +9,7 @@
  * - EC2's character set and length for security-group and rule descriptions;
  * - custom timeouts that cover the service's worst good deploy, derived from its own captured settings.
  */
-import { Captured, ProgramRun, StackName, containerDefinitions, runProgram } from "./support/harness";
+import { Captured, ProgramRun, StackName, containerDefinitions, efsVolumes, runProgram } from "./support/harness";
 import { CONTAINER_STOP_SECONDS, TASK_START_SECONDS, TIMEOUT_MARGIN } from "../components/defaults";
 import { timeoutMinutes } from "../components/deploy-time";
 
@@ -55,7 +55,7 @@ function firstTaskNeeds(run: ProgramRun, service: Captured): Captured[] {
   const targetGroupArns = new Set((service.inputs.loadBalancers ?? []).map((lb: { targetGroupArn: string }) => lb.targetGroupArn));
   const forwardsToService = (rule: Captured) =>
     (rule.inputs.actions ?? []).some((a: { type: string; targetGroupArn?: string }) => a.type === "forward" && targetGroupArns.has(a.targetGroupArn));
-  const fileSystemIds = new Set((td.inputs.volumes ?? []).map((v: any) => v.efsVolumeConfiguration.fileSystemId));
+  const fileSystemIds = new Set(efsVolumes(td).map((v: any) => v.efsVolumeConfiguration.fileSystemId));
   const taskGroups = new Set<string>(service.inputs.networkConfiguration.securityGroups);
   const efsGroups = new Set(
     run.ofType(MOUNT_TARGET).filter((m) => fileSystemIds.has(m.inputs.fileSystemId)).flatMap((m) => m.inputs.securityGroups as string[]),
@@ -91,7 +91,7 @@ describe.each(STACKS)("the %s stack's first up", (stack) => {
       const types = new Set(needs.map((n) => n.type));
       expect([service.name, types.has(LISTENER_RULE), types.has(ROLE_POLICY)]).toEqual([service.name, true, true]);
       const td = run.ofType(TASK_DEFINITION).find((t) => t.state.arn === service.inputs.taskDefinition)!;
-      if ((td.inputs.volumes ?? []).length) {
+      if (efsVolumes(td).length) {
         expect([service.name, types.has(MOUNT_TARGET), types.has(FILE_SYSTEM_POLICY), types.has(INGRESS), types.has(EGRESS)]).toEqual([
           service.name, true, true, true, true,
         ]);

@@ -3,7 +3,7 @@
  * task, their EFS access points, secrets by ARN, single-writer deploys, the target group, and the listener
  * rules that keep the unauthenticated key-management API (/api/keys*) closed to all but the admin CIDRs.
  */
-import { Captured, ProgramRun, StackName, containerDefinitions, policyDocument, runProgram } from "./support/harness";
+import { Captured, ProgramRun, StackName, containerDefinitions, efsVolumes, policyDocument, runProgram } from "./support/harness";
 
 const T = {
   taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
@@ -80,9 +80,13 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
       expect(env(c.gateway).MCP_GATEWAY_HTTP_PORT).toBe("3000");
     });
 
-    it("runs ChromaDB from the pinned image of the config, never latest, on 8000", () => {
-      expect(c.chromadb.image).toBe("chromadb/chroma:1.0.15");
-      expect(c.chromadb.image).not.toMatch(/:latest$|^[^:]+$/);
+    it("runs ChromaDB from our ECR copy of the configured image, pinned by digest, on 8000", () => {
+      const repositoryUrl = run.get(T.repository, "gateway-chroma").state.repositoryUrl;
+      expect(c.chromadb.image).toMatch(new RegExp(`^${repositoryUrl}:sha-[0-9a-f]+@sha256:[0-9a-f]{64}$`));
+      const copy = run.get("docker-build:index:Image", "gateway-chroma");
+      expect(copy.inputs.dockerfile.location).toMatch(/\/dockerfiles\/chroma\.Dockerfile$/);
+      expect(copy.inputs.buildArgs).toEqual({ CHROMA_IMAGE: "chromadb/chroma:1.0.15" });
+      expect(c.chromadb.image).toBe(copy.state.ref);
       expect(c.chromadb.portMappings).toEqual([{ containerPort: 8000, hostPort: 8000, protocol: "tcp" }]);
     });
 
@@ -147,13 +151,17 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
       expect(c.gateway.mountPoints).toEqual([
         { sourceVolume: "tenants", containerPath: "/app/tenants" },
         { sourceVolume: "workspace", containerPath: "/app/workspace" },
+        { sourceVolume: "gateway-tmp", containerPath: "/tmp" },
       ]);
-      expect(c.chromadb.mountPoints).toEqual([{ sourceVolume: "chroma", containerPath: "/data" }]);
+      expect(c.chromadb.mountPoints).toEqual([
+        { sourceVolume: "chroma", containerPath: "/data" },
+        { sourceVolume: "chromadb-tmp", containerPath: "/tmp" },
+      ]);
       expect(env(c.gateway).MCP_GATEWAY_TENANTS_ROOT).toBe("/app/tenants");
     });
 
     it("backs each task volume by its own access point, with transit encryption and IAM authorization", () => {
-      const volumes = run.get(T.taskDefinition, "gateway").inputs.volumes;
+      const volumes = efsVolumes(run.get(T.taskDefinition, "gateway"));
       expect(volumes.map((v: any) => v.name).sort()).toEqual(["chroma", "tenants", "workspace"]);
       for (const v of volumes) {
         const ap = run.get(T.accessPoint, `gateway-${v.name}`);
@@ -209,7 +217,7 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
       expect(version.inputs.secretString).toMatch(/^tupl_[0-9a-f]{64}$/);
     });
 
-    it("lets the execution role read exactly the two secrets' ARNs and pull exactly the gateway repository", () => {
+    it("lets the execution role read exactly the two secrets' ARNs and pull exactly the gateway's and ChromaDB's repositories", () => {
       const statements = policyDocument(run.get(T.rolePolicy, "gateway-execution")).Statement;
       const secrets = statements.find((s: any) => s.Action === "secretsmanager:GetSecretValue");
       expect(secrets.Effect).toBe("Allow");
@@ -217,7 +225,7 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
         [run.get("ai-platform:secret:Secret", "gateway-admin-api-key").state.arn, run.get("ai-platform:secret:Secret", "gateway-gemini-api-key").state.arn].sort(),
       );
       const pull = statements.find((s: any) => Array.isArray(s.Action) && s.Action.includes("ecr:BatchGetImage"));
-      expect(pull.Resource).toEqual([run.get(T.repository, "gateway").state.arn]);
+      expect(pull.Resource).toEqual([run.get(T.repository, "gateway").state.arn, run.get(T.repository, "gateway-chroma").state.arn].sort());
       for (const s of statements.filter((x: any) => x.Action !== "ecr:GetAuthorizationToken")) {
         expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"|secret:\*/);
       }
@@ -380,9 +388,11 @@ describe("the gateway with the intelligence layer off, its settings overridden a
     expect(c.gateway.dependsOn).toBeUndefined();
   });
 
-  it("creates no chroma access point or task volume", () => {
+  it("creates no chroma access point, task volume, image or repository", () => {
     expect(run.find(T.accessPoint, "gateway-chroma")).toBeUndefined();
-    expect(run.get(T.taskDefinition, "gateway").inputs.volumes.map((v: any) => v.name).sort()).toEqual(["tenants", "workspace"]);
+    expect(efsVolumes(run.get(T.taskDefinition, "gateway")).map((v: any) => v.name).sort()).toEqual(["tenants", "workspace"]);
+    expect(run.find(T.repository, "gateway-chroma")).toBeUndefined();
+    expect(run.find("docker-build:index:Image", "gateway-chroma")).toBeUndefined();
   });
 
   it("tells the gateway the layer is off and passes the configured summary threshold and TTL", () => {
@@ -403,10 +413,18 @@ describe("the gateway with the intelligence layer off, its settings overridden a
 });
 
 describe("gateway config errors", () => {
-  it("refuses an unpinned ChromaDB image", async () => {
-    await expect(runProgram({ stack: "prod", config: { gatewayChromaImage: "chromadb/chroma:latest" } })).rejects.toThrow(
-      'ai-platform:gatewayChromaImage: "chromadb/chroma:latest" is not pinned; use a version tag such as chromadb/chroma:1.0.15',
+  it.each(["chromadb/chroma:latest", "chromadb/chroma:1.0", "chromadb/chroma"])("refuses an unpinned ChromaDB image (%s)", async (image) => {
+    await expect(runProgram({ stack: "prod", config: { gatewayChromaImage: image } })).rejects.toThrow(
+      `ai-platform:gatewayChromaImage: "${image}" is not pinned; use a version tag such as chromadb/chroma:1.0.15`,
     );
+  });
+
+  it("copies a ChromaDB image given by exact version or by digest", async () => {
+    const digest = `sha256:${"ab".repeat(32)}`;
+    for (const image of ["chromadb/chroma:1.0.16", `chromadb/chroma@${digest}`, `chromadb/chroma:1.0.15@${digest}`]) {
+      const run = await runProgram({ stack: "prod", config: { gatewayChromaImage: image } });
+      expect(run.get("docker-build:index:Image", "gateway-chroma").inputs.buildArgs).toEqual({ CHROMA_IMAGE: image });
+    }
   });
 
   it("refuses an admin CIDR that is not a CIDR block", async () => {

@@ -1,5 +1,5 @@
-import { spawn, execFileSync } from "child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "fs";
+import { spawn, spawnSync, execFileSync } from "child_process";
+import { chmodSync, mkdtempSync, rmSync, symlinkSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { statusCodeHealthCheck } from "../components/health-checks";
@@ -9,8 +9,10 @@ import { toolAvailable } from "./support/tools";
 
 /**
  * Every container health check of both stacks, taken from the task definitions the program produces and run
- * the way ECS runs a CMD-SHELL check: `/bin/sh -c "<command>"`, killed at the container's `healthCheck.timeout`,
- * healthy only on exit 0. Each runs against a fake server on the container's own port, on 127.0.0.1.
+ * the way ECS runs a CMD-SHELL check: `/bin/sh -c "<command>"` as the container's `user`, killed at the
+ * container's `healthCheck.timeout`, healthy only on exit 0. Each runs against a fake server on the container's
+ * own port, on 127.0.0.1. (As the container's uid when the tests run as root; otherwise as the tests' own user,
+ * which is not root either.)
  *
  * A check may call only programs its image ships, so each runs with a PATH that holds those alone (below, with
  * the package that provides each in the image): one that calls curl where the image has none fails here as it
@@ -27,6 +29,8 @@ interface ContainerCheck {
   port: number;
   command: string;
   timeoutSeconds: number;
+  /** The container's `user`, `uid:gid`. */
+  user: string;
 }
 
 type Server =
@@ -138,18 +142,37 @@ function describeWithTools(tools: Tool[]): jest.Describe {
 }
 
 const binRoot = mkdtempSync(path.join(tmpdir(), "health-check-bin-"));
+// Readable by the containers' users, whom the checks run as.
+chmodSync(binRoot, 0o755);
 afterAll(() => rmSync(binRoot, { recursive: true, force: true }));
 
-/** The real program behind a host command (python3's interpreter, not a pyenv shim script). */
-function hostProgram(tool: Tool): string {
-  if (tool.host === "python3") return execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
-  return execFileSync("sh", ["-c", `command -v ${tool.host}`], { encoding: "utf8" }).trim();
+/** Who a check runs as: the container's uid and gid when the tests can switch to them (as root), else the tests' own. */
+function identity(user: string): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const [uid, gid] = user.split(":").map(Number);
+  return { uid, gid };
+}
+
+/**
+ * The real program behind a host command (python3's interpreter, not a pyenv shim script) that `user` can run: an
+ * interpreter under root's home is not one, so the system's own comes next.
+ */
+function hostProgram(tool: Tool, user: string): string {
+  const found =
+    tool.host === "python3"
+      ? execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim()
+      : execFileSync("sh", ["-c", `command -v ${tool.host}`], { encoding: "utf8" }).trim();
+  const candidates = [found, ...["/usr/local/bin", "/usr/bin", "/bin"].map((dir) => path.join(dir, tool.host))];
+  const runnable = candidates.find((candidate) => spawnSync(candidate, ["--version"], { ...identity(user), stdio: "ignore" }).status === 0);
+  if (!runnable) throw new Error(`none of ${candidates.join(", ")} runs as ${user}`);
+  return runnable;
 }
 
 /** A directory holding only the given tools, under the names the commands call them by: an image's PATH. */
-function imagePath(tools: Tool[]): string {
+function imagePath(tools: Tool[], user: string): string {
   const dir = mkdtempSync(path.join(binRoot, "image-"));
-  for (const tool of tools) symlinkSync(hostProgram(tool), path.join(dir, tool.name));
+  chmodSync(dir, 0o755);
+  for (const tool of tools) symlinkSync(hostProgram(tool, user), path.join(dir, tool.name));
   return dir;
 }
 
@@ -172,12 +195,17 @@ interface CheckResult {
   output: string;
 }
 
-/** `/bin/sh -c command`, killed (with anything it started) after `timeoutSeconds`, as ECS does. */
-function runHealthCheck(command: string, timeoutSeconds: number, pathDir: string): Promise<CheckResult> {
+/** `/bin/sh -c command` as `user`, killed (with anything it started) after `timeoutSeconds`, as ECS does. */
+function runHealthCheck(command: string, timeoutSeconds: number, pathDir: string, user: string): Promise<CheckResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout kills the interpreter the shell started, not only the shell.
-    const child = spawn("/bin/sh", ["-c", command], { env: checkEnv(pathDir), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("/bin/sh", ["-c", command], {
+      env: checkEnv(pathDir),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...identity(user),
+    });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -217,7 +245,7 @@ async function runAgainst(
 ): Promise<{ result: CheckResult; fake?: FakeServer }> {
   const fake = await startServer(check.port, server, healthPath);
   try {
-    return { result: await runHealthCheck(check.command, check.timeoutSeconds, pathDir), fake };
+    return { result: await runHealthCheck(check.command, check.timeoutSeconds, pathDir, check.user), fake };
   } finally {
     await fake?.close();
   }
@@ -237,7 +265,14 @@ beforeAll(async () => {
         }
         const ports: number[] = (definition.portMappings ?? []).map((mapping: { containerPort: number }) => mapping.containerPort);
         if (ports.length !== 1) throw new Error(`${run.stack} ${definition.name}: expected one port mapping, got ${JSON.stringify(ports)}`);
-        return { stack: run.stack, container: definition.name, port: ports[0], command, timeoutSeconds: definition.healthCheck.timeout };
+        return {
+          stack: run.stack,
+          container: definition.name,
+          port: ports[0],
+          command,
+          timeoutSeconds: definition.healthCheck.timeout,
+          user: definition.user,
+        };
       }),
     ),
   );
@@ -247,7 +282,7 @@ beforeAll(async () => {
 function distinctChecks(container: string): ContainerCheck[] {
   const found = checks.filter((check) => check.container === container);
   if (found.length === 0) throw new Error(`no container named ${container} in the staging or prod task definitions`);
-  const byKey = new Map(found.map((check) => [JSON.stringify([check.command, check.port, check.timeoutSeconds]), check]));
+  const byKey = new Map(found.map((check) => [JSON.stringify([check.command, check.port, check.timeoutSeconds, check.user]), check]));
   return [...byKey.values()];
 }
 
@@ -258,6 +293,8 @@ describe("container health checks, run as ECS runs them", () => {
     for (const stack of STACKS) {
       expect(checks.filter((check) => check.stack === stack).map((check) => check.container).sort()).toEqual(Object.keys(CASES).sort());
     }
+    // Each runs as its container's user, which is never root.
+    for (const check of checks) expect([check.container, check.user]).toEqual([check.container, expect.stringMatching(/^[1-9]\d*:\d+$/)]);
     // ECS accepts a container health-check timeout of 2 to 120 seconds.
     for (const check of checks) expect([check.container, check.timeoutSeconds >= 2 && check.timeoutSeconds <= 120]).toEqual([check.container, true]);
   });
@@ -266,7 +303,7 @@ describe("container health checks, run as ECS runs them", () => {
     describeWithTools(tools)(`${container}'s check, with only ${tools.map((tool) => tool.name).join(" and ")} on PATH`, () => {
       let pathDir: string;
       beforeAll(() => {
-        pathDir = imagePath(tools);
+        pathDir = imagePath(tools, distinctChecks(container)[0].user);
       });
 
       for (const scenario of scenarios) {
@@ -293,7 +330,7 @@ describe("a status-code-only check, the mistake the body-reading checks exist fo
   describeWithTools(CASES.gateway.tools)("on the gateway", () => {
     let pathDir: string;
     beforeAll(() => {
-      pathDir = imagePath(CASES.gateway.tools);
+      pathDir = imagePath(CASES.gateway.tools, distinctChecks("gateway")[0].user);
     });
 
     it('passes a gateway that answers 200 {"status":"unhealthy"}, which the gateway\'s own check fails', async () => {
@@ -310,7 +347,7 @@ describe("a status-code-only check, the mistake the body-reading checks exist fo
   describeWithTools(CASES["management-plane"].tools)("on the management plane", () => {
     let pathDir: string;
     beforeAll(() => {
-      pathDir = imagePath(CASES["management-plane"].tools);
+      pathDir = imagePath(CASES["management-plane"].tools, distinctChecks("management-plane")[0].user);
     });
 
     it('the control plane\'s status-code check, pointed at the management plane, passes it on 200 {"status":"unhealthy"}; its own check fails it', async () => {

@@ -42,6 +42,10 @@ interface Container {
   loadBalancedPorts: number[];
   command?: string[];
   workingDirectory?: string;
+  /** The `user` the task runs the container as. */
+  user?: string;
+  /** Where the container mounts task volumes that are not EFS: its scratch space under a read-only root. */
+  scratchPaths: string[];
 }
 
 let containers: Container[] = [];
@@ -57,6 +61,7 @@ beforeAll(async () => {
     for (const taskDefinition of run.ofType(TASK_DEFINITION)) {
       const service = run.ofType(SERVICE).find((candidate) => String(candidate.inputs.taskDefinition).includes(`/${taskDefinition.inputs.family}:`));
       const balanced: Array<{ containerName: string; containerPort: number }> = service?.inputs.loadBalancers ?? [];
+      const scratchVolumes = new Set((taskDefinition.inputs.volumes ?? []).filter((v: any) => !v.efsVolumeConfiguration).map((v: any) => v.name));
       for (const definition of containerDefinitions(taskDefinition)) {
         containers.push({
           stack,
@@ -67,6 +72,10 @@ beforeAll(async () => {
           loadBalancedPorts: balanced.filter((target) => target.containerName === definition.name).map((target) => target.containerPort),
           command: definition.command,
           workingDirectory: definition.workingDirectory,
+          user: definition.user,
+          scratchPaths: (definition.mountPoints ?? [])
+            .filter((m: { sourceVolume: string }) => scratchVolumes.has(m.sourceVolume))
+            .map((m: { containerPath: string }) => m.containerPath),
         });
       }
     }
@@ -163,17 +172,33 @@ function filesNamedBy(args: string[], workingDirectory: string): string[] {
   });
 }
 
+/** The last USER of the final stage, as written. */
+function finalUser(dockerfile: ParsedDockerfile): string {
+  const users = finalStage(dockerfile).instructions.filter((instruction) => instruction.getKeyword() === "USER");
+  return users.length ? (users[users.length - 1].getArgumentsContent() ?? "") : "";
+}
+
+/** The paths the final stage declares with VOLUME, in JSON or plain form. */
+function volumePaths(dockerfile: ParsedDockerfile): string[] {
+  return finalStage(dockerfile)
+    .instructions.filter((instruction) => instruction.getKeyword() === "VOLUME")
+    .flatMap((instruction) => {
+      const args = (instruction.getArgumentsContent() ?? "").trim();
+      return args.startsWith("[") ? (JSON.parse(args) as string[]) : args.split(/\s+/);
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 describe("the task definitions and the images they run", () => {
-  it("run the three images the program builds, and ChromaDB's public image, pinned", () => {
+  it("run only images the program builds and pushes, ChromaDB's as a copy of the vendor's, each by digest", () => {
     for (const stack of STACKS) {
       const imageOf = containers
         .filter((container) => container.stack === stack)
         .map((container) => [container.name, container.dockerfile ? path.basename(container.dockerfile) : container.image]);
       expect(Object.fromEntries(imageOf)).toEqual({
         gateway: "gateway.Dockerfile",
-        chromadb: expect.stringMatching(/^chromadb\/chroma:\d+\.\d+\.\d+$/),
+        chromadb: "chroma.Dockerfile",
         "data-plane": "security-stack.Dockerfile",
         "management-plane": "security-stack.Dockerfile",
         "control-plane": "security-stack.Dockerfile",
@@ -181,8 +206,23 @@ describe("the task definitions and the images they run", () => {
       });
       expect(imageOf).toHaveLength(6);
     }
-    // An ECR image the program does not build would be one nobody pushes.
-    for (const container of containers.filter((candidate) => !candidate.dockerfile)) expect(container.image).not.toMatch(/\.dkr\.ecr\./);
+    for (const container of containers) expect(container.image).toMatch(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[^@]+@sha256:[0-9a-f]{64}$/);
+  });
+
+  it("run each container as the USER its image's final stage names, never root", () => {
+    for (const container of ours()) {
+      const user = finalUser(loadDockerfile(container.dockerfile));
+      expect({ container: label(container), user: container.user }).toEqual({ container: label(container), user: expect.stringMatching(/^[1-9]\d*:\d+$/) });
+      // `USER 101` runs with the user's own group, which for these images is the same number.
+      expect({ container: label(container), user: container.user }).toEqual({ container: label(container), user: user.includes(":") ? user : `${user}:${user}` });
+    }
+  });
+
+  it("declare a VOLUME at exactly the paths where the task mounts scratch space (Fargate copies the image's directory, owner and mode, only there)", () => {
+    for (const container of ours()) {
+      const declared = volumePaths(loadDockerfile(container.dockerfile)).sort();
+      expect({ container: label(container), scratch: [...container.scratchPaths].sort() }).toEqual({ container: label(container), scratch: declared });
+    }
   });
 
   it("EXPOSE, in the final stage, every port a load balancer sends traffic to", () => {

@@ -213,7 +213,9 @@ describe("the edge in the plan", () => {
     const keyApi = waf.rules[0];
     expect(keyApi.action).toBe("block");
     expect(keyApi.match).toBe(
-      "uriPath contains /api/keys after URL_DECODE, NORMALIZE_PATH, LOWERCASE and not (source in IP set waf-key-api (198.51.100.0/24))",
+      "(uriPath contains /api/keys after URL_DECODE, NORMALIZE_PATH_WIN, LOWERCASE or (uriPath contains .. after URL_DECODE, LOWERCASE" +
+        " and uriPath contains api after URL_DECODE, LOWERCASE and uriPath contains keys after URL_DECODE, LOWERCASE))" +
+        " and not (source in IP set waf-key-api (198.51.100.0/24))",
     );
     expect(prod.markdown).toContain("### Web application firewall");
     expect(prod.markdown).toContain("AWS managed group AWSManagedRulesCommonRuleSet (count only: SizeRestrictions_BODY)");

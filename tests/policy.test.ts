@@ -4,6 +4,7 @@
  */
 import * as rules from "../policy/rules";
 import {
+  containersHardened,
   ecrScanOnPush,
   efsEncryptedAtRest,
   efsMountsUseTlsAndIam,
@@ -17,7 +18,7 @@ import {
   statefulServicesSingleWriter,
   tasksWithoutPublicIp,
 } from "../policy/rules";
-import { Captured, ProgramRun, StackName, containerDefinitions, policyDocument, runProgram } from "./support/harness";
+import { Captured, ProgramRun, StackName, containerDefinitions, efsVolumes, policyDocument, runProgram } from "./support/harness";
 import { PolicyConfig, Rule, copyResources, propsOf, resourceIn, runPolicies } from "./support/policy";
 
 const T = {
@@ -123,8 +124,7 @@ describe("efs-encrypted-at-rest", () => {
 
 describe("efs-mounts-use-tls-and-iam", () => {
   it.each(["staging", "prod"] as const)("holds for the five EFS volumes of %s", async (stack) => {
-    const volumes = runs[stack].ofType(T.taskDefinition).flatMap((td) => td.inputs.volumes ?? []);
-    expect(volumes).toHaveLength(5);
+    expect(runs[stack].ofType(T.taskDefinition).flatMap(efsVolumes)).toHaveLength(5);
     expect(await messages(efsMountsUseTlsAndIam, runs[stack].resources)).toEqual([]);
   });
 
@@ -298,8 +298,8 @@ describe("log-retention-set", () => {
 });
 
 describe("ecr-scan-on-push", () => {
-  it.each(["staging", "prod"] as const)("holds for the three %s repositories", async (stack) => {
-    expect(runs[stack].ofType(T.repository).map((r) => r.inputs.imageScanningConfiguration)).toEqual([{ scanOnPush: true }, { scanOnPush: true }, { scanOnPush: true }]);
+  it.each(["staging", "prod"] as const)("holds for the four %s repositories (the three images and ChromaDB's copy)", async (stack) => {
+    expect(runs[stack].ofType(T.repository).map((r) => r.inputs.imageScanningConfiguration)).toEqual(Array(4).fill({ scanOnPush: true }));
     expect(await messages(ecrScanOnPush, runs[stack].resources)).toEqual([]);
   });
 
@@ -382,6 +382,61 @@ describe("stateful-services-single-writer", () => {
     expect(await messages(statefulServicesSingleWriter, resources)).toEqual([
       "service gateway mounts EFS (task definition gateway) but autoscaling target console may run 6 tasks",
     ]);
+  });
+});
+
+describe("containers-hardened", () => {
+  it.each(["staging", "prod"] as const)("holds for every container of %s (staging with ECS Exec on, so writable roots there)", async (stack) => {
+    const defs = runs[stack].ofType(T.taskDefinition).flatMap(containerDefinitions);
+    expect(defs).toHaveLength(6);
+    expect(defs.filter((c) => c.readonlyRootFilesystem === true)).toHaveLength(stack === "prod" ? 6 : 0);
+    expect(await messages(containersHardened, runs[stack].resources)).toEqual([]);
+  });
+
+  it("fires for ChromaDB as Docker Hub ships it: root, Docker's capabilities, a writable root, a tag", async () => {
+    const resources = broken("prod", (rs) =>
+      editContainers(resourceIn(rs, T.taskDefinition, "gateway"), (cs) => {
+        const chroma = cs.find((c) => c.name === "chromadb");
+        for (const key of ["user", "readonlyRootFilesystem", "linuxParameters"]) delete chroma[key];
+        chroma.image = "chromadb/chroma:1.0.15";
+      }),
+    );
+    const what = "container chromadb of task definition gateway";
+    expect(await messages(containersHardened, resources)).toEqual([
+      `${what} runs as root (user not set); set user to the image's non-root uid:gid`,
+      `${what} keeps Docker's default capabilities (NET_RAW among them); set linuxParameters.capabilities.drop to ["ALL"]`,
+      `${what} has a writable root file system; set readonlyRootFilesystem: true and mount a volume where it writes (only ECS Exec, on service gateway, would need it writable)`,
+      `${what} runs chromadb/chroma:1.0.15, which a tag can move; pin it by digest (@sha256:...), e.g. a copy pushed to ECR`,
+    ]);
+  });
+
+  it("fires for root by any spelling and for a capability added back, unless the config names it", async () => {
+    const resources = broken("prod", (rs) =>
+      editContainers(resourceIn(rs, T.taskDefinition, "security"), (cs) => {
+        cs.find((c) => c.name === "data-plane").user = "root:root";
+        cs.find((c) => c.name === "control-plane").user = "0";
+        cs.find((c) => c.name === "management-plane").linuxParameters.capabilities.add = ["NET_BIND_SERVICE", "SYS_PTRACE"];
+      }),
+    );
+    expect(await messages(containersHardened, resources)).toEqual([
+      'container control-plane of task definition security runs as root (user "0"); set user to the image\'s non-root uid:gid',
+      'container data-plane of task definition security runs as root (user "root:root"); set user to the image\'s non-root uid:gid',
+      "container management-plane of task definition security adds capabilities NET_BIND_SERVICE, SYS_PTRACE; drop them, or name them in the rule's allowedCapabilities",
+    ]);
+    expect(await messages(containersHardened, resources, { "containers-hardened": { allowedCapabilities: ["NET_BIND_SERVICE"] } })).toContain(
+      "container management-plane of task definition security adds capabilities SYS_PTRACE; drop them, or name them in the rule's allowedCapabilities",
+    );
+  });
+
+  it("lets a service with ECS Exec on keep writable roots, and no other", async () => {
+    const writable = (rs: Captured[]) =>
+      editContainers(resourceIn(rs, T.taskDefinition, "console"), (cs) => cs.forEach((c) => delete c.readonlyRootFilesystem));
+    expect(await messages(containersHardened, broken("prod", writable))).toHaveLength(1);
+    const withExec = broken("prod", (rs) => {
+      writable(rs);
+      resourceIn(rs, T.service, "console").inputs.enableExecuteCommand = true;
+    });
+    expect(await messages(containersHardened, withExec)).toEqual([]);
   });
 });
 

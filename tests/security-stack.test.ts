@@ -3,7 +3,7 @@
  * ordered by health where the seed ran supervisord, the data plane's gRPC port kept inside the task, SQLite data
  * and the model cache on EFS with a single writer, secrets by ARN, and the two public endpoints.
  */
-import { Captured, ProgramRun, StackName, containerDefinitions, policyDocument, runProgram } from "./support/harness";
+import { Captured, ProgramRun, StackName, containerDefinitions, efsVolumes, policyDocument, runProgram } from "./support/harness";
 
 const T = {
   taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
@@ -174,7 +174,7 @@ describe.each<[string, StackName, { supabaseUrl: string; api: { listener: string
     });
 
     it("backs data and hf-cache by their own access points, with transit encryption and IAM authorization", () => {
-      const volumes = run.get(T.taskDefinition, "security").inputs.volumes;
+      const volumes = efsVolumes(run.get(T.taskDefinition, "security"));
       expect(volumes.map((v: any) => v.name).sort()).toEqual(["data", "hf-cache"]);
       for (const v of volumes) {
         const ap = run.get(T.accessPoint, `security-${v.name}`);

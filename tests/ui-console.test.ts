@@ -107,11 +107,14 @@ describe.each<[string, StackName, { supabaseUrl: string; min: number; max: numbe
       });
     });
 
-    it("receives no secrets and mounts no volumes (it is stateless)", () => {
+    it("receives no secrets and mounts no EFS volume (it is stateless), only scratch space where nginx writes", () => {
       const c = consoleContainer(run);
       expect(c.secrets).toBeUndefined();
-      expect(c.mountPoints).toBeUndefined();
-      expect(run.get(T.taskDefinition, "console").inputs.volumes ?? []).toEqual([]);
+      expect(c.mountPoints).toEqual([
+        { sourceVolume: "console-tmp", containerPath: "/tmp" },
+        { sourceVolume: "console-etc-nginx-conf-d", containerPath: "/etc/nginx/conf.d" },
+      ]);
+      expect(run.get(T.taskDefinition, "console").inputs.volumes).toEqual([{ name: "console-tmp" }, { name: "console-etc-nginx-conf-d" }]);
     });
   });
 

@@ -3,7 +3,7 @@
  * tasks that mount them, entered through access points with a POSIX owner, TLS enforced by the file-system
  * policy, and writable only by the task role of their own service — never as root.
  */
-import { Captured, ProgramRun, policyDocument, runProgram } from "./support/harness";
+import { Captured, ProgramRun, efsVolumes, policyDocument, runProgram } from "./support/harness";
 
 const FILE_SYSTEM = "aws:efs/fileSystem:FileSystem";
 const ACCESS_POINT = "aws:efs/accessPoint:AccessPoint";
@@ -109,7 +109,7 @@ describe.each(["staging", "prod"] as const)("EFS volumes in the %s stack", (stac
 
     it("mounts in the task definition through exactly those access points", () => {
       const aps = accessPointsOf(run, fileSystem);
-      const taskVolumes: any[] = run.get("aws:ecs/taskDefinition:TaskDefinition", service).inputs.volumes;
+      const taskVolumes = efsVolumes(run.get("aws:ecs/taskDefinition:TaskDefinition", service));
       expect(taskVolumes.map((v) => v.efsVolumeConfiguration.authorizationConfig.accessPointId).sort()).toEqual(
         aps.map((ap) => ap.state.arn.split("/").pop()).sort(),
       );

@@ -3,6 +3,7 @@
  * its logging and alarm, and the key API's token check on the load balancer.
  */
 import { Captured, ProgramRun, runProgram } from "./support/harness";
+import { keyApiSpellings, readingsReaching } from "./support/routers";
 import { blockingRule, matches } from "./support/waf";
 
 const T = {
@@ -21,22 +22,37 @@ const T = {
 const ADMIN = { staging: "203.0.113.7", prod: "198.51.100.7" } as const;
 const OUTSIDER = "192.0.2.44";
 
-/** Spellings of the key API a lenient router may serve as /api/keys. */
+/** Spellings of the key API a Node router may serve as /api/keys (each checked against the readings below). */
 const KEY_API_SPELLINGS = [
   "/api/keys",
+  "/api/keys/",
   "/api/keys/tenant-1",
   "/API/keys",
-  "/Api/Keys",
+  "/Api/Keys/",
   "/API/%6beys",
   "/api/%4B%45%59%53",
   "/api%2fkeys",
+  "/api%2Fkeys",
   "//api/keys",
   "/api//keys",
   "/api/./keys",
+  "/api/%2e/keys",
   "/x/../api/keys",
+  "/x/%2e%2E/api/keys",
   "/../api/keys",
   "/api/keys?tenant=1",
+  "/api\\keys",
+  "\\api\\keys",
+  "/x/..\\api\\keys",
+  "/api%5Ckeys",
+  "/api%5ckeys",
+  "/API\\.\\Keys\\",
+  "/api/keys/..%2f..%2fx",
+  "/api/x%2fy/%2e%2e/keys/..%2f..%2fx",
 ];
+
+/** What no Node reading routes to the key API, and the web ACL lets through from anywhere. */
+const ORDINARY_PATHS = ["/health", "/mcp", "/api/tools", "/api/key", "/api/monkeys", "/api/v1/tenants/t/keys", "/keys", "/", "/assets/index.js", "/docs/a..b"];
 
 const webAclOf = (run: ProgramRun): Captured => {
   const [acl] = run.ofType(T.webAcl);
@@ -93,26 +109,63 @@ describe.each(["staging", "prod"] as const)("the web ACL of %s", (stack) => {
     expect(rate.statement.rateBasedStatement).toEqual({ aggregateKeyType: "IP", limit: 2000, evaluationWindowSec: 300 });
   });
 
-  it("reads the key-API rule as WAF does: the URI path, decoded, normalized and lowercased, against the admin IP set", () => {
-    const match = ruleNamed(acl, "block-key-api").statement.andStatement.statements[0].byteMatchStatement;
-    expect(match.fieldToMatch).toEqual({ uriPath: {} });
-    expect(match.textTransformations).toEqual([
+  it("reads the key-API rule as WAF does: the URI path decoded, with \\ as / and normalized, lowercased, or holding a .. and each segment, outside the admin IP set", () => {
+    const [either, outside] = ruleNamed(acl, "block-key-api").statement.andStatement.statements;
+    const [prefix, backReference] = either.orStatement.statements;
+    const decodedLowercased = [
       { type: "URL_DECODE", priority: 0 },
-      { type: "NORMALIZE_PATH", priority: 1 },
-      { type: "LOWERCASE", priority: 2 },
-    ]);
+      { type: "LOWERCASE", priority: 1 },
+    ];
+    expect(prefix.byteMatchStatement).toEqual({
+      fieldToMatch: { uriPath: {} },
+      positionalConstraint: "CONTAINS",
+      searchString: "/api/keys",
+      textTransformations: [
+        { type: "URL_DECODE", priority: 0 },
+        { type: "NORMALIZE_PATH_WIN", priority: 1 },
+        { type: "LOWERCASE", priority: 2 },
+      ],
+    });
+    expect(backReference.andStatement.statements.map((s: any) => s.byteMatchStatement)).toEqual(
+      ["..", "api", "keys"].map((searchString) => ({ fieldToMatch: { uriPath: {} }, positionalConstraint: "CONTAINS", searchString, textTransformations: decodedLowercased })),
+    );
     const set = run.ofType(T.ipSet).find((s) => s.name === "waf-key-api")!;
+    expect(outside.notStatement.statement.ipSetReferenceStatement.arn).toBe(set.state.arn);
     expect(set.inputs).toMatchObject({ scope: "REGIONAL", ipAddressVersion: "IPV4", addresses: JSON.parse(run.config["ai-platform:gatewayAdminCidrs"]) });
   });
 
+  it("nests its statements no deeper than the provider's web ACL schema takes (three logical levels, then a match)", () => {
+    const depth = (st: any): number => {
+      const logical = st.andStatement ?? st.orStatement;
+      if (logical) return 1 + Math.max(...logical.statements.map(depth));
+      return st.notStatement ? 1 + depth(st.notStatement.statement) : 0;
+    };
+    for (const rule of acl.inputs.rules) expect({ rule: rule.name, depth: depth(rule.statement) <= 3 }).toEqual({ rule: rule.name, depth: true });
+  });
+
   it.each(KEY_API_SPELLINGS)("answers %s with 403 from outside the admin CIDRs, and lets an admin through", (path) => {
+    expect(readingsReaching(path, "/api/keys")).not.toEqual([]);
     expect(blockingRule(acl, { path, sourceIp: OUTSIDER }, run.resources)).toBe("block-key-api");
     expect(blockingRule(acl, { path, sourceIp: ADMIN[stack] }, run.resources)).toBeUndefined();
   });
 
+  it("answers 403 from outside, and lets an admin through, for every combined spelling that some Node router routes to /api/keys", () => {
+    const spellings = keyApiSpellings();
+    const reaching = spellings.filter((path) => readingsReaching(path, "/api/keys").length > 0);
+    // The combinations are not all the key API: double slashes and encoded backslashes reach it only in some readings.
+    expect(reaching.length).toBeGreaterThan(spellings.length / 2);
+    const wrong = reaching.flatMap((path) => {
+      const outside = blockingRule(acl, { path, sourceIp: OUTSIDER }, run.resources);
+      const admin = blockingRule(acl, { path, sourceIp: ADMIN[stack] }, run.resources);
+      return outside === "block-key-api" && admin === undefined ? [] : [{ path, readings: readingsReaching(path, "/api/keys"), outside, admin }];
+    });
+    expect(wrong).toEqual([]);
+  });
+
   it("does not stand in the way of the gateway's other paths or the other systems", () => {
-    for (const path of ["/health", "/mcp", "/api/tools", "/api/key", "/", "/assets/index.js"]) {
-      expect(blockingRule(acl, { path, sourceIp: OUTSIDER }, run.resources)).toBeUndefined();
+    for (const path of ORDINARY_PATHS) {
+      expect(readingsReaching(path, "/api/keys")).toEqual([]);
+      expect({ path, blockedBy: blockingRule(acl, { path, sourceIp: OUTSIDER }, run.resources) }).toEqual({ path, blockedBy: undefined });
     }
   });
 

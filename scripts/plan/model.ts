@@ -76,6 +76,8 @@ export interface ContainerPlan {
   healthCheck: string;
   dependsOn: string[];
   mounts: string[];
+  /** User, root file system and capabilities. @example "1000:1000, read-only root, drops ALL" */
+  runsAs: string;
 }
 
 export interface TargetGroupPlan {
@@ -484,7 +486,8 @@ export function buildPlan(
     const component = byUrn.get(svc.parentUrn ?? "") ?? svc;
     const td = within(component, T.taskDefinition)[0];
     const defs = td ? containerDefinitions(td) : [];
-    const tdVolumes: any[] = td?.inputs.volumes ?? [];
+    // EFS volumes only: the others are the containers' scratch space (their writable paths), shown per container.
+    const tdVolumes: any[] = (td?.inputs.volumes ?? []).filter((v: any) => v.efsVolumeConfiguration);
     const volumeMounts: VolumeMountPlan[] = tdVolumes.map((v) => {
       const efs = v.efsVolumeConfiguration ?? {};
       const fs = byIdSuffix(T.fileSystem, efs.fileSystemId);
@@ -575,6 +578,12 @@ export function buildPlan(
         healthCheck: `${component.state.healthChecks?.[c.name] ?? "none"} (every ${c.healthCheck?.interval}s, ${c.healthCheck?.retries} retries, start ${c.healthCheck?.startPeriod ?? 0}s)`,
         dependsOn: (c.dependsOn ?? []).map((d: any) => `${d.containerName} ${d.condition}`),
         mounts: (c.mountPoints ?? []).map((m: any) => `${m.sourceVolume} → ${m.containerPath}${m.readOnly ? " (ro)" : ""}`),
+        runsAs: [
+          c.user ?? "the image's user",
+          c.readonlyRootFilesystem ? "read-only root" : "writable root",
+          `drops ${(c.linuxParameters?.capabilities?.drop ?? []).join(", ") || "nothing"}`,
+          ...((c.linuxParameters?.capabilities?.add ?? []).length ? [`adds ${c.linuxParameters.capabilities.add.join(", ")}`] : []),
+        ].join(", "),
       })),
       volumes: volumeMounts,
       targetGroups,
@@ -715,10 +724,12 @@ function wafPlan(run: ProgramRun, ipSetOf: (arn: string) => Captured | undefined
       return `source in IP set ${set?.name ?? "?"} (${(set?.inputs.addresses ?? []).join(", ") || "empty"})`;
     }
     if (st.notStatement) return `not (${statement(st.notStatement.statement)})`;
-    if (st.andStatement) return st.andStatement.statements.map(statement).join(" and ");
-    if (st.orStatement) return st.orStatement.statements.map(statement).join(" or ");
+    if (st.andStatement) return st.andStatement.statements.map(operand).join(" and ");
+    if (st.orStatement) return st.orStatement.statements.map(operand).join(" or ");
     return Object.keys(st).join(", ");
   };
+  // An and/or inside another one is parenthesized: "a or b and c" would read two ways.
+  const operand = (st: any): string => (st.andStatement || st.orStatement ? `(${statement(st)})` : statement(st));
   const action = (rule: any): string =>
     rule.action ? Object.keys(rule.action)[0] : rule.overrideAction?.count ? "count (group overridden)" : "the group's own actions";
   return {

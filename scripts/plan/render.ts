@@ -51,7 +51,7 @@ function renderService(svc: ServicePlan): string[] {
   out.push("");
   out.push(
     table(
-      ["container", "image", "ports", "health check", "depends on", "mounts"],
+      ["container", "image", "ports", "health check", "depends on", "mounts", "runs as"],
       svc.containers.map((c) => [
         c.name + (c.command ? ` (${code(c.command)})` : ""),
         code(c.image),
@@ -59,6 +59,7 @@ function renderService(svc: ServicePlan): string[] {
         c.healthCheck,
         c.dependsOn.join(", ") || "—",
         c.mounts.join(", ") || "—",
+        c.runsAs,
       ]),
     ),
   );

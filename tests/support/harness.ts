@@ -5,7 +5,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { ProgramRun, ROOT, RunData, RunOptions, runProgram as run, withLookups } from "../../lib/program-runner";
+import { Captured, ProgramRun, ROOT, RunData, RunOptions, runProgram as run, withLookups } from "../../lib/program-runner";
 
 export { ACCOUNT_ID } from "../../lib/mocks";
 export { STACKS } from "../../lib/stacks";
@@ -40,6 +40,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     fs.renameSync(partial, file);
   }
   return result;
+}
+
+/** A task definition's EFS volumes, without the scratch volumes of its containers' writable paths. */
+export function efsVolumes(taskDefinition: Captured): any[] {
+  return (taskDefinition.inputs.volumes ?? []).filter((v: { efsVolumeConfiguration?: unknown }) => v.efsVolumeConfiguration);
 }
 
 /** JSON with object keys sorted, so equal values give equal text (cache keys, the snapshot fixture). */

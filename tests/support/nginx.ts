@@ -1,9 +1,10 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
-import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as http from "http";
 import { AddressInfo, createServer } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
+import { CONSOLE_USER } from "../../components/ui-console";
 import { REPO_ROOT } from "./dockerfile";
 
 /**
@@ -111,29 +112,39 @@ function nginxConfPrefix(): string {
 
 /**
  * nginx's main config around the server config, standing in for the image's /etc/nginx/nginx.conf
- * (same http-level includes; pid, logs and temp paths in the test's directory).
+ * (nginx-unprivileged's: the same http-level includes, and the pid file and every temp path under /tmp, here the
+ * test directory's `tmp/`, the one directory nginx may write).
  */
 function mainConfig(dir: string): string {
-  // As root, nginx would run workers as nobody:nobody, a group Debian does not have.
-  const user = process.getuid?.() === 0 ? "user nobody nogroup;\n" : "";
-  return `${user}daemon off;
+  const tmp = path.join(dir, "tmp");
+  return `daemon off;
 worker_processes 1;
-pid ${dir}/nginx.pid;
+pid ${tmp}/nginx.pid;
 error_log stderr warn;
 events { worker_connections 64; }
 http {
     include ${nginxConfPrefix()}/mime.types;
     default_type application/octet-stream;
     access_log off;
-    client_body_temp_path ${dir}/client_body;
-    proxy_temp_path ${dir}/proxy;
-    fastcgi_temp_path ${dir}/fastcgi;
-    uwsgi_temp_path ${dir}/uwsgi;
-    scgi_temp_path ${dir}/scgi;
+    client_body_temp_path ${tmp}/client_temp;
+    proxy_temp_path ${tmp}/proxy_temp_path;
+    fastcgi_temp_path ${tmp}/fastcgi_temp;
+    uwsgi_temp_path ${tmp}/uwsgi_temp;
+    scgi_temp_path ${tmp}/scgi_temp;
     include ${dir}/default.conf;
 }
 `;
 }
+
+/**
+ * The console's user (CONSOLE_USER, the image's uid 101), which nginx runs as when the tests run as root; as any
+ * other user the tests' own, which is not root either. Either way no process of the test's nginx is root.
+ */
+const NGINX_USER = (() => {
+  if (process.getuid?.() !== 0) return {};
+  const [uid, gid] = CONSOLE_USER.split(":").map(Number);
+  return { uid, gid };
+})();
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -152,17 +163,28 @@ interface Prepared {
   configFile: string;
 }
 
+/**
+ * The test directory, laid out as the task runs the image: everything read-only to nginx's user (the container's
+ * read-only root) but `tmp/`, which stands for the task's /tmp volume (the image's /tmp: 1777).
+ */
 async function prepare(serverConfig: string, spaDir: string): Promise<Prepared> {
   const dir = mkdtempSync(path.join(tmpdir(), "ui-console-nginx-"));
-  // World-readable, because nginx's workers drop to `nobody` when the tests run as root.
-  chmodSync(dir, 0o755);
   const root = path.join(dir, "html");
   cpSync(spaDir, root, { recursive: true });
+  mkdirSync(path.join(dir, "tmp"));
+  chmodSync(path.join(dir, "tmp"), 0o1777);
   const port = await freePort();
   writeFileSync(path.join(dir, "default.conf"), adaptForTest(serverConfig, { port, root }));
   const configFile = path.join(dir, "nginx.conf");
   writeFileSync(configFile, mainConfig(dir));
+  // Readable, not writable, by anyone: its owner included, when the tests do not run as root.
+  chmodSync(dir, 0o555);
   return { dir, port, configFile };
+}
+
+function removePrepared(prepared: Prepared): void {
+  chmodSync(prepared.dir, 0o755);
+  rmSync(prepared.dir, { recursive: true, force: true });
 }
 
 function nginxArgs(prepared: Prepared): string[] {
@@ -173,10 +195,10 @@ function nginxArgs(prepared: Prepared): string[] {
 export async function testConfig(serverConfig: string): Promise<{ ok: boolean; output: string }> {
   const prepared = await prepare(serverConfig, FIXTURE_SPA);
   try {
-    const result = spawnSync("nginx", ["-t", ...nginxArgs(prepared)], { encoding: "utf8" });
+    const result = spawnSync("nginx", ["-t", ...nginxArgs(prepared)], { encoding: "utf8", ...NGINX_USER });
     return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
   } finally {
-    rmSync(prepared.dir, { recursive: true, force: true });
+    removePrepared(prepared);
   }
 }
 
@@ -192,14 +214,14 @@ export interface RunningNginx {
  */
 export async function startNginx(serverConfig: string, spaDir: string = FIXTURE_SPA): Promise<RunningNginx> {
   const prepared = await prepare(serverConfig, spaDir);
-  const cleanup = () => rmSync(prepared.dir, { recursive: true, force: true });
+  const cleanup = () => removePrepared(prepared);
   try {
-    execFileSync("nginx", ["-t", "-q", ...nginxArgs(prepared)], { stdio: "pipe" });
+    execFileSync("nginx", ["-t", "-q", ...nginxArgs(prepared)], { stdio: "pipe", ...NGINX_USER });
   } catch (error) {
     cleanup();
     throw new Error(`nginx -t refused the config: ${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`);
   }
-  const child: ChildProcess = spawn("nginx", nginxArgs(prepared), { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn("nginx", nginxArgs(prepared), { stdio: ["ignore", "ignore", "pipe"], ...NGINX_USER });
   let output = "";
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

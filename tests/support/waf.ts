@@ -13,7 +13,10 @@ export interface Request {
   headers?: Record<string, string>;
 }
 
-/** WAF's transformations, per "Text transformation options" in the WAF developer guide. */
+/**
+ * WAF's transformations, per "Text transformation options" in the WAF developer guide and the TextTransformation
+ * type of the WAFV2 API reference (https://docs.aws.amazon.com/waf/latest/APIReference/API_TextTransformation.html).
+ */
 const TRANSFORMS: Record<string, (s: string) => string> = {
   NONE: (s) => s,
   LOWERCASE: (s) => s.toLowerCase(),
@@ -29,6 +32,8 @@ const TRANSFORMS: Record<string, (s: string) => string> = {
     } while (out !== prev);
     return out;
   },
+  // "This is the same as NORMALIZE_PATH, but first converts backslash characters to forward slashes" (API reference).
+  NORMALIZE_PATH_WIN: (s) => TRANSFORMS.NORMALIZE_PATH(s.replace(/\\/g, "/")),
 };
 
 function ipInCidr(ip: string, cidr: string): boolean {
