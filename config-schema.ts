@@ -383,6 +383,12 @@ export const configSchema = {
     default: 20,
     description: "Images each ECR repository keeps (older ones expire).",
   },
+  iamPermissionsBoundary: {
+    type: "string",
+    pattern: "^[A-Za-z0-9+=,.@_-]{1,128}$", is: "an IAM policy name such as ai-platform-stack-boundary",
+    default: "",
+    description: "Name of the permissions boundary every IAM role of the stack carries (bootstrap/ makes it, under /ai-platform/): the deploy roles may create roles only with it. Required.",
+  },
   ecsExec: {
     type: "boolean",
     default: false,

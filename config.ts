@@ -129,6 +129,8 @@ export interface StackConfig {
   backups?: BackupSettings;
   ecrKeepImages: number;
   ecsExec: boolean;
+  /** Name of the permissions-boundary policy every role of the stack carries (bootstrap/ makes it). */
+  iamPermissionsBoundary: string;
   alarms: AlarmSettings;
   supabase: { url: string; anonKey: string };
   gateway: TaskSize & {
@@ -496,6 +498,13 @@ export function loadConfig(): StackConfig {
   const accessLogs = r.boolean("albAccessLogs");
   const deletionProtection = r.boolean("albDeletionProtection");
   const ecsExec = r.boolean("ecsExec");
+  const permissionsBoundary = r.string("iamPermissionsBoundary");
+  if (!permissionsBoundary) {
+    r.problem(
+      "iamPermissionsBoundary",
+      "is not set; every role the stack creates carries bootstrap's permissions boundary, without which the deploy roles may not create it: run `pulumi config set iamPermissionsBoundary ai-platform-stack-boundary`",
+    );
+  }
 
   r.checkConstraints(CONFIG_CONSTRAINTS);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -530,6 +539,7 @@ export function loadConfig(): StackConfig {
     backups: backupsOn ? backups : undefined,
     ecrKeepImages,
     ecsExec,
+    iamPermissionsBoundary: permissionsBoundary,
     alarms,
     supabase,
     gateway,

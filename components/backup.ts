@@ -12,6 +12,7 @@ import * as aws from "@pulumi/aws";
 import { BackupSettings } from "../config";
 import { BACKUP_SCHEDULE, DAYS_PER_MONTH } from "./defaults";
 import { accountAdministersKey } from "./key-policy";
+import { StackRoleScope, trustedBy } from "./iam-scope";
 
 export interface BackupPlanArgs {
   settings: BackupSettings;
@@ -19,6 +20,8 @@ export interface BackupPlanArgs {
   fileSystemArns: pulumi.Input<string>[];
   protectState: boolean;
   alarmTopicArn: pulumi.Input<string>;
+  /** Path and permissions boundary of AWS Backup's role. */
+  roleScope: StackRoleScope;
 }
 
 /** Backup jobs AWS reports to EventBridge, and the states of theirs that page. */
@@ -91,7 +94,7 @@ export class BackupPlan extends pulumi.ComponentResource {
 
     const role = (this.role = new aws.iam.Role(
       name,
-      { assumeRolePolicy: JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "backup.amazonaws.com" })) },
+      { ...args.roleScope, assumeRolePolicy: pulumi.jsonStringify(trustedBy("backup.amazonaws.com", account)) },
       { parent: this },
     ));
     const attachments = BACKUP_ROLE_POLICIES.map(

@@ -14,6 +14,7 @@ import { validateService } from "./service-validation";
 import { TaskNetwork, createTaskNetwork } from "./task-network";
 import { TaskRoles, createTaskRoles } from "./task-roles";
 import { Volume } from "./volume";
+import { StackRoleScope } from "./iam-scope";
 
 export interface FargateServiceArgs {
   clusterArn: pulumi.Input<string>;
@@ -45,6 +46,8 @@ export interface FargateServiceArgs {
   egress?: "https" | "any";
   /** Allow `aws ecs execute-command`; grants the task role SSM messages only when on. @default false */
   enableExecuteCommand?: boolean;
+  /** Path and permissions boundary of the task and execution roles (components/iam-scope.ts). */
+  roleScope: StackRoleScope;
   /** Alarms and their topic; without them the service has no alarms and no alarm rollback. */
   alarms?: AlarmArgs;
   /** On demand, Spot or a mix, through the cluster's capacity providers. @default on demand */
@@ -104,7 +107,7 @@ export class FargateService extends pulumi.ComponentResource {
     );
     const roles = createTaskRoles(
       name,
-      { containers: args.containers, logGroupArn: this.logGroup.arn, volumes, enableExecuteCommand: args.enableExecuteCommand ?? false },
+      { containers: args.containers, logGroupArn: this.logGroup.arn, volumes, enableExecuteCommand: args.enableExecuteCommand ?? false, roleScope: args.roleScope },
       this,
     );
     this.taskDefinition = this.createTaskDefinition(name, args, roles, volumes);

@@ -9,6 +9,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ALARM_PERIOD_SECONDS, NAT_INSTANCE } from "./defaults";
+import { StackRoleScope, trustedBy } from "./iam-scope";
 import { stackScoped } from "./naming";
 
 export interface NatInstanceArgs {
@@ -21,6 +22,8 @@ export interface NatInstanceArgs {
   privateRouteTableIds: pulumi.Input<string>[];
   /** SNS topic of its status-check alarm. */
   alarmTopicArn?: pulumi.Input<string>;
+  /** Path and permissions boundary of its role and instance profile. */
+  roleScope: StackRoleScope;
 }
 
 /** The user-data script, shipped beside this file and checked by shellcheck (tests/shell-scripts.test.ts). */
@@ -87,7 +90,10 @@ export class NatInstance extends pulumi.ComponentResource {
     // The instance reads its wait condition's URL from the stack, and nothing else.
     const role = new aws.iam.Role(
       name,
-      { assumeRolePolicy: JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" })) },
+      {
+        ...args.roleScope,
+        assumeRolePolicy: pulumi.jsonStringify(trustedBy("ec2.amazonaws.com", account)),
+      },
       parent,
     );
     new aws.iam.RolePolicy(
@@ -107,7 +113,7 @@ export class NatInstance extends pulumi.ComponentResource {
       },
       parent,
     );
-    const profile = new aws.iam.InstanceProfile(name, { role: role.name }, parent);
+    const profile = new aws.iam.InstanceProfile(name, { role: role.name, path: args.roleScope.path }, parent);
 
     this.instance = new aws.ec2.Instance(
       name,

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as awsx from "@pulumi/awsx";
 import { availabilityZoneCidrMask } from "./defaults";
+import { StackRoleScope } from "./iam-scope";
 import { NatInstance } from "./nat-instance";
 
 export interface NetworkArgs {
@@ -24,6 +25,8 @@ export interface NetworkArgs {
   natGateways: "single" | "onePerAz" | "instance";
   /** SNS topic of the NAT instance's status-check alarms. */
   alarmTopicArn?: pulumi.Input<string>;
+  /** Path and permissions boundary of the NAT instance's role. */
+  roleScope: StackRoleScope;
 }
 
 /**
@@ -79,6 +82,7 @@ export class Network extends pulumi.ComponentResource {
             subnetId: vpc.publicSubnetIds.apply((ids) => ids[0]),
             privateRouteTableIds: Array.from({ length: args.availabilityZones }, (_, i) => privateRouteTableId(vpc, i)),
             alarmTopicArn: args.alarmTopicArn,
+            roleScope: args.roleScope,
           },
           { parent: this },
         );

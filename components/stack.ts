@@ -4,6 +4,7 @@
  * surfaces. index.ts runs it on the real registry; a test runs it with a fixture system added.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import { StackConfig } from "../config";
 import { AlarmTopic } from "./alarm-topic";
 import { BackupPlan } from "./backup";
@@ -15,6 +16,7 @@ import { AlarmArgs } from "./service-alarms";
 import { SystemDescriptor, SystemSurface } from "./system";
 import { RestrictedPath, WebFirewall } from "./waf";
 import { readOperatorSecrets } from "./operator-secrets";
+import { StackRoleScope, boundaryArn, stackIamPath } from "./iam-scope";
 
 /** Whether a system is switched on: by its key in `systems` (a fixture system may decide otherwise). */
 export type Enabled = (system: SystemDescriptor, config: StackConfig) => boolean;
@@ -59,9 +61,13 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     registry.filter((s) => enabled(s, config)).flatMap((s) => (s.operatorSecrets ?? []).map((spec) => ({ neededBy: s.title, spec }))),
   );
   if (!config.domain) pulumi.log.warn(NO_DOMAIN_WARNING);
+  const roleScope: StackRoleScope = {
+    path: stackIamPath(config.stack),
+    permissionsBoundary: boundaryArn(aws.getCallerIdentityOutput().accountId, config.iamPermissionsBoundary),
+  };
   // The topic comes first: the network's NAT instance alarms to it.
   const alarmTopic = new AlarmTopic("alarms", { emails: config.alarms.emails });
-  const network = new Network("network", { ...config.network, alarmTopicArn: alarmTopic.topic.arn });
+  const network = new Network("network", { ...config.network, alarmTopicArn: alarmTopic.topic.arn, roleScope });
   const subnetCount = config.network.existing?.privateSubnetIds.length ?? config.network.availabilityZones;
 
   // Each endpoint owns a block of rule priorities by its place among all registered endpoints, so switching a
@@ -98,7 +104,7 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     target5xxCount: config.alarms.target5xxCount,
     evaluationPeriods: config.alarms.evaluationPeriods,
   };
-  const systemArgs = { config, network, platform, subnetCount, alarms, operatorSecrets };
+  const systemArgs = { config, network, platform, subnetCount, alarms, operatorSecrets, roleScope };
 
   const firewall = config.waf && new WebFirewall("waf", {
     loadBalancerArn: platform.loadBalancer.arn,
@@ -125,7 +131,7 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
   const fileSystemArns = systems.flatMap(({ surface }) => (surface.volume ? [surface.volume.fileSystemArn] : []));
   const backup =
     config.backups && fileSystemArns.length
-      ? new BackupPlan("backup", { settings: config.backups, fileSystemArns, protectState: config.protectState, alarmTopicArn: alarmTopic.topic.arn })
+      ? new BackupPlan("backup", { settings: config.backups, fileSystemArns, protectState: config.protectState, alarmTopicArn: alarmTopic.topic.arn, roleScope })
       : undefined;
 
   const dashboard = new Dashboard("dashboard", {

@@ -3,6 +3,7 @@ import { StackConfig } from "../config";
 import { FargateService, FargateServiceArgs } from "./fargate-service";
 import { Image, ImageArgs } from "./image";
 import { Network } from "./network";
+import { StackRoleScope } from "./iam-scope";
 import { OperatorSecretRef, OperatorSecretSpec } from "./operator-secrets";
 import { Platform } from "./platform";
 import { Secret } from "./secret";
@@ -18,6 +19,8 @@ export interface SystemArgs {
   subnetCount: number;
   /** Where every alarm goes and its thresholds. */
   alarms: AlarmArgs;
+  /** Path and permissions boundary of every role the system creates. */
+  roleScope: StackRoleScope;
   /** The operator secrets the enabled systems declared, found in Secrets Manager, by key. */
   operatorSecrets: Readonly<Record<string, OperatorSecretRef>>;
 }
@@ -84,7 +87,7 @@ export interface SystemDescriptor {
 export function sharedServiceArgs(args: SystemArgs): Pick<
   FargateServiceArgs,
   | "clusterArn" | "clusterName" | "vpcId" | "subnetIds" | "loadBalancer" | "albSecurityGroupId" | "architecture"
-  | "healthCheck" | "logRetentionDays" | "enableExecuteCommand" | "alarms" | "capacityProviders" | "egressReady" | "schedule"
+  | "healthCheck" | "logRetentionDays" | "enableExecuteCommand" | "alarms" | "capacityProviders" | "egressReady" | "schedule" | "roleScope"
 > {
   const { config, network, platform } = args;
   return {
@@ -102,6 +105,7 @@ export function sharedServiceArgs(args: SystemArgs): Pick<
     capacityProviders: platform.capacityProviders,
     egressReady: network.egress,
     schedule: config.schedule,
+    roleScope: args.roleScope,
   };
 }
 

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ContainerSpec } from "./container-definition";
+import { StackRoleScope, trustedBy } from "./iam-scope";
 import { Volume } from "./volume";
 
 export interface TaskRolesArgs {
@@ -13,6 +14,8 @@ export interface TaskRolesArgs {
   logGroupArn: pulumi.Input<string>;
   volumes: Volume[];
   enableExecuteCommand: boolean;
+  /** Path and permissions boundary of both roles. */
+  roleScope: StackRoleScope;
 }
 
 export interface TaskRoles {
@@ -29,8 +32,9 @@ const ECS_EXEC_ACTIONS = ["ssmmessages:CreateControlChannel", "ssmmessages:Creat
 
 export function createTaskRoles(name: string, args: TaskRolesArgs, parent: pulumi.Resource): TaskRoles {
   const opts = { parent };
-  const assumeEcsTasks = JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "ecs-tasks.amazonaws.com" }));
-  const executionRole = new aws.iam.Role(`${name}-execution`, { assumeRolePolicy: assumeEcsTasks }, opts);
+  const account = aws.getCallerIdentityOutput({}, opts).accountId;
+  const assumeEcsTasks = pulumi.jsonStringify(trustedBy("ecs-tasks.amazonaws.com", account));
+  const executionRole = new aws.iam.Role(`${name}-execution`, { ...args.roleScope, assumeRolePolicy: assumeEcsTasks }, opts);
   const secretArns = uniqueOutputs(args.containers.flatMap((c) => Object.values(c.secrets ?? {}).map((s) => s.arn)));
   const repositoryArns = uniqueOutputs(args.containers.map((c) => pulumi.output(c.image.repositoryArn)));
   const policies = [
@@ -60,7 +64,7 @@ export function createTaskRoles(name: string, args: TaskRolesArgs, parent: pulum
     ),
   ];
 
-  const taskRole = new aws.iam.Role(`${name}-task`, { assumeRolePolicy: assumeEcsTasks }, opts);
+  const taskRole = new aws.iam.Role(`${name}-task`, { ...args.roleScope, assumeRolePolicy: assumeEcsTasks }, opts);
   const statements: pulumi.Output<aws.iam.PolicyStatement>[] = args.volumes.map((v) => v.clientPolicyStatement());
   if (args.enableExecuteCommand) {
     statements.push(pulumi.output({ Sid: "EcsExec", Effect: "Allow", Action: ECS_EXEC_ACTIONS, Resource: "*" } as aws.iam.PolicyStatement));

@@ -390,6 +390,7 @@ describe("FargateService refuses arguments AWS would refuse, naming the service"
       subnetIds: ["subnet-0123456789abcdef0"],
       loadBalancer,
       albSecurityGroupId: "sg-0123456789abcdef0",
+      roleScope: { path: "/ai-platform/unit/", permissionsBoundary: "arn:aws:iam::123456789012:policy/ai-platform/ai-platform-stack-boundary" },
       size: { cpu: 256, memory: 512 },
       architecture: "X86_64",
       containers: [
