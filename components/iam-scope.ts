@@ -21,6 +21,12 @@ export const STACK_BOUNDARY = { path: "/ai-platform/", name: "ai-platform-stack-
 /** Actions no role of a stack may ever perform, whatever its own policies say: the boundary allows all but these. */
 export const BOUNDARY_EXCLUDED_ACTIONS = ["iam:*", "organizations:*", "account:*", "sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity"];
 
+/**
+ * The tag a stack puts on each secret it generates itself (components/secret.ts), valued with the stack's name: the
+ * drift role's refresh may read those values, and no other environment's deploy role may touch them.
+ */
+export const GENERATED_SECRET_TAG = "ai-platform:generated-for";
+
 /** What every role a stack creates carries: its path and its permissions boundary. */
 export interface StackRoleScope {
   path: string;

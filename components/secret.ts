@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as randomProvider from "@pulumi/random";
+import { GENERATED_SECRET_TAG } from "./iam-scope";
 import { OperatorSecretRef } from "./operator-secrets";
 
 /** A value generated once and kept in state: `prefix` + `bytes` random bytes as lowercase hex. */
@@ -55,7 +56,7 @@ export class Secret extends pulumi.ComponentResource {
 
     const secret = new aws.secretsmanager.Secret(
       name,
-      { description: args.description, recoveryWindowInDays: args.recoveryWindowDays },
+      { description: args.description, recoveryWindowInDays: args.recoveryWindowDays, tags: { [GENERATED_SECRET_TAG]: pulumi.getStack() } },
       { parent: this },
     );
     // RandomBytes draws from the OS CSPRNG; `hex` is its bytes as lowercase hex (2 characters per byte).

@@ -1,0 +1,30 @@
+/**
+ * The permissions boundary of every role the stacks create (components/iam-scope.ts): whatever inline policy a
+ * deploy role writes on such a role, the role can do nothing of identity or account administration and assume no
+ * other role. The stacks' roles need none of that: ECS tasks and their agent, AWS Backup, the NAT instance.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { BOUNDARY_EXCLUDED_ACTIONS, STACK_BOUNDARY } from "../components/iam-scope";
+
+/** The boundary's document: everything but the excluded actions. */
+export function boundaryDocument() {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "NoIdentityAdministration", Effect: "Allow", NotAction: BOUNDARY_EXCLUDED_ACTIONS, Resource: "*" }],
+  };
+}
+
+export function stackBoundary(): aws.iam.Policy {
+  return new aws.iam.Policy(
+    "stack-boundary",
+    {
+      name: STACK_BOUNDARY.name,
+      path: STACK_BOUNDARY.path,
+      description: "ai-platform: the permissions boundary of every role the stacks create (no IAM, account or organization actions, no AssumeRole)",
+      policy: pulumi.jsonStringify(boundaryDocument()),
+    },
+    // Every stack role names it: deleting it would leave them unbounded, and the deploy roles unable to make more.
+    { protect: true },
+  );
+}
