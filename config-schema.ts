@@ -543,6 +543,18 @@ export const configSchema = {
     description: "Seconds ECS ignores failing load balancer checks after start (first start downloads models).",
   },
   securityStackRustLog: { type: "string", default: "info", description: "RUST_LOG of the data plane." },
+  // Three CIDRs fit one listener rule beside the host and path; an ALB listener holds 100 rules, shared.
+  securityStackControlCidrs: {
+    type: "array",
+    maxItems: 30, fix: "summarize them into wider blocks",
+    default: [],
+    description: "CIDRs allowed to reach the policy control plane (control.<domain>, Flask's development server, no authentication of its own); everyone else gets 403 from the load balancer. Empty: closed to all.",
+  },
+  securityStackApiDocs: {
+    type: "boolean",
+    default: false,
+    description: "Serve the management plane's interactive API docs (/docs, /redoc, /openapi.json) publicly; off, the load balancer answers them 404.",
+  },
   uiConsoleCpu: { type: "integer", oneOf: FARGATE_CPUS, is: "a Fargate size", default: 256, description: "Console task CPU units." },
   uiConsoleMemory: { type: "integer", min: 512, max: 122880, unit: "MiB", default: 512, description: "Console task memory in MiB." },
   uiConsoleMinCount: { type: "integer", min: 1, default: 2, description: "Fewest console tasks (autoscaling floor)." },

@@ -152,6 +152,10 @@ export interface StackConfig {
     restoreFileSystemId?: string;
     healthCheckGracePeriodSeconds: number;
     rustLog: string;
+    /** Networks that may reach the control plane through the load balancer; none: closed. */
+    controlCidrs: string[];
+    /** Whether the API's interactive docs are served publicly. */
+    apiDocs: boolean;
   };
   uiConsole: TaskSize & { capacity: Capacity; minCount: number; maxCount: number };
 }
@@ -382,7 +386,8 @@ export function loadConfig(): StackConfig {
   const ingressCidrs = r.array("allowedIngressCidrs");
   if (ingressCidrs.length === 0) r.problem("allowedIngressCidrs", "is empty, so nobody could reach the load balancer; use [\"0.0.0.0/0\"] for public");
   const adminCidrs = r.array("gatewayAdminCidrs");
-  for (const [key, list] of [["allowedIngressCidrs", ingressCidrs], ["gatewayAdminCidrs", adminCidrs]] as const) {
+  const controlCidrs = r.array("securityStackControlCidrs");
+  for (const [key, list] of [["allowedIngressCidrs", ingressCidrs], ["gatewayAdminCidrs", adminCidrs], ["securityStackControlCidrs", controlCidrs]] as const) {
     for (const c of list) if (!parseCidr(c)) r.problem(key, `"${c}" is not an IPv4 CIDR block such as 203.0.113.0/24`);
     // EC2 refuses a second rule for the same CIDR and port (InvalidPermission.Duplicate) at `pulumi up`.
     for (const c of new Set(list.filter((x, i) => list.indexOf(x) !== i))) r.problem(key, `"${c}" is listed twice; list each CIDR once`);
@@ -490,6 +495,8 @@ export function loadConfig(): StackConfig {
     restoreFileSystemId: restoreIds.securityStack || undefined,
     healthCheckGracePeriodSeconds: r.integer("securityStackHealthCheckGracePeriodSeconds"),
     rustLog: r.string("securityStackRustLog"),
+    controlCidrs,
+    apiDocs: r.boolean("securityStackApiDocs"),
   };
 
   const uiSize = taskSize("uiConsoleCpu", "uiConsoleMemory");

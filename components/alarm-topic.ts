@@ -16,6 +16,7 @@ export class AlarmTopic extends pulumi.ComponentResource {
     // CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key (its key policy
     // cannot admit them), so the topic gets a key of its own whose policy does.
     const account = aws.getCallerIdentityOutput({}, { parent: this });
+    const region = aws.getRegionOutput({}, { parent: this }).region;
     const key = new aws.kms.Key(
       name,
       {
@@ -60,6 +61,11 @@ export class AlarmTopic extends pulumi.ComponentResource {
               Principal: { Service: "cloudwatch.amazonaws.com" },
               Action: "sns:Publish",
               Resource: this.topic.arn,
+              // Only this account's alarms (CloudWatch User Guide, "Confused deputy prevention" for SNS actions).
+              Condition: {
+                StringEquals: { "aws:SourceAccount": account.accountId },
+                ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:aws:cloudwatch:${region}:${account.accountId}:alarm:*` },
+              },
             },
             // Only this account's EventBridge rules: the rules are created after the topic, so they are admitted by
             // account rather than by ARN.

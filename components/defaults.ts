@@ -49,7 +49,10 @@ export const DEPLOYMENT = {
  * at `deny`, and the catch-all forward at `forward`. ALB evaluates the lowest number first. Each kind keeps its
  * own range, so switching the token check on adds rules without taking a priority another rule holds.
  */
-export const RULE_PRIORITY = { span: 100, preflightFirst: 0, adminFirst: 25, deny: 50, forward: 90 } as const;
+export const RULE_PRIORITY = { span: 100, preflightFirst: 0, adminFirst: 25, deny: 50, hidden: 60, forward: 90 } as const;
+
+/** The management plane's interactive API docs (FastAPI's defaults): answered 404 unless securityStackApiDocs. */
+export const API_DOCS_PATHS = ["/docs*", "/redoc*", "/openapi.json"];
 
 /** A listener rule holds at most 5 condition values: host and path take two, so three CIDRs fit one rule. */
 export const CIDRS_PER_RULE = 3;

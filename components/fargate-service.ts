@@ -46,6 +46,8 @@ export interface FargateServiceArgs {
   egress?: "https" | "any";
   /** Allow `aws ecs execute-command`; grants the task role SSM messages only when on. @default false */
   enableExecuteCommand?: boolean;
+  /** With ECS Exec: the cluster's session log group, which the task role writes. */
+  execLogGroupArn?: pulumi.Input<string>;
   /** Path and permissions boundary of the task and execution roles (components/iam-scope.ts). */
   roleScope: StackRoleScope;
   /** Alarms and their topic; without them the service has no alarms and no alarm rollback. */
@@ -107,7 +109,7 @@ export class FargateService extends pulumi.ComponentResource {
     );
     const roles = createTaskRoles(
       name,
-      { containers: args.containers, logGroupArn: this.logGroup.arn, volumes, enableExecuteCommand: args.enableExecuteCommand ?? false, roleScope: args.roleScope },
+      { containers: args.containers, logGroupArn: this.logGroup.arn, volumes, enableExecuteCommand: args.enableExecuteCommand ?? false, execLogGroupArn: args.execLogGroupArn, roleScope: args.roleScope },
       this,
     );
     this.taskDefinition = this.createTaskDefinition(name, args, roles, volumes);

@@ -21,6 +21,8 @@ export interface ExposedPort {
    * `jwt`, the load balancer also validates the caller's token before forwarding (HTTPS listeners only).
    */
   restrictedPaths?: { pathPattern: string; allowCidrs: string[]; jwt?: JwtValidation };
+  /** Paths answered 404 for everyone (at most 4: a rule holds 5 condition values, the host takes one). */
+  hiddenPaths?: string[];
 }
 
 /** One exposed port on the load balancer: its target group, the rules that route to it, its logical name. */
@@ -100,6 +102,10 @@ function createListenerRules(name: string, port: ExposedPort, targetGroup: aws.l
     );
     const forbidden = { type: "fixed-response", fixedResponse: { statusCode: "403", contentType: "text/plain", messageBody: "Forbidden" } };
     rules.push(rule("deny", RULE_PRIORITY.deny, [...hostCondition, path], [forbidden]));
+  }
+  if (port.hiddenPaths?.length) {
+    const notFound = { type: "fixed-response", fixedResponse: { statusCode: "404", contentType: "text/plain", messageBody: "Not Found" } };
+    rules.push(rule("hidden", RULE_PRIORITY.hidden, [...hostCondition, { pathPattern: { values: port.hiddenPaths } }], [notFound]));
   }
   rules.push(rule("forward", RULE_PRIORITY.forward, endpoint.host ? hostCondition : [{ pathPattern: { values: ["/*"] } }], forward));
   return rules;

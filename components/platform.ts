@@ -46,6 +46,8 @@ export interface PlatformArgs {
   protectState: boolean;
   /** Days access logs are kept. */
   logRetentionDays: number;
+  /** With ECS Exec on: every session's commands and output go to a log group of the cluster, kept this long. */
+  execSessionLogs?: { retentionDays: number };
 }
 
 /**
@@ -63,6 +65,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly cluster: aws.ecs.Cluster;
   /** FARGATE and FARGATE_SPOT on the cluster: services name them in their capacity strategies. */
   public readonly capacityProviders: aws.ecs.ClusterCapacityProviders;
+  /** Where ECS Exec sessions are logged, when ECS Exec is on. */
+  public readonly execLogGroup?: aws.cloudwatch.LogGroup;
   public readonly loadBalancer: aws.lb.LoadBalancer;
   public readonly albSecurityGroup: aws.ec2.SecurityGroup;
   public readonly accessLogBucket?: aws.s3.Bucket;
@@ -73,9 +77,19 @@ export class Platform extends pulumi.ComponentResource {
     super("ai-platform:platform:Platform", name, {}, opts);
     const parent = { parent: this };
 
+    // An ECS Exec session is a shell in a production container: what it runs and prints is kept (ECS developer
+    // guide, "Logging ECS Exec sessions"); the tasks' roles may write there (components/task-roles.ts).
+    this.execLogGroup = args.execSessionLogs
+      ? new aws.cloudwatch.LogGroup(`${name}-exec`, { name: `/ecs/${pulumi.getStack()}/exec-sessions`, retentionInDays: args.execSessionLogs.retentionDays }, parent)
+      : undefined;
     this.cluster = new aws.ecs.Cluster(
       name,
-      { settings: [{ name: "containerInsights", value: "enhanced" }] },
+      {
+        settings: [{ name: "containerInsights", value: "enhanced" }],
+        ...(this.execLogGroup
+          ? { configuration: { executeCommandConfiguration: { logging: "OVERRIDE", logConfiguration: { cloudWatchLogGroupName: this.execLogGroup.name } } } }
+          : {}),
+      },
       parent,
     );
     this.capacityProviders = new aws.ecs.ClusterCapacityProviders(

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FargateService } from "./fargate-service";
 import { SystemArgs, SystemDescriptor, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
-import { VOLUME_OWNER_USER } from "./defaults";
+import { VOLUME_OWNER_USER, API_DOCS_PATHS } from "./defaults";
 import { bodyStatusHealthCheck, statusCodeHealthCheck, tcpHealthCheck } from "./health-checks";
 import { Image } from "./image";
 import { Secret } from "./secret";
@@ -134,8 +134,23 @@ export class SecurityStack extends pulumi.ComponentResource {
           },
         ],
         exposedPorts: [
-          { endpoint: platform.endpoint("api"), containerName: "management-plane", containerPort: MANAGEMENT_PLANE_PORT, healthCheckPath: "/health" },
-          { endpoint: platform.endpoint("control"), containerName: "control-plane", containerPort: CONTROL_PLANE_PORT, healthCheckPath: "/health" },
+          // The API serves the console's browsers: open, but its interactive docs only where the stack says so.
+          {
+            endpoint: platform.endpoint("api"),
+            containerName: "management-plane",
+            containerPort: MANAGEMENT_PLANE_PORT,
+            healthCheckPath: "/health",
+            hiddenPaths: ss.apiDocs ? undefined : API_DOCS_PATHS,
+          },
+          // The control plane is an administrators' tool with no authentication of its own (Flask's development
+          // server): only the configured networks reach it, everyone else gets 403 at the load balancer.
+          {
+            endpoint: platform.endpoint("control"),
+            containerName: "control-plane",
+            containerPort: CONTROL_PLANE_PORT,
+            healthCheckPath: "/health",
+            restrictedPaths: { pathPattern: "/*", allowCidrs: ss.controlCidrs },
+          },
         ],
         volumes: [this.volume],
         healthCheckGracePeriodSeconds: ss.healthCheckGracePeriodSeconds,

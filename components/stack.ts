@@ -55,12 +55,23 @@ export const NO_DOMAIN_WARNING =
   "and every request and answer cross the internet unencrypted. Use this only for a quick trial; for HTTPS set " +
   "`pulumi config set domain <Route 53 zone>` (README: First deploy).";
 
+/**
+ * Said at preview and in the offline plan by a stack that runs the gateway without the web firewall: the key API
+ * then has only the load balancer's listener rules, which match the path literally.
+ */
+export const WAF_OFF_WARNING =
+  "ai-platform:waf is off while the gateway runs: its key API (/api/keys*, no authentication of its own) is held only by the " +
+  "load balancer's listener rules, which match the literal, case-sensitive path, so spellings such as /API/keys, /api%2fkeys, " +
+  "/api\\keys or /x/../api/keys reach it from anywhere. Turn the firewall on (`pulumi config set waf true`), or keep the stack " +
+  "off the internet (allowedIngressCidrs).";
+
 export async function composeStack(config: StackConfig, registry: readonly SystemDescriptor[], enabled: Enabled = bySystemsKey): Promise<StackOutputs> {
   // Before any resource: a system whose secrets have no value would start tasks that cannot.
   const operatorSecrets = await readOperatorSecrets(
     registry.filter((s) => enabled(s, config)).flatMap((s) => (s.operatorSecrets ?? []).map((spec) => ({ neededBy: s.title, spec }))),
   );
   if (!config.domain) pulumi.log.warn(NO_DOMAIN_WARNING);
+  if (!config.waf && config.systems.gateway) pulumi.log.warn(WAF_OFF_WARNING);
   const roleScope: StackRoleScope = {
     path: stackIamPath(config.stack),
     permissionsBoundary: boundaryArn(aws.getCallerIdentityOutput().accountId, config.iamPermissionsBoundary),
@@ -95,6 +106,7 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     idleTimeoutSeconds: config.alb.idleTimeoutSeconds,
     protectState: config.protectState,
     logRetentionDays: config.logRetentionDays,
+    execSessionLogs: config.ecsExec ? { retentionDays: config.logRetentionDays } : undefined,
   });
 
   const alarms: AlarmArgs = {

@@ -87,7 +87,7 @@ export interface SystemDescriptor {
 export function sharedServiceArgs(args: SystemArgs): Pick<
   FargateServiceArgs,
   | "clusterArn" | "clusterName" | "vpcId" | "subnetIds" | "loadBalancer" | "albSecurityGroupId" | "architecture"
-  | "healthCheck" | "logRetentionDays" | "enableExecuteCommand" | "alarms" | "capacityProviders" | "egressReady" | "schedule" | "roleScope"
+  | "healthCheck" | "logRetentionDays" | "enableExecuteCommand" | "execLogGroupArn" | "alarms" | "capacityProviders" | "egressReady" | "schedule" | "roleScope"
 > {
   const { config, network, platform } = args;
   return {
@@ -101,6 +101,7 @@ export function sharedServiceArgs(args: SystemArgs): Pick<
     healthCheck: config.healthCheck,
     logRetentionDays: config.logRetentionDays,
     enableExecuteCommand: config.ecsExec,
+    execLogGroupArn: platform.execLogGroup?.arn,
     alarms: args.alarms,
     capacityProviders: platform.capacityProviders,
     egressReady: network.egress,

@@ -14,6 +14,8 @@ export interface TaskRolesArgs {
   logGroupArn: pulumi.Input<string>;
   volumes: Volume[];
   enableExecuteCommand: boolean;
+  /** With ECS Exec: the log group sessions are written to (by the task role, from inside the task). */
+  execLogGroupArn?: pulumi.Input<string>;
   /** Path and permissions boundary of both roles. */
   roleScope: StackRoleScope;
 }
@@ -68,6 +70,15 @@ export function createTaskRoles(name: string, args: TaskRolesArgs, parent: pulum
   const statements: pulumi.Output<aws.iam.PolicyStatement>[] = args.volumes.map((v) => v.clientPolicyStatement());
   if (args.enableExecuteCommand) {
     statements.push(pulumi.output({ Sid: "EcsExec", Effect: "Allow", Action: ECS_EXEC_ACTIONS, Resource: "*" } as aws.iam.PolicyStatement));
+    if (args.execLogGroupArn) {
+      // The SSM agent in the task writes the session's log (ECS developer guide, ECS Exec "IAM permissions").
+      statements.push(
+        pulumi.output(args.execLogGroupArn).apply(
+          (arn) => ({ Sid: "EcsExecSessionLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn}:*` }) as aws.iam.PolicyStatement,
+        ),
+        pulumi.output({ Sid: "EcsExecFindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" } as aws.iam.PolicyStatement),
+      );
+    }
   }
   if (statements.length > 0) {
     policies.push(

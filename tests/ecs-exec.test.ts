@@ -94,7 +94,7 @@ describe("the switch", () => {
     expect(prod.config["ai-platform:ecsExec"]).toBe("false");
   });
 
-  it("changes nothing in prod but the services' exec flag, the task-role policies and the containers' read-only root", () => {
+  it("changes nothing in prod but the services' exec flag, the task-role policies, the containers' read-only root and the cluster's session logging", () => {
     const changed = prodWithExec.resources
       .filter((r) => {
         const before = prod.resources.find((b) => b.urn === r.urn);
@@ -110,6 +110,8 @@ describe("the switch", () => {
     }
     expect(changed).toEqual(
       [
+        "aws:cloudwatch/logGroup:LogGroup platform-exec",
+        "aws:ecs/cluster:Cluster platform",
         "aws:ecs/service:Service console",
         "aws:ecs/service:Service gateway",
         "aws:ecs/service:Service security",
@@ -121,5 +123,27 @@ describe("the switch", () => {
         "aws:iam/rolePolicy:RolePolicy security-task",
       ].sort(),
     );
+  });
+});
+
+describe("session logging (#27: ECS Exec without session logging)", () => {
+  it.each([
+    ["staging", () => staging],
+    ["prod with ecsExec: true", () => prodWithExec],
+  ])("%s logs every session to the cluster's exec log group, kept as long as the stack's logs, which each task role may write", (_label, run) => {
+    const group = run().get("aws:cloudwatch/logGroup:LogGroup", "platform-exec");
+    expect(group.inputs.retentionInDays).toBe(Number(run().config["ai-platform:logRetentionDays"] ?? 30));
+    expect(run().get("aws:ecs/cluster:Cluster", "platform").inputs.configuration).toEqual({
+      executeCommandConfiguration: { logging: "OVERRIDE", logConfiguration: { cloudWatchLogGroupName: group.state.name } },
+    });
+    for (const service of SERVICES) {
+      const logs = role(run(), service, "taskRoleArn").statements.find((s) => s.Sid === "EcsExecSessionLogs");
+      expect(logs).toEqual({ Sid: "EcsExecSessionLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${group.state.arn}:*` });
+    }
+  });
+
+  it("prod without ECS Exec has no session log group and no logging configuration", () => {
+    expect(prod.find("aws:cloudwatch/logGroup:LogGroup", "platform-exec")).toBeUndefined();
+    expect(prod.get("aws:ecs/cluster:Cluster", "platform").inputs.configuration).toBeUndefined();
   });
 });

@@ -199,16 +199,25 @@ describe("http-redirects-to-https", () => {
       { listener: "platform-listener-8001", port: 8001, rule: "security-8001-forward" },
       { listener: "platform-listener-80", port: 80, rule: "console-8080-forward" },
     ];
-    expect(await messages(httpRedirectsToHttps, resources)).toEqual([
-      ...plain.map(
-        ({ listener, port }) =>
-          `listener ${listener} (HTTP on port ${port}) answers over plain HTTP although the stack serves HTTPS (platform-listener-3000); its default action must redirect to HTTPS`,
-      ),
-      ...plain.map(
-        ({ listener, rule }) =>
-          `listener rule ${rule} on HTTP listener ${listener} answers over plain HTTP although the stack serves HTTPS; only redirects to HTTPS belong there`,
-      ),
-    ]);
+    // Every rule on those listeners answers over plain HTTP: the forwarding ones, and the control plane's admin and
+    // deny rules on 8001.
+    const listenerArn = (name: string) => resourceIn(resources, T.listener, name).state.arn;
+    const rulesOn = plain.flatMap(({ listener }) =>
+      resources.filter((r) => r.type === "aws:lb/listenerRule:ListenerRule" && r.inputs.listenerArn === listenerArn(listener)).map((r) => ({ listener, rule: r.name })),
+    );
+    expect(rulesOn.map((r) => r.rule)).toEqual(expect.arrayContaining(plain.map((p) => p.rule)));
+    expect((await messages(httpRedirectsToHttps, resources)).sort()).toEqual(
+      [
+        ...plain.map(
+          ({ listener, port }) =>
+            `listener ${listener} (HTTP on port ${port}) answers over plain HTTP although the stack serves HTTPS (platform-listener-3000); its default action must redirect to HTTPS`,
+        ),
+        ...rulesOn.map(
+          ({ listener, rule }) =>
+            `listener rule ${rule} on HTTP listener ${listener} answers over plain HTTP although the stack serves HTTPS; only redirects to HTTPS belong there`,
+        ),
+      ].sort(),
+    );
   });
 });
 
@@ -280,8 +289,10 @@ describe("log-retention-set", () => {
     ["staging", 14],
     ["prod", 90],
   ] as const)("holds for the %s log groups, kept %i days", async (stack, days) => {
-    // A log group per service, and the firewall's.
-    expect(runs[stack].ofType(T.logGroup).map((g) => g.inputs.retentionInDays)).toEqual([...runs[stack].ofType(T.service).map(() => days), days]);
+    // A log group per service, the firewall's, and ECS Exec's sessions where it is on: all kept as long.
+    const groups = runs[stack].ofType(T.logGroup);
+    expect(groups.length).toBe(runs[stack].ofType(T.service).length + 1 + (runs[stack].config["ai-platform:ecsExec"] === "true" ? 1 : 0));
+    expect(groups.map((g) => g.inputs.retentionInDays)).toEqual(groups.map(() => days));
     expect(await messages(logRetentionSet, runs[stack].resources)).toEqual([]);
   });
 

@@ -84,9 +84,9 @@ describe("staging: small and cheap", () => {
   });
 
   it("keeps logs two weeks and deleted secrets one week", () => {
-    // One log group per service, and the firewall's.
+    // One log group per service, the firewall's, and ECS Exec's sessions.
     const groups = run.ofType(T.logGroup);
-    expect(groups).toHaveLength(run.ofType(T.service).length + 1);
+    expect(groups).toHaveLength(run.ofType(T.service).length + 2);
     expect(groups.map((g) => g.inputs.retentionInDays).every((d) => d === 14)).toBe(true);
     // The stack's own secret: the generated admin key (the operators' live outside the stack).
     expect(run.ofType(T.secret).map((s) => s.inputs.recoveryWindowInDays)).toEqual([7]);
