@@ -82,6 +82,19 @@ const arm64SpotRules: Constraint[] = CAPACITY_KEYS.map((key) => ({
   example: { architecture: "ARM64", [key]: "spot" },
 }));
 
+/** A key naming a second region for the stack's data, which must not be the stack's own. */
+function notOwnRegion(key: "backupCopyRegion" | "efsReplicationRegion", why: string, source: string): Constraint {
+  return {
+    keys: [key],
+    source,
+    check(v) {
+      const region = v.get<string>(key);
+      return region && region === v.region ? `${region} is the stack's own region; ${why}, such as eu-central-1` : undefined;
+    },
+    example: { [key]: "eu-west-1" },
+  };
+}
+
 export const CONFIG_CONSTRAINTS: Constraint[] = [
   ...taskSizeRules,
   ...arm64SpotRules,
@@ -117,26 +130,8 @@ export const CONFIG_CONSTRAINTS: Constraint[] = [
     },
     example: { backupMonthlyRetentionMonths: 1200 },
   },
-  {
-    keys: ["backupCopyRegion"],
-    source: "AWS Backup Developer Guide, \"Creating backup copies across AWS Regions\": a copy protects against the loss of a region only in another region",
-    check(v) {
-      const copy = v.get<string>("backupCopyRegion");
-      if (!copy || copy !== v.region) return undefined;
-      return `${copy} is the stack's own region; copies protect against losing the region only in another, such as eu-central-1`;
-    },
-    example: { backupCopyRegion: "eu-west-1" },
-  },
-  {
-    keys: ["efsReplicationRegion"],
-    source: "Amazon EFS API Reference, CreateReplicationConfiguration: the destination is another region (or the same region, which protects nothing against its loss)",
-    check(v) {
-      const replica = v.get<string>("efsReplicationRegion");
-      if (!replica || replica !== v.region) return undefined;
-      return `${replica} is the stack's own region; a replica protects against losing the region only elsewhere, such as eu-central-1`;
-    },
-    example: { efsReplicationRegion: "eu-west-1" },
-  },
+  notOwnRegion("backupCopyRegion", "copies protect against losing the region only in another", "AWS Backup Developer Guide, \"Creating backup copies across AWS Regions\": a copy protects against the loss of a region only in another region"),
+  notOwnRegion("efsReplicationRegion", "a replica protects against losing the region only elsewhere", "Amazon EFS API Reference, CreateReplicationConfiguration: the destination is another region (or the same region, which protects nothing against its loss)"),
   {
     keys: ["securityStackRestoreFileSystemId", "gatewayRestoreFileSystemId"],
     source: "Amazon EFS User Guide, access points: two systems on one file system would share (and could overwrite) each other's root",

@@ -7,6 +7,7 @@
  */
 import { DIAGNOSE_ACTIONS, DiagnoseError, diagnose, readStackOutputs } from "./diagnose/index";
 import type { Clients } from "./diagnose/index";
+import { runCli } from "../lib/cli";
 
 /** DIAGNOSE_ACTIONS one line per AWS service: `  ecs: DescribeServices, ListTasks, ...`. */
 function actionsByService(): string {
@@ -110,14 +111,4 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
   }
 }
 
-if (require.main === module) {
-  // ts-node's source-map support would rewrite every stack trace; a DiagnoseError prints none.
-  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCli(main, 2);

@@ -12,6 +12,7 @@ import { StackName, UnknownStackError, stackFile, stacksIn } from "../lib/stacks
 import { BaseCheckoutError } from "./plan/base";
 import { ChangeOptions, PlanOptions, isProgramError, renderChanges, renderPlan } from "./plan/index";
 import { DEFAULT_COST_THRESHOLD_PERCENT } from "./plan/render-change";
+import { runCli } from "../lib/cli";
 
 const USAGE = `usage: npm run plan -- --stack <stack> [--diff <stack>] [--config key=value]... [--app-repo <path>] [--format markdown|json]
        npm run plan -- --base <git-ref> [--stack <stack>]... [--comment [--cost-threshold <percent>]] [--config key=value]... [--app-repo <path>] [--format markdown|json]
@@ -140,14 +141,4 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
   }
 }
 
-if (require.main === module) {
-  // ts-node's source-map support would rewrite every stack trace; the plan prints none worth mapping.
-  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCli(main, 1);
