@@ -293,8 +293,8 @@ export const configSchema = {
   deregistrationDelaySeconds: {
     type: "integer",
     min: 0, max: 3600,
-    default: 30,
-    description: "Seconds the load balancer drains a target before removing it.",
+    default: 20,
+    description: "Seconds the load balancer drains a target before removing it: in-flight requests finish, new ones go to other targets. Every deploy waits it out, and a single writer's cutover with it.",
   },
   logRetentionDays: {
     type: "integer",
