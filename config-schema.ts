@@ -477,7 +477,7 @@ export const configSchema = {
     type: "integer",
     min: 0, max: 7200, unit: "seconds",
     default: 120,
-    description: "Seconds ECS ignores failing load balancer checks after a gateway task starts.",
+    description: "Seconds ECS ignores failing load balancer and container checks after a gateway task starts. A good deploy does not wait for it: ECS moves on once the task is healthy.",
   },
   gatewayChromaImage: {
     type: "string",
@@ -534,7 +534,7 @@ export const configSchema = {
     type: "integer",
     min: 0, max: 7200, unit: "seconds",
     default: 900,
-    description: "Seconds ECS ignores failing load balancer checks after start (first start downloads models).",
+    description: "Seconds ECS ignores failing load balancer and container checks after a security-stack task starts: the first start's allowance to download the models into the empty EFS cache. A good deploy does not wait for it, a task that never turns healthy does, three times before the circuit breaker rolls back.",
   },
   securityStackRustLog: { type: "string", default: "info", description: "RUST_LOG of the data plane." },
   uiConsoleCpu: { type: "integer", oneOf: FARGATE_CPUS, is: "a Fargate size", default: 256, description: "Console task CPU units." },

@@ -3,6 +3,7 @@
  * The program runs once per stack (prod planned against staging) with an app checkout that does not exist, as on a
  * fresh clone; one child process checks the command's config-error path.
  */
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main, parseArgs } from "../scripts/plan";
@@ -129,6 +130,28 @@ describe("outputs and rollout bounds", () => {
       expect(row).toContain(`≈ ${g.neverHealthy} s`);
       expect(row).toContain(`${g.bake} s after the errors start`);
     }
+  });
+});
+
+describe("the README's deploy figures", () => {
+  const readme = () => fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+  const minutes = (n: number) => Math.ceil(n / 60);
+
+  it("are prod's, as the plan computes them: configured wait, later deploy, first start, cutover, timeouts", () => {
+    for (const s of prod.plan.services) {
+      const d = s.deployTime!;
+      const wait = `${d.configuredWaitSeconds} (${d.bakeSeconds} + ${d.drainSeconds}${d.cutoverSeconds === undefined ? "" : ` + ${d.stopSeconds}`})`;
+      const cutover = d.cutoverSeconds === undefined ? "— (new tasks start first)" : `${d.cutoverSeconds} (${d.drainSeconds} + ${d.stopSeconds} + ${d.targetHealthySeconds})`;
+      const first = d.firstStart.totalSeconds === d.totalSeconds ? `${d.firstStart.totalSeconds}` : `${d.firstStart.totalSeconds} (${minutes(d.firstStart.totalSeconds)} min)`;
+      const row = `| ${s.name} | ${wait} | ${d.totalSeconds} (${minutes(d.totalSeconds)} min) | ${first} | ${cutover} | ${s.timeouts!.update.replace("m", " min")} |`;
+      expect(readme()).toContain(row);
+    }
+  });
+
+  it("give prod's rollback times of a task that never turns healthy", () => {
+    const never = (name: string) => `${name} ≈ ${minutes(prod.plan.services.find((s) => s.name === name)!.rollback!.neverHealthySeconds)} min`;
+    expect(readme()).toContain(`${never("console")}, ${never("gateway")}, ${never("security")}: 3 × (180 s start`);
+    for (const s of prod.plan.services) expect(s.rollback!.crashSeconds).toBe(9 * 60);
   });
 });
 
