@@ -293,8 +293,8 @@ export const configSchema = {
   deregistrationDelaySeconds: {
     type: "integer",
     min: 0, max: 3600,
-    default: 30,
-    description: "Seconds the load balancer drains a target before removing it.",
+    default: 20,
+    description: "Seconds the load balancer drains a target before removing it: in-flight requests finish, new ones go to other targets. Every deploy waits it out, and a single writer's cutover with it.",
   },
   logRetentionDays: {
     type: "integer",
@@ -483,7 +483,7 @@ export const configSchema = {
     type: "integer",
     min: 0, max: 7200, unit: "seconds",
     default: 120,
-    description: "Seconds ECS ignores failing load balancer checks after a gateway task starts.",
+    description: "Seconds ECS ignores failing load balancer and container checks after a gateway task starts. A good deploy does not wait for it: ECS moves on once the task is healthy.",
   },
   gatewayChromaImage: {
     type: "string",
@@ -540,7 +540,7 @@ export const configSchema = {
     type: "integer",
     min: 0, max: 7200, unit: "seconds",
     default: 900,
-    description: "Seconds ECS ignores failing load balancer checks after start (first start downloads models).",
+    description: "Seconds ECS ignores failing load balancer and container checks after a security-stack task starts: the first start's allowance to download the models into the empty EFS cache. A good deploy does not wait for it, a task that never turns healthy does, three times before the circuit breaker rolls back.",
   },
   securityStackRustLog: { type: "string", default: "info", description: "RUST_LOG of the data plane." },
   // Three CIDRs fit one listener rule beside the host and path; an ALB listener holds 100 rules, shared.

@@ -35,6 +35,13 @@ export const ECS_GRACE_PERIOD_LIMITS = [0, 7200] as const;
 /**
  * Deployment percentages. A single writer stops its old task before the new one starts, so two tasks never
  * share the files; a stateless service starts the new tasks first and keeps full capacity.
+ *
+ * A follow-up that needs the writer lock of #28 (a single writer's app starts only once it holds an exclusive lock on
+ * its volume): with it, a single writer could deploy at min 0 % / max 200 %. ECS documents that maximumPercent lets the
+ * scheduler start the new tasks before stopping the old ones and that it "may" do so, not that it will; so the
+ * successor's launch and image pull could overlap the old task's draining and stop, shortening the expected cutover by
+ * up to TASK_START_SECONDS, while the bound (deploy-time.ts) stays sequential. Until the lock lands, max 100 %, which
+ * the policy rule `stateful-services-single-writer` and the tests hold.
  */
 export const DEPLOYMENT = {
   singleWriter: { minimumHealthyPercent: 0, maximumPercent: 100 },
@@ -116,11 +123,36 @@ export function availabilityZoneCidrMask(cidr: string): number {
 export const TASK_START_SECONDS = 180;
 
 /**
- * Every container's `stopTimeout`: seconds from SIGTERM to SIGKILL. Long enough for the apps to finish their
- * requests and flush SQLite and Chroma, short enough that draining plus this fits in Fargate Spot's two-minute
- * interruption warning (config.ts refuses a draining delay that would not). Fargate allows at most 120.
+ * Every container's `stopTimeout`: seconds from SIGTERM to SIGKILL (ECS's own default on Fargate). The load balancer
+ * has drained the task before ECS sends SIGTERM, so no request is left to finish: what remains is closing SQLite and
+ * Chroma cleanly, which takes seconds. It is also part of every single writer's outage (its successor starts only
+ * after it), and with draining it fits Fargate Spot's two-minute warning (config-constraints.ts refuses a draining
+ * delay that would not). Fargate allows at most 120.
  */
-export const CONTAINER_STOP_SECONDS = 60;
+export const CONTAINER_STOP_SECONDS = 30;
+
+/**
+ * The deployment circuit breaker's threshold: failed tasks before ECS calls a deployment FAILED and rolls it back,
+ * half the desired count between a floor and a ceiling that cannot be changed (ServiceDeploymentCircuitBreaker,
+ * ECS API reference). A single writer's threshold is the floor: three tasks.
+ */
+export const CIRCUIT_BREAKER = { minThreshold: 3, maxThreshold: 200, desiredFraction: 0.5 } as const;
+
+/**
+ * The deployment alarms that roll a deploy back. ECS bakes every deployment (keeps watching after the new tasks are
+ * steady, `pulumi up` waiting with it) for the longest evaluation window among them, and for a rolling deployment
+ * that cannot be set otherwise: one one-minute period (the resolution of the load balancer's metrics) keeps the bake
+ * to a minute. Only target 5xx rolls back: nothing a good start or a single writer's restart produces (a slow start
+ * fails target checks, a cutover leaves the service with no task) can trip it, while a task that never turns healthy
+ * is the circuit breaker's.
+ */
+export const DEPLOYMENT_ALARM = { evaluationPeriods: 1 } as const;
+
+/**
+ * What a prod deploy of each service may take (issue #29): waiting by configuration alone, the worst good deploy
+ * (first start included), and a single writer's cutover. The plan marks a service over any of them.
+ */
+export const DEPLOY_TIME_GOALS = { configuredWaitSeconds: 120, worstGoodSeconds: 20 * 60, cutoverSeconds: 90 } as const;
 
 /** Fargate Spot's warning before it takes a task back: SIGTERM, then the task is stopped this many seconds later. */
 export const SPOT_WARNING_SECONDS = 120;

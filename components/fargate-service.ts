@@ -4,8 +4,8 @@ import { Architecture, AwakeSchedule, Capacity, HealthCheckTiming, TaskSize } fr
 import { createAutoscaling } from "./autoscaling";
 import { ON_DEMAND, capacityProviderStrategies } from "./capacity";
 import { ContainerSpec, renderContainerDefinitions, scratchVolumes, withHealthCheckDefaults } from "./container-definition";
-import { DEPLOYMENT } from "./defaults";
-import { ContainerTiming, DeployTime, deployTime, serviceTimeouts } from "./deploy-time";
+import { CONTAINER_STOP_SECONDS, DEPLOYMENT } from "./defaults";
+import { ContainerTiming, DeployTime, DeployTimeInputs, RollbackTimes, deployTime, rollbackTimes, serviceTimeouts } from "./deploy-time";
 import { ExposedPort, Target, createTargets } from "./load-balancing";
 import { serviceLogGroupName, stackScoped } from "./naming";
 import { createSleepSchedule } from "./sleep-schedule";
@@ -33,7 +33,10 @@ export interface FargateServiceArgs {
   volumes?: Volume[];
   /** Target-group timing shared by the stack. */
   healthCheck: HealthCheckTiming;
-  /** Seconds ECS ignores failing target health after a task starts (0 to 7200). */
+  /**
+   * Seconds ECS ignores failing target and container health after a task starts (0 to 7200): the first start's
+   * allowance where it needs more than the containers' own checks give (a model download).
+   */
   healthCheckGracePeriodSeconds: number;
   /** Days the service's log group keeps its logs. */
   logRetentionDays: number;
@@ -89,6 +92,8 @@ export class FargateService extends pulumi.ComponentResource {
   public readonly rolloutBoundSeconds: number;
   /** The worst good deploy of this service, phase by phase; its custom timeouts are derived from it. */
   public readonly deployTime: DeployTime;
+  /** What rolls a bad image of this service back, and how soon. */
+  public readonly rollback: RollbackTimes;
 
   constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ai-platform:service:FargateService", name, {}, opts);
@@ -114,8 +119,10 @@ export class FargateService extends pulumi.ComponentResource {
     );
     this.taskDefinition = this.createTaskDefinition(name, args, roles, volumes);
     const targets = createTargets(name, { exposedPorts: args.exposedPorts, vpcId: args.vpcId, healthCheck: args.healthCheck }, this);
-    const rollbackAlarms = args.alarms ? this.createRollbackAlarms(targets, args, args.alarms) : [];
-    this.deployTime = this.estimateDeployTime(args, targets, rollbackAlarms);
+    const rollbackAlarms = args.alarms ? this.createTargetAlarms(targets, args, args.alarms) : [];
+    const timing = deployTimeInputs(args, targets, rollbackAlarms);
+    this.deployTime = deployTime(timing);
+    this.rollback = rollbackTimes(timing, this.deployTime);
     this.service = this.createService(name, args, {
       network,
       targets,
@@ -160,8 +167,9 @@ export class FargateService extends pulumi.ComponentResource {
           alarms: args.alarms,
           clusterName: args.clusterName,
           service: this.service,
-          minimumTasks: args.scaling.mode === "stateless" ? args.scaling.min : 1,
-          gracePeriodSeconds: args.healthCheckGracePeriodSeconds,
+          minimumTasks: floorTasks(args.scaling),
+          // A stateless service keeps its old tasks until the new ones are healthy: only a start's grace is short.
+          startSeconds: this.deployTime.restartSeconds ?? args.healthCheckGracePeriodSeconds,
           sleeps: Boolean(args.schedule),
         },
         this,
@@ -178,6 +186,7 @@ export class FargateService extends pulumi.ComponentResource {
       serviceName: this.service.name,
       logGroupName: this.logGroup.name,
       deployTime: this.deployTime,
+      rollback: this.rollback,
       healthChecks: Object.fromEntries(args.containers.map((c) => [c.name, c.healthCheck.summary ?? `\`${c.healthCheck.command.join(" ")}\``])),
     });
   }
@@ -220,19 +229,11 @@ export class FargateService extends pulumi.ComponentResource {
     );
   }
 
-  private createRollbackAlarms(targets: Target[], args: FargateServiceArgs, alarms: AlarmArgs): RollbackAlarm[] {
-    return targets.flatMap((target) =>
+  /** Each target group's alarms; returns the ones that roll a deployment back. */
+  private createTargetAlarms(targets: Target[], args: FargateServiceArgs, alarms: AlarmArgs): RollbackAlarm[] {
+    return targets.map((target) =>
       createTargetAlarms(target, { alarms, loadBalancer: args.loadBalancer, gracePeriodSeconds: args.healthCheckGracePeriodSeconds }, this),
     );
-  }
-
-  private estimateDeployTime(args: FargateServiceArgs, targets: Target[], rollbackAlarms: RollbackAlarm[]): DeployTime {
-    return deployTime({
-      containers: args.containers.map(containerTiming),
-      gracePeriodSeconds: targets.length ? args.healthCheckGracePeriodSeconds : 0,
-      targets: targets.length ? args.healthCheck : undefined,
-      bakeSeconds: Math.max(0, ...rollbackAlarms.map((a) => a.windowSeconds)),
-    });
   }
 
   private createService(
@@ -254,7 +255,7 @@ export class FargateService extends pulumi.ComponentResource {
         // definition) or is one we accept redeploying for (settings of the service itself).
         forceNewDeployment: true,
         platformVersion: "LATEST",
-        desiredCount: args.scaling.mode === "stateless" ? args.scaling.min : 1,
+        desiredCount: floorTasks(args.scaling),
         deploymentMinimumHealthyPercent: deployment.minimumHealthyPercent,
         deploymentMaximumPercent: deployment.maximumPercent,
         deploymentCircuitBreaker: { enable: true, rollback: true },
@@ -293,6 +294,24 @@ function firstTaskNeeds(targets: Target[], network: TaskNetwork, volumes: Volume
     ...roles.policies,
     ...roles.keyPolicies,
   ];
+}
+
+/** Tasks the service runs at least: a single writer's one, or a stateless service's autoscaling floor. */
+function floorTasks(scaling: FargateServiceArgs["scaling"]): number {
+  return scaling.mode === "stateless" ? scaling.min : 1;
+}
+
+/** What the deploy-time bound and the rollback times are computed from: the service's own settings. */
+function deployTimeInputs(args: FargateServiceArgs, targets: Target[], rollbackAlarms: RollbackAlarm[]): DeployTimeInputs {
+  return {
+    containers: args.containers.map(containerTiming),
+    gracePeriodSeconds: targets.length ? args.healthCheckGracePeriodSeconds : 0,
+    targets: targets.length ? args.healthCheck : undefined,
+    bakeSeconds: Math.max(0, ...rollbackAlarms.map((a) => a.windowSeconds)),
+    stopSeconds: CONTAINER_STOP_SECONDS,
+    singleWriter: args.scaling.mode === "singleWriter",
+    desiredCount: floorTasks(args.scaling),
+  };
 }
 
 /** A container's health-check timing with the defaults applied, for the deploy-time bound. */

@@ -113,7 +113,8 @@ export class SecurityStack extends pulumi.ComponentResource {
             ports: [MANAGEMENT_PLANE_PORT],
             environment: { ...shared, DATA_PLANE_GRPC_URL: `localhost:${DATA_PLANE_PORT}` },
             secrets: { GOOGLE_API_KEY: this.googleApiKey, SUPABASE_JWT_SECRET: this.supabaseJwtSecret },
-            // First start downloads models: the longest start period and patience ECS allows.
+            // A start that finds the models in the EFS cache is healthy well within this patience; a first start that
+            // downloads them has the service's grace period too, during which ECS ignores this check (deploy-time.ts).
             healthCheck: { ...bodyStatusHealthCheck(MANAGEMENT_PLANE_PORT), intervalSeconds: 30, retries: 10, startPeriodSeconds: 300 },
             dependsOn: [{ containerName: "data-plane", condition: "HEALTHY" }],
             mounts: [data, models],

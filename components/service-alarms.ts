@@ -1,11 +1,15 @@
 /**
- * A service's alarms, all notifying the stack's topic. Per target group: unhealthy targets and target 5xx,
- * which also roll a deployment back (Copilot keeps these in a partial of their own). Per service: tasks missing
- * (desired − running), CPU and memory, which only notify.
+ * A service's alarms, all notifying the stack's topic. Per target group: unhealthy targets and target 5xx, which
+ * page, and a one-minute target 5xx alarm that rolls a deployment back (Copilot keeps rollback alarms in a partial of
+ * their own). Per service: tasks missing (desired − running), CPU and memory, which only notify.
+ *
+ * The rollback alarms are kept apart from the paging ones because ECS bakes every deployment for the longest window
+ * among the alarms that roll it back: a paging alarm may wait out a slow start (the unhealthy-targets alarm outlasts
+ * the grace period), a rollback alarm must be short, and must watch only what no good deploy produces.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { ALARM_PERIOD_SECONDS } from "./defaults";
+import { ALARM_PERIOD_SECONDS, DEPLOYMENT_ALARM } from "./defaults";
 import { Target } from "./load-balancing";
 import { stackScoped } from "./naming";
 
@@ -16,9 +20,9 @@ export interface AlarmArgs {
   cpuPercent: number;
   /** Percent of the task's memory reservation above which the memory alarm fires. */
   memoryPercent: number;
-  /** Target 5xx answers per minute above which the 5xx alarm fires. */
+  /** Target 5xx answers per minute above which the 5xx alarms fire (paging and rollback). */
   target5xxCount: number;
-  /** One-minute periods in a row before an alarm fires. */
+  /** One-minute periods in a row before a paging alarm fires. */
   evaluationPeriods: number;
 }
 
@@ -28,24 +32,27 @@ export interface RollbackAlarm {
   windowSeconds: number;
 }
 
-/** One-minute evaluation periods: at least the configured number, and enough to outlast a start's grace period. */
-export function minutesCoveringGrace(configuredPeriods: number, gracePeriodSeconds: number): number {
-  return Math.max(configuredPeriods, Math.ceil(gracePeriodSeconds / ALARM_PERIOD_SECONDS));
+/** One-minute evaluation periods: at least the configured number, and enough to outlast `seconds`. */
+export function minutesCovering(configuredPeriods: number, seconds: number): number {
+  return Math.max(configuredPeriods, Math.ceil(seconds / ALARM_PERIOD_SECONDS));
 }
 
-/** The rollback alarms of one target group. They exist before the service, which names them. */
+/**
+ * The alarms of one target group: unhealthy targets and target 5xx, which page, and the target 5xx alarm that rolls a
+ * deployment back, which is returned. They exist before the service, which names the rollback alarm.
+ */
 export function createTargetAlarms(
   target: Target,
   args: { alarms: AlarmArgs; loadBalancer: aws.lb.LoadBalancer; gracePeriodSeconds: number },
   parent: pulumi.Resource,
-): RollbackAlarm[] {
+): RollbackAlarm {
   const { alarms } = args;
   const { port, name } = target;
   const actions = { alarmActions: [alarms.topicArn], okActions: [alarms.topicArn] };
   const dimensions = { TargetGroup: target.targetGroup.arnSuffix, LoadBalancer: args.loadBalancer.arnSuffix };
-  // A starting task fails target checks until its grace period is over; the alarm must not fire before that.
-  const unhealthyPeriods = minutesCoveringGrace(alarms.evaluationPeriods, args.gracePeriodSeconds);
-  const unhealthy = new aws.cloudwatch.MetricAlarm(
+  const serverErrors = { namespace: "AWS/ApplicationELB", metricName: "HTTPCode_Target_5XX_Count", dimensions, statistic: "Sum", period: ALARM_PERIOD_SECONDS };
+  // A starting task fails target checks until its grace period is over; the alarm must not page before that.
+  new aws.cloudwatch.MetricAlarm(
     `${name}-unhealthy`,
     {
       name: stackScoped(`${name}-unhealthy-targets`),
@@ -55,7 +62,7 @@ export function createTargetAlarms(
       dimensions,
       statistic: "Maximum",
       period: ALARM_PERIOD_SECONDS,
-      evaluationPeriods: unhealthyPeriods,
+      evaluationPeriods: minutesCovering(alarms.evaluationPeriods, args.gracePeriodSeconds),
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",
       treatMissingData: "notBreaching",
@@ -63,16 +70,12 @@ export function createTargetAlarms(
     },
     { parent },
   );
-  const errors = new aws.cloudwatch.MetricAlarm(
+  new aws.cloudwatch.MetricAlarm(
     `${name}-5xx`,
     {
       name: stackScoped(`${name}-target-5xx`),
       alarmDescription: `${port.endpoint.name}: more than ${alarms.target5xxCount} 5xx answers a minute from port ${port.containerPort}`,
-      namespace: "AWS/ApplicationELB",
-      metricName: "HTTPCode_Target_5XX_Count",
-      dimensions,
-      statistic: "Sum",
-      period: ALARM_PERIOD_SECONDS,
+      ...serverErrors,
       evaluationPeriods: alarms.evaluationPeriods,
       threshold: alarms.target5xxCount,
       comparisonOperator: "GreaterThanThreshold",
@@ -81,10 +84,23 @@ export function createTargetAlarms(
     },
     { parent },
   );
-  return [
-    { alarm: unhealthy, windowSeconds: unhealthyPeriods * ALARM_PERIOD_SECONDS },
-    { alarm: errors, windowSeconds: alarms.evaluationPeriods * ALARM_PERIOD_SECONDS },
-  ];
+  // No traffic is no datapoint: a single writer's cutover (no target at all; the load balancer answers 503 itself,
+  // which is not a target's 5xx) and a night asleep leave it OK.
+  const rollback = new aws.cloudwatch.MetricAlarm(
+    `${name}-deploy-5xx`,
+    {
+      name: stackScoped(`${name}-deploy-5xx`),
+      alarmDescription: `${port.endpoint.name}: rolls a deployment back on more than ${alarms.target5xxCount} 5xx answers in a minute from port ${port.containerPort}`,
+      ...serverErrors,
+      evaluationPeriods: DEPLOYMENT_ALARM.evaluationPeriods,
+      threshold: alarms.target5xxCount,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      ...actions,
+    },
+    { parent },
+  );
+  return { alarm: rollback, windowSeconds: DEPLOYMENT_ALARM.evaluationPeriods * ALARM_PERIOD_SECONDS };
 }
 
 /** The service's own alarms: tasks missing, CPU and memory. */
@@ -95,7 +111,8 @@ export function createServiceAlarms(
     clusterName: pulumi.Input<string>;
     service: aws.ecs.Service;
     minimumTasks: number;
-    gracePeriodSeconds: number;
+    /** Seconds a good deploy or start may leave the service short of its tasks: no alarm before they have passed. */
+    startSeconds: number;
     /** The service is scaled to 0 at night: 0 tasks desired is no alarm, and neither is silence. */
     sleeps?: boolean;
   },
@@ -124,8 +141,8 @@ export function createServiceAlarms(
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",
       treatMissingData: args.sleeps ? "notBreaching" : "breaching",
-      // A single-writer deploy stops the old task first; allow the grace period before alarming.
-      evaluationPeriods: minutesCoveringGrace(alarms.evaluationPeriods, args.gracePeriodSeconds),
+      // A single writer's deploy stops the old task before its successor starts: no page while it restarts.
+      evaluationPeriods: minutesCovering(alarms.evaluationPeriods, args.startSeconds),
     },
     { parent },
   );

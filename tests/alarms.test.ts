@@ -3,8 +3,10 @@
  * deployment — as a reviewer would check them in the account: metric, dimensions, statistic, threshold,
  * window and actions of every alarm.
  */
-import { BURST_CREDIT_ALARM_BYTES, THROUGHPUT_ALARM_PERCENT } from "../components/defaults";
+import { BURST_CREDIT_ALARM_BYTES, DEPLOY_TIME_GOALS, TASK_START_SECONDS, THROUGHPUT_ALARM_PERCENT } from "../components/defaults";
+import { graphDeployTime, rollbackAlarmsOf, rollbackProblems, targetGroupsOf } from "./support/deploy-time";
 import { Captured, ProgramRun, StackName, committedConfig, policyDocument, runProgram } from "./support/harness";
+import { withLookups } from "../lib/program-runner";
 import { Datapoints, evaluate, inAlarm } from "./support/metric-math";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -47,10 +49,17 @@ beforeAll(async () => {
 
 const sortedJson = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
 
-/** The alarms on one metric with exactly these dimensions. */
+/** The names of the alarms any service's deployments roll back on. */
+function rollbackAlarmNames(run: ProgramRun): Set<string> {
+  return new Set(run.ofType(SERVICE).flatMap((s) => rollbackAlarmsOf(run, s).map((a) => a.state.name)));
+}
+
+/** The paging alarms (not the deployment-rollback ones) on one metric with exactly these dimensions. */
 function alarmsOn(run: ProgramRun, namespace: string, metricName: string, dimensions: Record<string, string>): Captured[] {
+  const rollback = rollbackAlarmNames(run);
   return run
     .ofType(ALARM)
+    .filter((a) => !rollback.has(a.state.name))
     .filter((a) => a.inputs.namespace === namespace && a.inputs.metricName === metricName && sortedJson(a.inputs.dimensions) === sortedJson(dimensions));
 }
 
@@ -119,8 +128,11 @@ describe.each(["staging", "prod"] as const)("%s: alarms per system", (stack) => 
       const floor = service(name).desiredCount;
       expect(inAlarm(alarm, value({ desired: floor, running: floor - 1 }))).toBe(true);
       expect(inAlarm(alarm, value({ desired: floor, running: floor }))).toBe(false);
-      // A single-writer deploy stops the old task before the new one is up: not an outage until the grace is over.
+      // A starting task is not missing until its grace is over; a single writer's deploy stops the old task before the
+      // new one is up, which is no outage until that restart's own bound has passed.
       expect(alarm.evaluationPeriods * 60).toBeGreaterThanOrEqual(service(name).healthCheckGracePeriodSeconds);
+      const g = graphDeployTime(run(), run().get(SERVICE, name));
+      if (g.singleWriter) expect(alarm.evaluationPeriods * 60).toBeGreaterThanOrEqual(g.drain + g.stop + TASK_START_SECONDS + Math.max(g.containersHealthy, g.grace));
     });
 
     if (sleeps) {
@@ -159,7 +171,8 @@ describe.each(["staging", "prod"] as const)("%s: alarms per system", (stack) => 
     // tests/backup.test.ts checks each replicated file system's lag alarm.
     const natInstance = committedConfig(stack)["ai-platform:natGateways"] === "instance" ? 2 : 0;
     const replicas = committedConfig(stack)["ai-platform:efsReplicationRegion"] ? 2 : 0;
-    expect(run().ofType(ALARM)).toHaveLength(2 * targetGroups + 3 * SYSTEMS.length + 2 + 1 + natInstance + replicas);
+    // Per target group: unhealthy targets and 5xx, which page, and the 5xx alarm deployments roll back on.
+    expect(run().ofType(ALARM)).toHaveLength(3 * targetGroups + 3 * SYSTEMS.length + 2 + 1 + natInstance + replicas);
   });
 
   if (sleeps) {
@@ -261,43 +274,80 @@ describe("EFS alarms", () => {
 
 describe("deployment rollback alarms", () => {
   describe.each(["staging", "prod"] as const)("%s", (stack) => {
-    it.each(SYSTEMS.map((s) => s.service))("the %s service rolls a deploy back on exactly its own target groups' unhealthy and 5xx alarms", (name) => {
-      const run = runs[stack];
-      const service = run.get(SERVICE, name).inputs;
-      const ownTargetGroups = run.ofType(TARGET_GROUP).filter((tg) => service.loadBalancers.some((lb: any) => lb.targetGroupArn === tg.state.arn));
-      expect(ownTargetGroups.map((tg) => tg.inputs.port).sort()).toEqual(SYSTEMS.find((s) => s.service === name)!.ports);
-      const suffixes = new Set(ownTargetGroups.map((tg) => tg.state.arnSuffix));
-      const expected = run
-        .ofType(ALARM)
-        .filter((a) => ["UnHealthyHostCount", "HTTPCode_Target_5XX_Count"].includes(a.inputs.metricName) && suffixes.has(a.inputs.dimensions.TargetGroup))
-        .map((a) => a.state.name);
-      expect(expected).toHaveLength(2 * ownTargetGroups.length);
-      expect(service.alarms).toEqual({ alarmNames: expect.arrayContaining(expected), enable: true, rollback: true });
-      expect(service.alarms.alarmNames).toHaveLength(expected.length);
-      // The circuit breaker stays on too: it catches tasks that never start, the alarms tasks that start badly.
-      expect(service.deploymentCircuitBreaker).toEqual({ enable: true, rollback: true });
+    it("leave no service without its guarantees: a crash, a task never healthy, a 5xx release roll back; nothing a good deploy does", () => {
+      expect(rollbackProblems(runs[stack])).toEqual([]);
     });
 
-    it("never rolls back on load (CPU, memory) or on the task count", () => {
-      const rollbackAlarms = runs[stack].ofType(SERVICE).flatMap((s) => s.inputs.alarms.alarmNames as string[]);
-      const loadAlarms = runs[stack]
+    it.each(SYSTEMS.map((s) => s.service))("the %s service rolls a deploy back on one one-minute target-5xx alarm per target group of its own", (name) => {
+      const run = runs[stack];
+      const service = run.get(SERVICE, name);
+      const ownTargetGroups = targetGroupsOf(run, service);
+      expect(ownTargetGroups.map((tg) => tg.inputs.port).sort()).toEqual(SYSTEMS.find((s) => s.service === name)!.ports);
+      const alarms = rollbackAlarmsOf(run, service);
+      expect(alarms.map((a) => a.inputs.dimensions.TargetGroup).sort()).toEqual(ownTargetGroups.map((tg) => tg.state.arnSuffix).sort());
+      for (const a of alarms) {
+        expect(a.inputs).toMatchObject({ metricName: "HTTPCode_Target_5XX_Count", statistic: "Sum", period: 60, evaluationPeriods: 1, threshold: 10 });
+        expect(a.inputs.alarmActions).toEqual([run.outputs.alarmTopicArn]);
+      }
+      expect(service.inputs.alarms).toEqual({ alarmNames: expect.any(Array), enable: true, rollback: true });
+      // The circuit breaker stays on too: it catches tasks that crash or never turn healthy, the alarm a release that errs.
+      expect(service.inputs.deploymentCircuitBreaker).toEqual({ enable: true, rollback: true });
+    });
+
+    it("never rolls back on target health, the task count or load, which a slow first start or a single writer's restart trips", () => {
+      const rollback = rollbackAlarmNames(runs[stack]);
+      const tripped = runs[stack]
         .ofType(ALARM)
         .filter(
           (a) =>
-            ["CPUUtilization", "MemoryUtilization"].includes(a.inputs.metricName) ||
+            ["UnHealthyHostCount", "HealthyHostCount", "CPUUtilization", "MemoryUtilization"].includes(a.inputs.metricName) ||
             (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.metricName === "RunningTaskCount"),
         )
         .map((a) => a.state.name);
-      expect(rollbackAlarms.filter((n) => loadAlarms.includes(n))).toEqual([]);
+      expect(tripped.length).toBeGreaterThan(0);
+      expect(tripped.filter((n) => rollback.has(n))).toEqual([]);
     });
 
     it("creates the rollback alarms before the services that name them", () => {
       const run = runs[stack];
       for (const service of run.ofType(SERVICE)) {
-        const alarmUrns = run.ofType(ALARM).filter((a) => service.inputs.alarms.alarmNames.includes(a.state.name)).map((a) => a.urn);
+        const alarmUrns = rollbackAlarmsOf(run, service).map((a) => a.urn);
+        expect(alarmUrns.length).toBeGreaterThan(0);
         expect(service.dependencies).toEqual(expect.arrayContaining(alarmUrns));
       }
     });
+  });
+
+  it("names what a service lacks: a rollback alarm that a slow start trips, a target group without one, a breaker that stops short", () => {
+    const run = runs.prod;
+    const console = run.get(SERVICE, "console");
+    const [consoleAlarm] = rollbackAlarmsOf(run, console);
+    const gatewayAlarm = rollbackAlarmsOf(run, run.get(SERVICE, "gateway"))[0];
+    const doctored = withLookups({
+      ...run,
+      resources: run.resources.map((r) => {
+        if (r === console) return { ...r, inputs: { ...r.inputs, deploymentCircuitBreaker: { enable: true, rollback: false } } };
+        if (r === consoleAlarm) return { ...r, inputs: { ...r.inputs, metricName: "UnHealthyHostCount", statistic: "Maximum", evaluationPeriods: 15 } };
+        if (r === gatewayAlarm) return { ...r, state: { ...r.state, name: "renamed" } };
+        return r;
+      }),
+    });
+    expect(rollbackProblems(doctored).sort()).toEqual([
+      "console: rollback alarm console-8080-deploy-5xx bakes every deploy for 900 s",
+      "console: rollback alarm console-8080-deploy-5xx watches UnHealthyHostCount, which a good deploy can trip",
+      "console: the circuit breaker does not roll back",
+      "gateway: target group gateway-3000 has 0 rollback alarms, not one",
+    ]);
+  });
+
+  it("keep prod within issue #29's goals: a minute's bake, and configured wait, worst good deploy and cutover within bounds", () => {
+    for (const service of runs.prod.ofType(SERVICE)) {
+      const g = graphDeployTime(runs.prod, service);
+      expect([service.name, g.bake]).toEqual([service.name, 60]);
+      expect([service.name, g.configuredWait <= DEPLOY_TIME_GOALS.configuredWaitSeconds]).toEqual([service.name, true]);
+      expect([service.name, g.firstStart <= DEPLOY_TIME_GOALS.worstGoodSeconds]).toEqual([service.name, true]);
+      if (g.singleWriter) expect([service.name, g.cutover! <= DEPLOY_TIME_GOALS.cutoverSeconds]).toEqual([service.name, true]);
+    }
   });
 });
 
@@ -366,6 +416,12 @@ describe("thresholds from config (alarmCpuPercent 70, alarmMemoryPercent 75, ala
         const alarm = theAlarmOn(run(), "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", targetGroupDimensions(run(), s.service, port));
         expect(alarm).toMatchObject({ threshold: 25, evaluationPeriods: 5 });
       }
+    }
+  });
+
+  it("rolls deployments back on more than 25 target 5xx in one minute: the bake time stays a minute", () => {
+    for (const service of run().ofType(SERVICE)) {
+      for (const a of rollbackAlarmsOf(run(), service)) expect(a.inputs).toMatchObject({ threshold: 25, evaluationPeriods: 1, period: 60 });
     }
   });
 

@@ -106,7 +106,7 @@ describe("good config", () => {
         timeoutSeconds: 4,
         healthyThreshold: 2,
         unhealthyThreshold: 3,
-        deregistrationDelaySeconds: 30,
+        deregistrationDelaySeconds: 20,
       });
       expect(prod.architecture).toBe("X86_64");
     });
@@ -262,8 +262,8 @@ describe("bad config", () => {
     ["a Spot weight of 0", { capacitySpotWeight: 0 }, "ai-platform:capacitySpotWeight: 0 is out of range; use 1 to 1000 (ECS's weight range; on demand has weight 1)"],
     [
       "draining longer than Spot's warning allows",
-      { deregistrationDelaySeconds: 90 },
-      "ai-platform:deregistrationDelaySeconds: 90 s of draining and the containers' 60 s stop timeout exceed Spot's 120 s warning (a system on spot or mixed: gatewayCapacity, securityStackCapacity, uiConsoleCapacity); use at most 60",
+      { deregistrationDelaySeconds: 100 },
+      "ai-platform:deregistrationDelaySeconds: 100 s of draining and the containers' 30 s stop timeout exceed Spot's 120 s warning (a system on spot or mixed: gatewayCapacity, securityStackCapacity, uiConsoleCapacity); use at most 90",
     ],
     ["an unknown time zone", { awakeTimezone: "Mars/Olympus" }, 'ai-platform:awakeTimezone: "Mars/Olympus" is not an IANA time zone; use a name such as Europe/Berlin or UTC'],
     ["a time zone in the wrong case", { awakeTimezone: "europe/berlin" }, 'ai-platform:awakeTimezone: "europe/berlin" is not spelled as AWS expects; use Europe/Berlin'],

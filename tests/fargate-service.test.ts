@@ -207,7 +207,7 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
 
     it.each(exposed.map((p) => [p]))("publishes container port %i through an IP target group that checks /health", (port) => {
       const tg = run.get(TARGET_GROUP, `${service}-${port}`);
-      expect(tg.inputs).toMatchObject({ targetType: "ip", protocol: "HTTP", port, deregistrationDelay: 30 });
+      expect(tg.inputs).toMatchObject({ targetType: "ip", protocol: "HTTP", port, deregistrationDelay: 20 });
       expect(tg.inputs.healthCheck).toEqual({
         enabled: true,
         path: "/health",

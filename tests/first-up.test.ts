@@ -7,16 +7,16 @@
  *   to its target groups, every mount target, NFS rule and policy of the file systems its tasks mount, and
  *   every policy of its execution and task roles;
  * - EC2's character set and length for security-group and rule descriptions;
- * - custom timeouts that cover the service's worst good deploy, derived from its own captured settings.
+ * - custom timeouts that cover the service's worst good deploy (its first start), derived from its own captured settings.
  */
-import { Captured, ProgramRun, StackName, containerDefinitions, efsVolumes, runProgram } from "./support/harness";
-import { CONTAINER_STOP_SECONDS, TASK_START_SECONDS, TIMEOUT_MARGIN } from "../components/defaults";
+import { Captured, ProgramRun, StackName, efsVolumes, runProgram } from "./support/harness";
+import { TIMEOUT_MARGIN } from "../components/defaults";
 import { timeoutMinutes } from "../components/deploy-time";
+import { graphDeployTime } from "./support/deploy-time";
 
 const SERVICE = "aws:ecs/service:Service";
 const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
-const TARGET_GROUP = "aws:lb/targetGroup:TargetGroup";
 const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
 const FILE_SYSTEM_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -163,32 +163,6 @@ describe.each(STACKS)("the %s stack's security-group descriptions", (stack) => {
   });
 });
 
-/**
- * The worst good deploy of a service, recomputed here from what the program registered (the task definition's
- * health checks and dependencies, the target groups, the grace period, the rollback alarms' windows), not from
- * the component's own arithmetic.
- */
-function worstGoodDeploySeconds(run: ProgramRun, service: Captured): number {
-  const td = run.ofType(TASK_DEFINITION).find((t) => t.state.arn === service.inputs.taskDefinition)!;
-  const defs = containerDefinitions(td);
-  const byName = new Map(defs.map((c) => [c.name, c]));
-  const healthy = (name: string): number => {
-    const c = byName.get(name);
-    const h = c.healthCheck;
-    const after = Math.max(0, ...(c.dependsOn ?? []).filter((d: any) => d.condition === "HEALTHY").map((d: any) => healthy(d.containerName)));
-    return after + (h.startPeriod ?? 0) + h.retries * h.interval + h.timeout;
-  };
-  const containers = Math.max(...defs.map((c) => healthy(c.name)));
-  const tgArns = (service.inputs.loadBalancers ?? []).map((lb: any) => lb.targetGroupArn);
-  const tgs = run.ofType(TARGET_GROUP).filter((t) => tgArns.includes(t.state.arn));
-  const grace = service.inputs.healthCheckGracePeriodSeconds ?? 0;
-  const targets = Math.max(0, ...tgs.map((t) => t.inputs.healthCheck.healthyThreshold * t.inputs.healthCheck.interval));
-  const draining = Math.max(0, ...tgs.map((t) => t.inputs.deregistrationDelay));
-  const alarms = run.ofType(ALARM).filter((a) => (service.inputs.alarms?.alarmNames ?? []).includes(a.state.name));
-  const bake = Math.max(0, ...alarms.map((a) => a.inputs.evaluationPeriods * (a.inputs.period ?? 60)));
-  return TASK_START_SECONDS + Math.max(containers, grace) + targets + draining + CONTAINER_STOP_SECONDS + bake;
-}
-
 describe.each(STACKS)("the %s stack's deploy timeouts", (stack) => {
   let run: ProgramRun;
   beforeAll(() => {
@@ -204,9 +178,9 @@ describe.each(STACKS)("the %s stack's deploy timeouts", (stack) => {
     }
   });
 
-  it("cover each service's worst good deploy, with the margin, and no more than twice it", () => {
+  it("cover each service's first start (its worst good deploy), with the margin, and no more than twice it", () => {
     for (const service of run.ofType(SERVICE)) {
-      const worst = worstGoodDeploySeconds(run, service);
+      const worst = graphDeployTime(run, service).firstStart;
       for (const phase of ["create", "update"] as const) {
         const seconds = timeoutMinutes(service.customTimeouts![phase]) * 60;
         expect([service.name, phase, seconds >= worst * TIMEOUT_MARGIN]).toEqual([service.name, phase, true]);
@@ -215,17 +189,26 @@ describe.each(STACKS)("the %s stack's deploy timeouts", (stack) => {
     }
   });
 
-  it("equal the bound the component reports for the plan", () => {
+  it("equal the bounds the component reports for the plan: a later deploy, the first start, the configured wait", () => {
     const components = run.ofType(COMPONENT);
     for (const service of run.ofType(SERVICE)) {
       const component = components.find((c) => c.urn === service.parentUrn)!;
-      expect([service.name, component.state.deployTime.totalSeconds]).toEqual([service.name, worstGoodDeploySeconds(run, service)]);
+      const d = component.state.deployTime;
+      const g = graphDeployTime(run, service);
+      expect([service.name, d.totalSeconds, d.firstStart.totalSeconds, d.configuredWaitSeconds, d.cutoverSeconds]).toEqual([
+        service.name,
+        g.later,
+        g.firstStart,
+        g.configuredWait,
+        g.cutover,
+      ]);
     }
   });
 
-  it("let the security stack's first start (900 s grace, model download, 15-minute bake) run past the provider's 20-minute default", () => {
+  it("let the security stack's first start (900 s grace for the model download) run past the provider's 20-minute default", () => {
     const security = run.ofType(SERVICE).find((s) => (s.inputs.healthCheckGracePeriodSeconds ?? 0) >= 900)!;
     expect(timeoutMinutes(security.customTimeouts!.create)).toBeGreaterThan(20);
+    expect(timeoutMinutes(security.customTimeouts!.update)).toBeGreaterThan(20);
   });
 
   it("fail a stuck console deploy sooner than the provider's 20-minute default", () => {
@@ -242,6 +225,6 @@ describe.each(STACKS)("the %s stack's deploy timeouts", (stack) => {
     expect(changed).toHaveLength(1);
     const gateway = longer.ofType(SERVICE).find((s) => s.name === changed[0])!;
     expect(gateway.inputs.healthCheckGracePeriodSeconds).toBe(1800);
-    expect(after[changed[0]] * 60).toBeGreaterThanOrEqual(worstGoodDeploySeconds(longer, gateway) * TIMEOUT_MARGIN);
+    expect(after[changed[0]] * 60).toBeGreaterThanOrEqual(graphDeployTime(longer, gateway).firstStart * TIMEOUT_MARGIN);
   });
 });

@@ -8,6 +8,7 @@ import { ProgramRun, ROOT, runProgram } from "./support/harness";
 import { buildPlan } from "../scripts/plan/model";
 import { SYSTEM_REGISTRY } from "../components/registry";
 import { STATUS_PAGE_LISTENER_PORT, statusPageSystem } from "./fixtures/fourth-system/status-page";
+import { graphDeployTime, rollbackAlarmsOf, rollbackProblems } from "./support/deploy-time";
 
 const PROGRAM = path.join(ROOT, "tests", "fixtures", "fourth-system", "program.ts");
 const T = {
@@ -57,6 +58,21 @@ describe("a fourth system added with one descriptor and one component", () => {
   it("gets a row on the dashboard", () => {
     const body = JSON.parse(four.ofType(T.dashboard)[0].inputs.dashboardBody);
     expect(body.widgets.some((w: { properties?: { markdown?: string } }) => w.properties?.markdown === "## Status Page")).toBe(true);
+  });
+
+  it("rolls a bad image back as the three do (crash, never healthy, 5xx) and never on what a good deploy trips", () => {
+    const status = four.get(T.service, "status");
+    expect(rollbackAlarmsOf(four, status)).toHaveLength(1);
+    expect(rollbackProblems(four)).toEqual([]);
+  });
+
+  it("has its deploy time, rollback times and timeouts from its own settings, as the plan shows them", () => {
+    const status = four.get(T.service, "status");
+    const g = graphDeployTime(four, status);
+    const plan = buildPlan(four, { appRepoPath: "" }, [...SYSTEM_REGISTRY, statusPageSystem]).services.find((s) => s.name === "status")!;
+    expect([plan.deployTime!.totalSeconds, plan.deployTime!.firstStart.totalSeconds, plan.deployTime!.configuredWaitSeconds]).toEqual([g.later, g.firstStart, g.configuredWait]);
+    expect([plan.rollback!.crashSeconds, plan.rollback!.neverHealthySeconds]).toEqual([g.crash, g.neverHealthy]);
+    expect(plan.timeouts).toEqual(status.customTimeouts);
   });
 
   it("is a system of its own in the plan, which costs its resources to it", () => {

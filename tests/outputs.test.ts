@@ -214,8 +214,8 @@ describe.each<[StackName, { azs: number; urls: (alb: string) => Record<string, s
     );
   });
 
-  it("give each system's rollout bound in whole seconds: 2 healthy checks × 5 s + 30 s of draining", () => {
-    expect(o.rolloutBoundSeconds).toEqual({ gateway: 40, securityStack: 40, uiConsole: 40 });
+  it("give each system's rollout bound in whole seconds: 2 healthy checks × 5 s + 20 s of draining", () => {
+    expect(o.rolloutBoundSeconds).toEqual({ gateway: 30, securityStack: 30, uiConsole: 30 });
   });
 });
 

@@ -3,6 +3,7 @@
  * The program runs once per stack (prod planned against staging) with an app checkout that does not exist, as on a
  * fresh clone; one child process checks the command's config-error path.
  */
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main, parseArgs } from "../scripts/plan";
@@ -10,6 +11,7 @@ import { ASSUMPTIONS, CostEstimate, estimateCost, kmsKeyMonthly, money, priceOf 
 import { PlanResult, StackResult, renderPlan } from "../scripts/plan/index";
 import { PRICE_KEYS, PriceTableError, loadPriceTable, tieredCharge } from "../scripts/plan/pricing";
 import { secretValues } from "../scripts/plan/run";
+import { graphDeployTime } from "./support/deploy-time";
 
 const MISSING_CHECKOUT = path.join(os.tmpdir(), `no-app-checkout-${process.pid}`);
 
@@ -45,7 +47,7 @@ describe("the resource tree", () => {
   it("shows each service's size, deployment bounds, target-group health check and listener rules", () => {
     expect(prod.markdown).toContain("- Task `prod-gateway`: 1024 CPU units (1 vCPU), 4096 MiB, X86_64");
     expect(prod.markdown).toContain("- Deployment: min healthy 0% / max 100%, circuit breaker on (rollback)");
-    expect(prod.markdown).toContain("| `gateway-3000` | gateway:3000 (HTTP) | HTTP /health on 3000, expects 200 | 5 s / 4 s | 2 / 3 | 30 s |");
+    expect(prod.markdown).toContain("| `gateway-3000` | gateway:3000 (HTTP) | HTTP /health on 3000, expects 200 | 5 s / 4 s | 2 / 3 | 20 s |");
     expect(prod.markdown).toContain("| HTTPS:443 | 125 | host gateway.tupl.example.com and path /api/keys* and source 198.51.100.0/24 | forward → gateway-3000 |");
     expect(prod.markdown).toContain("- Tasks: autoscaling 2–6");
   });
@@ -91,16 +93,65 @@ describe("outputs and rollout bounds", () => {
     expect(prod.markdown).not.toContain("differs from the output");
   });
 
-  it("shows each service's deploy-time bound beside the timeout derived from it, in both stacks", () => {
+  it("shows each service's configured wait, later deploy, first start and cutover beside its timeouts, as the graph gives them", () => {
     for (const r of [staging, prod]) {
       expect(r.plan.services.length).toBeGreaterThan(0);
       for (const s of r.plan.services) {
         const d = s.deployTime!;
+        const g = graphDeployTime(r.plan.run, r.plan.run.get("aws:ecs/service:Service", s.name));
         expect(d.totalSeconds).toBe(d.taskStartSeconds + d.healthySeconds + d.targetHealthySeconds + d.replaceOldSeconds + d.bakeSeconds);
-        const row = r.markdown.split("\n").find((l) => l.startsWith(`| \`${s.name}\` | ${d.totalSeconds} s `));
+        expect([s.name, d.totalSeconds, d.firstStart.totalSeconds, d.configuredWaitSeconds, d.cutoverSeconds]).toEqual([
+          s.name,
+          g.later,
+          g.firstStart,
+          g.configuredWait,
+          g.cutover,
+        ]);
+        const row = r.markdown.split("\n").find((l) => l.startsWith(`| \`${s.name}\` | ${g.configuredWait} s: ${g.bake} bake + ${g.drain} drain`))!;
         expect([s.name, row]).toEqual([s.name, expect.stringContaining(`| ${s.timeouts!.update} (delete ${s.timeouts!.delete}) |`)]);
+        expect(row).toContain(` ${g.later} s `);
+        expect(row).toContain(` ${g.firstStart} s `);
+        if (g.cutover !== undefined) expect(row).toContain(`| ${g.cutover} s: ${g.drain} drain + ${g.stop} stop + ${g.targetHealthy} target |`);
       }
     }
+  });
+
+  it("shows prod's every service within issue #29's goals, and marks a figure over one", () => {
+    const section = prod.markdown.slice(prod.markdown.indexOf("## Deploy-time bound and timeout"), prod.markdown.indexOf("### What rolls a bad image back"));
+    expect(section).toContain("| `security` | 110 s: 60 bake + 20 drain + 30 stop |");
+    expect(section).not.toContain("over the goal");
+  });
+
+  it("shows what rolls a bad image of each service back, and how soon, as the graph gives it", () => {
+    for (const s of prod.plan.services) {
+      const g = graphDeployTime(prod.plan.run, prod.plan.run.get("aws:ecs/service:Service", s.name));
+      const row = prod.markdown.split("\n").find((l) => l.startsWith(`| \`${s.name}\` | ${g.circuitBreakerThreshold} failed tasks |`))!;
+      expect([s.name, row]).toEqual([s.name, expect.stringContaining(`≈ ${g.crash} s`)]);
+      expect(row).toContain(`≈ ${g.neverHealthy} s`);
+      expect(row).toContain(`${g.bake} s after the errors start`);
+    }
+  });
+});
+
+describe("the README's deploy figures", () => {
+  const readme = () => fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+  const minutes = (n: number) => Math.ceil(n / 60);
+
+  it("are prod's, as the plan computes them: configured wait, later deploy, first start, cutover, timeouts", () => {
+    for (const s of prod.plan.services) {
+      const d = s.deployTime!;
+      const wait = `${d.configuredWaitSeconds} (${d.bakeSeconds} + ${d.drainSeconds}${d.cutoverSeconds === undefined ? "" : ` + ${d.stopSeconds}`})`;
+      const cutover = d.cutoverSeconds === undefined ? "— (new tasks start first)" : `${d.cutoverSeconds} (${d.drainSeconds} + ${d.stopSeconds} + ${d.targetHealthySeconds})`;
+      const first = d.firstStart.totalSeconds === d.totalSeconds ? `${d.firstStart.totalSeconds}` : `${d.firstStart.totalSeconds} (${minutes(d.firstStart.totalSeconds)} min)`;
+      const row = `| ${s.name} | ${wait} | ${d.totalSeconds} (${minutes(d.totalSeconds)} min) | ${first} | ${cutover} | ${s.timeouts!.update.replace("m", " min")} |`;
+      expect(readme()).toContain(row);
+    }
+  });
+
+  it("give prod's rollback times of a task that never turns healthy", () => {
+    const never = (name: string) => `${name} ≈ ${minutes(prod.plan.services.find((s) => s.name === name)!.rollback!.neverHealthySeconds)} min`;
+    expect(readme()).toContain(`${never("console")}, ${never("gateway")}, ${never("security")}: 3 × (180 s start`);
+    for (const s of prod.plan.services) expect(s.rollback!.crashSeconds).toBe(9 * 60);
   });
 });
 

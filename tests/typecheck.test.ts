@@ -36,7 +36,7 @@ function check(source: string): Promise<{ code: number; output: string }> {
 
 const probe = (cpu: string) => `
 import { deployTime } from "${path.join(ROOT, "components", "deploy-time")}";
-export const t = deployTime({ containers: [], gracePeriodSeconds: ${cpu}, bakeSeconds: 0 });
+export const t = deployTime({ containers: [], gracePeriodSeconds: ${cpu}, bakeSeconds: 0, stopSeconds: 30, singleWriter: false, desiredCount: 1 });
 `;
 
 describe("the type check of npm test", () => {

@@ -5,7 +5,7 @@
  */
 import { Captured, ProgramRun, containerDefinitions, policyDocument } from "../../lib/program-runner";
 import { awakeHoursPerWeek } from "../../components/defaults";
-import { DeployTime } from "../../components/deploy-time";
+import { DeployTime, RollbackTimes } from "../../components/deploy-time";
 import { SYSTEM_REGISTRY } from "../../components/registry";
 import { SystemDescriptor } from "../../components/system";
 import type { SystemName } from "../../config";
@@ -132,6 +132,8 @@ export interface ServicePlan {
   rollbackAlarms: number;
   /** The worst good deploy, phase by phase, as the service component computed it. */
   deployTime?: DeployTime;
+  /** What rolls a bad image back and how soon, as the service component computed it. */
+  rollback?: RollbackTimes;
   /** The service's `customTimeouts` ("44m"). */
   timeouts?: { create: string; update: string; delete: string };
   ecsExec: boolean;
@@ -566,6 +568,7 @@ export function buildPlan(
         : "off",
       rollbackAlarms: svc.inputs.alarms?.enable ? (svc.inputs.alarms.alarmNames ?? []).length : 0,
       deployTime: component === svc ? undefined : component.state.deployTime,
+      rollback: component === svc ? undefined : component.state.rollback,
       timeouts: svc.customTimeouts,
       ecsExec: Boolean(svc.inputs.enableExecuteCommand),
       waitForSteadyState: Boolean(svc.inputs.waitForSteadyState),

@@ -1,4 +1,5 @@
 /** Markdown of a stack plan: the resource tree with the settings a reviewer checks, outputs, rollout bounds, cost. */
+import { DEPLOY_TIME_GOALS } from "../../components/defaults";
 import { rolloutBoundSeconds } from "../../components/fargate-service";
 import { CostEstimate, HOURS_PER_MONTH, money, usd } from "./cost";
 import { Price } from "./pricing";
@@ -215,14 +216,6 @@ function renderRollout(plan: StackPlan): string[] {
         tg ? `${tg.healthyThreshold} × ${tg.intervalSeconds} s + ${tg.deregistrationDelaySeconds} s = ${formula} s${formula === bounds[k] ? "" : " ⚠ differs from the output"}` : "—",
       ];
     });
-  const deployRows = plan.services.map((s) => {
-    const d = s.deployTime;
-    const phases = d
-      ? `${d.taskStartSeconds} start + ${d.healthySeconds} healthy + ${d.targetHealthySeconds} target + ${d.replaceOldSeconds} old task + ${d.bakeSeconds} bake`
-      : "—";
-    const timeout = s.timeouts ? `${s.timeouts.update} (delete ${s.timeouts.delete})` : "provider default (20m)";
-    return [code(s.name), d ? `${d.totalSeconds} s (${Math.ceil(d.totalSeconds / 60)} min)` : "—", phases, timeout];
-  });
   return [
     "## Rollout bound",
     "",
@@ -230,13 +223,70 @@ function renderRollout(plan: StackPlan): string[] {
     "",
     table(["system", "bound", "healthyThreshold × interval + deregistration delay"], rows),
     "",
+    ...renderDeployTime(plan),
+  ];
+}
+
+/** Seconds with minutes beside them from two minutes on: "1050 s (18 min)". */
+const seconds = (n: number) => (n >= 120 ? `${n} s (${Math.ceil(n / 60)} min)` : `${n} s`);
+
+/** A figure against its goal (defaults.ts, DEPLOY_TIME_GOALS): the figure, marked when over. */
+const againstGoal = (n: number, goal: number) => (n <= goal ? seconds(n) : `${seconds(n)} ⚠ over the goal of ${goal} s`);
+
+/**
+ * Each service's deploy time as the component computed it: what every deploy waits out by configuration, the worst
+ * good later deploy and first start, a single writer's cutover, the timeouts; then what rolls a bad image back.
+ */
+function renderDeployTime(plan: StackPlan): string[] {
+  const timed = plan.services.filter((s) => s.deployTime);
+  const deployRows = timed.map((s) => {
+    const d = s.deployTime!;
+    const wait = `${againstGoal(d.configuredWaitSeconds, DEPLOY_TIME_GOALS.configuredWaitSeconds)}: ${d.bakeSeconds} bake + ${d.drainSeconds} drain${d.cutoverSeconds === undefined ? "" : ` + ${d.stopSeconds} stop`}`;
+    const phases = `${d.taskStartSeconds} start + ${d.healthySeconds} healthy + ${d.targetHealthySeconds} target + ${d.replaceOldSeconds} old task + ${d.bakeSeconds} bake`;
+    const cutover = d.cutoverSeconds === undefined ? "— (new tasks first)" : `${againstGoal(d.cutoverSeconds, DEPLOY_TIME_GOALS.cutoverSeconds)}: ${d.drainSeconds} drain + ${d.stopSeconds} stop + ${d.targetHealthySeconds} target`;
+    const timeout = s.timeouts ? `${s.timeouts.update} (delete ${s.timeouts.delete})` : "provider default (20m)";
+    return [
+      code(s.name),
+      wait,
+      `${seconds(d.totalSeconds)}: ${phases}`,
+      `${againstGoal(d.firstStart.totalSeconds, DEPLOY_TIME_GOALS.worstGoodSeconds)}: ${d.firstStart.healthySeconds} healthy`,
+      cutover,
+      timeout,
+    ];
+  });
+  const rollbackRows = timed
+    .filter((s) => s.rollback)
+    .map((s) => {
+      const r = s.rollback!;
+      const d = s.deployTime!;
+      const start = `${d.taskStartSeconds} s start`;
+      return [
+        code(s.name),
+        `${r.circuitBreakerThreshold} failed tasks`,
+        `≈ ${seconds(r.crashSeconds)}: circuit breaker, ${r.circuitBreakerThreshold} × ${start}`,
+        `≈ ${seconds(r.neverHealthySeconds)}: circuit breaker, ${r.circuitBreakerThreshold} × (${start} + ${d.firstStart.healthySeconds} s allowance)`,
+        r.serverErrorSeconds ? `${r.serverErrorSeconds} s after the errors start: ${s.rollbackAlarms} deploy-5xx alarm${s.rollbackAlarms === 1 ? "" : "s"}, watched until the bake ends` : "not caught: no rollback alarm",
+      ];
+    });
+  return [
     "## Deploy-time bound and timeout",
     "",
-    "The worst good deploy of each service (seconds): task start and image pull, its containers healthy along their " +
-      "dependencies or the grace period if longer, the target group's healthy checks, the old task drained and stopped, " +
-      "and the bake time in which ECS watches the rollback alarms. `pulumi up` waits for all of it; the timeout adds the margin.",
+    "Per service, in seconds: what every good deploy waits out by configuration however fast the app (the bake time in which ECS " +
+      "watches the rollback alarms, draining, and a single writer's stop timeout); the worst good later deploy (task start and image " +
+      "pull, the containers healthy along their dependencies, the target group's healthy checks, the old task drained and stopped, the " +
+      "bake time); the first start, whose containers may take the grace period (models downloaded into an empty cache); and a single " +
+      "writer's cutover. `pulumi up` waits for a deploy to the end of its bake time; the timeouts cover the first start with the margin. " +
+      `Marked where a figure is over issue #29's goal (${DEPLOY_TIME_GOALS.configuredWaitSeconds} s configured, ${DEPLOY_TIME_GOALS.worstGoodSeconds} s worst good, ` +
+      `${DEPLOY_TIME_GOALS.cutoverSeconds} s cutover).`,
     "",
-    table(["service", "bound", "phases (s)", "create/update timeout"], deployRows),
+    table(["service", "configured wait", "later deploy", "first start", "single-writer cutover", "create/update timeout"], deployRows),
+    "",
+    "### What rolls a bad image back",
+    "",
+    "How soon ECS starts rolling back to the last completed deployment, from the start of the deploy (estimates: each try is a task " +
+      "start and, for a task that never turns healthy, its allowance before ECS stops it). The rollback then deploys the previous revision.",
+    "",
+    table(["service", "circuit breaker", "a container crashes", "a task never turns healthy", "the release answers 5xx"], rollbackRows),
     "",
   ];
 }
