@@ -42,7 +42,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     ? path.join(cacheDir, `${crypto.createHash("sha256").update(stableJson(opts)).digest("hex").slice(0, 32)}.json`)
     : undefined;
   if (file && fs.existsSync(file)) return withLookups(JSON.parse(fs.readFileSync(file, "utf8")) as RunData);
-  const promoted = await withPromotionSource(opts, runProgram);
+  // The source stack's run from the fixture checkout is the cached default, however the caller named the checkout.
+  const promoted = await withPromotionSource(opts, (o) => runProgram(o.appRepoPath === FIXTURE_APP_REPO ? { ...o, appRepoPath: undefined } : o));
   const result = await run({
     ...promoted,
     appRepoPath: opts.appRepoPath ?? FIXTURE_APP_REPO,
