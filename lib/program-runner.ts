@@ -406,8 +406,8 @@ async function execute(opts: RunOptions): Promise<RunData> {
   // inside and rethrow it from here so callers can assert on it.
   let programError: unknown;
   // Under the Pulumi CLI, a promise the program leaves rejected fails it (the language host's unhandledRejection
-  // handler reports it). A resource read that fails rejects every output of the resource, and nobody awaits most of
-  // them: kept here, so the run fails as the CLI would, instead of the process (a test worker) dying of them.
+  // handler reports it), as an output of a failed resource read that nobody awaits would: kept here, so that the run
+  // fails as the CLI would, instead of the process dying of it.
   const unhandled: unknown[] = [];
   const onUnhandled = (err: unknown) => void unhandled.push(err);
   programProcess.on("unhandledRejection", onUnhandled);

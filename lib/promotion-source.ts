@@ -6,14 +6,13 @@
  * the deploy that passes and vary it with `stackOutputs`. The live stack is what a preview reads; nothing here
  * claims to be it.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { PROJECT } from "../config-schema";
-import { ProgramRun, ROOT, RunOptions, stackConfig } from "./program-runner";
 import { RELEASE_OUTPUTS } from "../components/defaults";
+import { ProgramRun, ROOT, RunOptions, stackConfig } from "./program-runner";
+import { stacksIn } from "./stacks";
 
 /** The stack `opts.stack` promotes from (its `promoteFrom`, overrides applied), if any. */
-export function promotionSourceOf(opts: RunOptions): string | undefined {
+function promotionSourceOf(opts: RunOptions): string | undefined {
   return stackConfig(opts).values[`${PROJECT}:promoteFrom`] || undefined;
 }
 
@@ -25,12 +24,14 @@ export function promotionSourceOf(opts: RunOptions): string | undefined {
 export async function withPromotionSource(opts: RunOptions, run: (o: RunOptions) => Promise<ProgramRun>): Promise<RunOptions> {
   const from = promotionSourceOf(opts);
   if (!from || from === opts.stack || opts.stackOutputs?.[from] !== undefined) return opts;
-  const root = opts.root ?? ROOT;
   let outputs: Record<string, unknown> | "missing";
-  if (!fs.existsSync(path.join(root, `Pulumi.${from}.yaml`))) {
+  if (!stacksIn(opts.root ?? ROOT).includes(from)) {
     outputs = "missing";
   } else {
-    const source = await run({ stack: from, root: opts.root, appRepoPath: opts.appRepoPath, env: opts.env });
+    const sourceOpts: RunOptions = { stack: from, root: opts.root, appRepoPath: opts.appRepoPath, env: opts.env };
+    // Two stacks that promote from each other would run each other without end: the source reads this one as never
+    // deployed, and so refuses, which names the loop's first step.
+    const source = await run(promotionSourceOf(sourceOpts) === opts.stack ? { ...sourceOpts, stackOutputs: { [opts.stack]: {} } } : sourceOpts);
     // Only what a promotion reads: the rest of a stack's outputs is no business of the stack promoting from it.
     outputs = Object.fromEntries(Object.values(RELEASE_OUTPUTS).flatMap((k) => (k in source.outputs ? [[k, source.outputs[k]]] : [])));
   }

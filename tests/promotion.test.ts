@@ -193,6 +193,11 @@ describe("promotion config", () => {
     ]);
   });
 
+  it("ends two stacks that promote from each other in a refusal, not a loop", async () => {
+    const err = await runProgram({ stack: "staging", config: { promoteFrom: "prod" } }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/^Promotion refused: prod would run what staging does not \(3 systems\):\n.*staging records no image tags/);
+  });
+
   it("refuses an override without a reason worth the name", async () => {
     expect(await problems("prod", { promotionOverride: "hotfix" })).toEqual([
       'ai-platform:promotionOverride: "hotfix" is not a reason of at least 12 characters (why this deploy skips the promotion check: a ticket and a few words)',
