@@ -145,6 +145,19 @@ export const configSchema = {
     default: "../app",
     description: "Path to the checkout of the app repo (build context of every image), relative to this project.",
   },
+  // Stack names: what `pulumi stack init` accepts (letters, digits, -, _ and .).
+  promoteFrom: {
+    type: "string",
+    pattern: "^[A-Za-z0-9_.-]+$", is: "a stack name of this project (such as staging)",
+    default: "",
+    description: "The stack of this project this one promotes from (prod: staging). Preview refuses an image that stack does not run, compared by content tag (the console: by app revision), unless this stack runs it already or promotionOverride says why. Empty: build whatever the app checkout holds.",
+  },
+  promotionOverride: {
+    type: "string",
+    pattern: "^\\S.{11,}$", is: "a reason of at least 12 characters (why this deploy skips the promotion check: a ticket and a few words)",
+    default: "",
+    description: "With promoteFrom: why this deploy may run images the promoted-from stack does not run (a hotfix). Each difference is then a warning at preview and in the plan instead of an error. Remove it once that stack runs them too.",
+  },
   architecture: {
     type: "string",
     oneOf: ["X86_64", "ARM64"], is: "a supported architecture",

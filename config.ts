@@ -82,6 +82,14 @@ export interface AlarmSettings {
   evaluationPeriods: number;
 }
 
+/** Where a stack's images come from: the stack that must run them first, and the reason to deploy ones it does not. */
+export interface PromotionSettings {
+  /** The stack of this project whose images this one may run. @example "staging" */
+  from: string;
+  /** Why this deploy may run images `from` does not run (a hotfix); undefined: such images are refused. */
+  override?: string;
+}
+
 /** The whole stack config, typed and validated. */
 export interface StackConfig {
   project: string;
@@ -93,6 +101,8 @@ export interface StackConfig {
    * AI_PLATFORM_OFFLINE_PLAN=1 and plans the rest).
    */
   missingContext: "error" | "warn";
+  /** The stack this one promotes from (components/promotion.ts); undefined: it builds what its checkout holds. */
+  promotion?: PromotionSettings;
   architecture: Architecture;
   systems: Record<SystemName, boolean>;
   network: {
@@ -358,6 +368,7 @@ export function loadConfig(): StackConfig {
   const architecture = r.string("architecture");
 
   const appRepoPath = path.resolve(r.string("appRepoPath"));
+  const promotion = readPromotion(r, stack);
 
   // Network
   const vpcId = r.string("vpcId");
@@ -521,6 +532,7 @@ export function loadConfig(): StackConfig {
     stack,
     appRepoPath,
     missingContext: process.env.AI_PLATFORM_OFFLINE_PLAN === "1" ? "warn" : "error",
+    promotion,
     architecture: architecture as Architecture,
     systems,
     network: {
@@ -553,6 +565,23 @@ export function loadConfig(): StackConfig {
     securityStack,
     uiConsole,
   };
+}
+
+/**
+ * The promotion keys. An override without a stack to promote from overrides nothing, and left in a stack file it
+ * would read as if a check were being skipped: refused, as is a stack that promotes from itself.
+ */
+function readPromotion(r: Reader, stack: string): PromotionSettings | undefined {
+  const from = r.string("promoteFrom");
+  const override = r.string("promotionOverride");
+  if (from && from === stack) {
+    r.problem("promoteFrom", `is this stack itself (${stack}); name the stack it promotes from, such as staging, or remove it with \`pulumi config rm promoteFrom\``);
+  }
+  if (override && !from) {
+    r.problem("promotionOverride", "overrides nothing: promoteFrom is empty, so this stack promotes from no stack; remove it with `pulumi config rm promotionOverride`");
+  }
+  if (!from || r.hasProblem("promoteFrom")) return undefined;
+  return { from, override: override && !r.hasProblem("promotionOverride") ? override : undefined };
 }
 
 /** Claims the load balancer always validates; AWS refuses them as additional claims. */

@@ -254,3 +254,9 @@ export function awakeHoursPerWeek(days: readonly [string, string], wakeMinutes: 
   const count = CRON_DAYS.indexOf(days[1] as (typeof CRON_DAYS)[number]) - CRON_DAYS.indexOf(days[0] as (typeof CRON_DAYS)[number]) + 1;
   return (count * (sleepMinutes - wakeMinutes)) / 60;
 }
+
+/**
+ * The stack outputs a promotion reads from the stack it promotes from and from its own last deploy
+ * (components/promotion.ts): part of the outputs contract, so renaming one breaks every promotion.
+ */
+export const RELEASE_OUTPUTS = { appRevision: "appRevision", imageTags: "imageTags" } as const;

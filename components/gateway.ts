@@ -3,7 +3,7 @@ import { FargateService } from "./fargate-service";
 import { SystemArgs, SystemDescriptor, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
 import { VOLUME_OWNER_USER } from "./defaults";
 import { chromaHealthCheck, gatewayHealthCheck } from "./health-checks";
-import { DOCKERFILES_DIR, Image } from "./image";
+import { DOCKERFILES_DIR, Image, ImageSource } from "./image";
 import { Secret } from "./secret";
 import { Volume } from "./volume";
 import { OperatorSecretSpec } from "./operator-secrets";
@@ -26,6 +26,9 @@ export const KEY_API_PREFIX = "/api/keys";
 export const KEY_API_PATH = `${KEY_API_PREFIX}*`;
 
 export type GatewayArgs = SystemArgs;
+
+/** The gateway's image: what its content tag, and so its promotion, follows from. */
+const GATEWAY_IMAGE: ImageSource = { dockerfile: "gateway.Dockerfile", sourceDirs: ["mcp-gateway"] };
 
 /** The gateway's one public endpoint. */
 const GATEWAY_ENDPOINT = "gateway";
@@ -52,7 +55,7 @@ export class Gateway extends pulumi.ComponentResource {
 
     this.image = new Image(
       name,
-      { ...sharedImageArgs(config), dockerfile: "gateway.Dockerfile", sourceDirs: ["mcp-gateway"] },
+      { ...sharedImageArgs(config), ...GATEWAY_IMAGE },
       parent,
     );
 
@@ -179,6 +182,8 @@ export const gatewaySystem: SystemDescriptor = {
   title: "MCP Gateway",
   componentType: "ai-platform:system:Gateway",
   operatorSecrets: [GEMINI_API_KEY],
+  // ChromaDB's copy is not promoted: it follows gatewayChromaImage, which each stack file states and review sees.
+  promotion: { by: "imageTag", image: GATEWAY_IMAGE },
   // tenants.json and the workspace are small; Chroma's vectors grow with the summaries kept. ECR: the gateway's
   // images and ChromaDB's copy.
   usage: { efsStoredGb: 1, efsReadGb: 10, efsWriteGb: 5, logsGb: 2, ecrStoredGb: 1 },

@@ -12,11 +12,14 @@ import { childOptions, formerNames } from "./naming";
 /** Directory of our Dockerfiles; also the `infra` named build context (nginx template, scripts). */
 export const DOCKERFILES_DIR = path.resolve(__dirname, "..", "dockerfiles");
 
-export interface ImageArgs {
+/**
+ * What an image is built from besides the app checkout, the architecture and its build arguments: with them, what
+ * decides its content tag. A system whose promotion compares content tags declares it once, for its component and
+ * for the check that runs before the component exists (components/promotion.ts).
+ */
+export interface ImageSource {
   /** Dockerfile under `dockerfiles/`. @example "gateway.Dockerfile" */
   dockerfile: string;
-  /** Absolute path of the app repo checkout (the build context). */
-  contextPath: string;
   /**
    * Folders of the app repo this image is built from; their content (and the Dockerfile's) decides the tag.
    * @example ["mcp-gateway"]
@@ -27,6 +30,11 @@ export interface ImageArgs {
    * @example ["ui-console"]
    */
   infraDirs?: string[];
+}
+
+export interface ImageArgs extends ImageSource {
+  /** Absolute path of the app repo checkout (the build context). */
+  contextPath: string;
   /** Build arguments (e.g. the console's VITE_* URLs); they are part of the tag too. */
   buildArgs?: Record<string, pulumi.Input<string>>;
   /** Fargate CPU architecture the image must run on. @default "X86_64" */
@@ -63,6 +71,8 @@ export class Image extends pulumi.ComponentResource {
   /** `<repo>:<tag>@sha256:<digest>`; what task definitions run. */
   public readonly imageRef: pulumi.Output<string>;
   public readonly digest: pulumi.Output<string>;
+  /** The content tag (`sha-<16 hex>`): the same inputs give the same tag in every stack (the `imageTags` output). */
+  public readonly tag: pulumi.Output<string>;
   public readonly repositoryUrl: pulumi.Output<string>;
 
   constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -73,7 +83,7 @@ export class Image extends pulumi.ComponentResource {
     if (!fs.existsSync(dockerfilePath)) {
       throw new pulumi.RunError(`image ${name}: Dockerfile ${dockerfilePath} does not exist; add it under dockerfiles/`);
     }
-    const missing = [args.contextPath, ...args.sourceDirs.map((d) => path.join(args.contextPath, d))].filter((p) => !fs.existsSync(p));
+    const missing = missingSources(args.contextPath, args.sourceDirs);
 
     // Kept on destroy of a protected stack: `forceDelete` off alone would make destroy fail on a repository
     // that still holds images (RepositoryNotEmptyException).
@@ -106,7 +116,8 @@ export class Image extends pulumi.ComponentResource {
         `clone the app repo there or set appRepoPath (\`pulumi config set appRepoPath <path>\`)`;
       if (args.missingContext !== "warn") throw new pulumi.RunError(message);
       pulumi.log.warn(`${message}. The plan shows the image as not built.`, this);
-      this.digest = pulumi.output("(not built: app repo checkout missing)");
+      this.digest = pulumi.output(NOT_BUILT);
+      this.tag = pulumi.output(NOT_BUILT);
       this.imageRef = pulumi.interpolate`${this.repository.repositoryUrl}:not-built`;
       this.registerOutputs({ repositoryUrl: this.repositoryUrl, imageRef: this.imageRef });
       return;
@@ -114,12 +125,8 @@ export class Image extends pulumi.ComponentResource {
 
     const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, { parent: this });
     const buildArgs = args.buildArgs ?? {};
-    const tag = pulumi
-      .all(buildArgs)
-      .apply(
-        (resolved) =>
-          `sha-${contentHash({ dockerfilePath, contextPath: args.contextPath, sourceDirs: args.sourceDirs, infraDirs: args.infraDirs ?? [], buildArgs: resolved, architecture: args.architecture })}`,
-      );
+    const tag = pulumi.all(buildArgs).apply((resolved) => contentTag(args, args.contextPath, args.architecture, resolved));
+    this.tag = tag;
     const cacheRef = pulumi.interpolate`${this.repository.repositoryUrl}:${CACHE_TAG}`;
 
     this.image = new dockerBuild.Image(
@@ -148,8 +155,26 @@ export class Image extends pulumi.ComponentResource {
     this.digest = this.image.digest;
     this.imageRef = this.image.ref;
 
-    this.registerOutputs({ repositoryUrl: this.repositoryUrl, imageRef: this.imageRef, digest: this.digest });
+    this.registerOutputs({ repositoryUrl: this.repositoryUrl, imageRef: this.imageRef, digest: this.digest, tag: this.tag });
   }
+}
+
+/** What an image's digest and tag say when the app checkout is missing (the offline plan plans the rest). */
+export const NOT_BUILT = "(not built: app repo checkout missing)";
+
+/** The paths an image's build needs from the app checkout that do not exist: the checkout, then each source folder. */
+export function missingSources(contextPath: string, sourceDirs: string[]): string[] {
+  return [contextPath, ...sourceDirs.map((d) => path.join(contextPath, d))].filter((p) => !fs.existsSync(p));
+}
+
+/**
+ * The content tag of an image built from `source` against the checkout at `contextPath` with these (resolved) build
+ * arguments: `sha-` and 16 hex digits of `contentHash`. The image component tags its push with it; the promotion
+ * check computes it before any resource exists.
+ */
+export function contentTag(source: ImageSource, contextPath: string, architecture: Architecture, buildArgs: Record<string, string> = {}): string {
+  const dockerfilePath = path.join(DOCKERFILES_DIR, source.dockerfile);
+  return `sha-${contentHash({ dockerfilePath, contextPath, sourceDirs: source.sourceDirs, infraDirs: source.infraDirs ?? [], buildArgs, architecture })}`;
 }
 
 /** ECR lifecycle: drop untagged images after `UNTAGGED_IMAGE_DAYS`, keep the newest `keep` content-tagged images. */

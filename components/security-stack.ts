@@ -3,7 +3,7 @@ import { FargateService } from "./fargate-service";
 import { SystemArgs, SystemDescriptor, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
 import { VOLUME_OWNER_USER, API_DOCS_PATHS } from "./defaults";
 import { bodyStatusHealthCheck, statusCodeHealthCheck, tcpHealthCheck } from "./health-checks";
-import { Image } from "./image";
+import { Image, ImageSource } from "./image";
 import { Secret } from "./secret";
 import { Volume } from "./volume";
 import { OperatorSecretSpec } from "./operator-secrets";
@@ -15,6 +15,12 @@ export const CONTROL_PLANE_PORT = 8001;
 export const HF_CACHE_DIR = "/app/hf-cache";
 
 export type SecurityStackArgs = SystemArgs;
+
+/** The security stack's image (four projects of the app repo): what its content tag, and so its promotion, follows from. */
+const SECURITY_STACK_IMAGE: ImageSource = {
+  dockerfile: "security-stack.Dockerfile",
+  sourceDirs: ["management-plane", "policy_control_plane", "semantic-sandbox", "tupl_data_plane"],
+};
 
 /**
  * What this system's component, image and volume were named before the system took one spelling ("security"):
@@ -47,11 +53,7 @@ export class SecurityStack extends pulumi.ComponentResource {
 
     this.image = new Image(
       name,
-      {
-        ...sharedImageArgs(config),
-        dockerfile: "security-stack.Dockerfile",
-        sourceDirs: ["management-plane", "policy_control_plane", "semantic-sandbox", "tupl_data_plane"],
-      },
+      { ...sharedImageArgs(config), ...SECURITY_STACK_IMAGE },
       { ...parent, ...renamed },
     );
 
@@ -180,6 +182,7 @@ export const securityStackSystem: SystemDescriptor = {
   title: "AI Security Stack",
   componentType: "ai-platform:system:SecurityStack",
   operatorSecrets: [GOOGLE_API_KEY, SUPABASE_JWT_SECRET],
+  promotion: { by: "imageTag", image: SECURITY_STACK_IMAGE },
   // The Hugging Face model cache dominates the file system and the image (Rust + Python wheels).
   usage: { efsStoredGb: 10, efsReadGb: 50, efsWriteGb: 5, logsGb: 5, ecrStoredGb: 6 },
   endpoints: [

@@ -17,6 +17,8 @@ import { SystemDescriptor, SystemSurface } from "./system";
 import { RestrictedPath, WebFirewall } from "./waf";
 import { readOperatorSecrets } from "./operator-secrets";
 import { StackRoleScope, boundaryArn, stackIamPath } from "./iam-scope";
+import { readAppRevision } from "./app-revision";
+import { Promotion, releaseCandidates } from "./promotion";
 
 /** Whether a system is switched on: by its key in `systems` (a fixture system may decide otherwise). */
 export type Enabled = (system: SystemDescriptor, config: StackConfig) => boolean;
@@ -32,8 +34,12 @@ export interface StackOutputs {
   clusterArn: pulumi.Output<string>;
   albDnsName: pulumi.Output<string>;
   albSecurityGroupId: pulumi.Output<string>;
+  /** The app commit the images are built from (components/app-revision.ts). */
+  appRevision: string;
   ecrRepositoryUrls: Record<string, pulumi.Output<string>>;
   imageDigests: Record<string, pulumi.Output<string>>;
+  /** Each system's content tag: what a stack that promotes from this one compares (components/promotion.ts). */
+  imageTags: Record<string, pulumi.Output<string>>;
   efsFileSystemIds: Record<string, pulumi.Output<string>>;
   secretArns: Record<string, pulumi.Output<string>>;
   logGroupNames: Record<string, pulumi.Output<string>>;
@@ -76,6 +82,10 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     path: stackIamPath(config.stack),
     permissionsBoundary: boundaryArn(aws.getCallerIdentityOutput().accountId, config.iamPermissionsBoundary),
   };
+  // Before any resource too: a stack that promotes from another refuses, here, images that stack does not run.
+  const app = readAppRevision(config.appRepoPath);
+  if (app.warning) pulumi.log.warn(app.warning);
+  await promote(config, registry.filter((s) => enabled(s, config)), app.revision);
   // The topic comes first: the network's NAT instance alarms to it.
   const alarmTopic = new AlarmTopic("alarms", { emails: config.alarms.emails });
   const network = new Network("network", { ...config.network, alarmTopicArn: alarmTopic.topic.arn, roleScope });
@@ -173,8 +183,10 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     clusterArn: platform.cluster.arn,
     albDnsName: platform.loadBalancer.dnsName,
     albSecurityGroupId: platform.albSecurityGroup.id,
+    appRevision: app.revision,
     ecrRepositoryUrls: bySystem((s) => s.image.repositoryUrl),
     imageDigests: bySystem((s) => s.image.digest),
+    imageTags: bySystem((s) => s.image.tag),
     efsFileSystemIds: bySystem((s) => s.volume?.fileSystemId),
     secretArns: Object.fromEntries(systems.flatMap(({ surface }) => Object.entries(surface.secrets).map(([k, secret]) => [k, secret.arn] as const))),
     logGroupNames: bySystem((s) => s.service.logGroup.name),
@@ -184,4 +196,18 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     rolloutBoundSeconds: pulumi.output(bySystem((s) => s.service.rolloutBoundSeconds)),
     ...(backup ? { backupVaultName: backup.vault.name, backupRoleArn: backup.role.arn } : {}),
   };
+}
+
+/**
+ * The promotion check of a stack with `promoteFrom` (components/promotion.ts). Without a complete app checkout
+ * (the offline plan's warning mode) there is nothing to compare: said once, and the images say what is missing.
+ */
+async function promote(config: StackConfig, systems: readonly SystemDescriptor[], appRevision: string): Promise<void> {
+  if (!config.promotion) return;
+  const candidates = releaseCandidates(systems, config, appRevision);
+  if (!candidates) {
+    pulumi.log.warn(`promotion from ${config.promotion.from} not checked: the app checkout at ${config.appRepoPath} is missing what the images are built from`);
+    return;
+  }
+  await Promotion.check("promotion", { settings: config.promotion, candidates });
 }

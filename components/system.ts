@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { FargateService, FargateServiceArgs } from "./fargate-service";
-import { Image, ImageArgs } from "./image";
+import { Image, ImageArgs, ImageSource } from "./image";
 import { Network } from "./network";
 import { StackRoleScope } from "./iam-scope";
 import { OperatorSecretRef, OperatorSecretSpec } from "./operator-secrets";
@@ -54,6 +54,22 @@ export interface SystemSurface {
 }
 
 /**
+ * How a stack that promotes from another (promoteFrom) tells that it runs what that stack ran
+ * (components/promotion.ts).
+ */
+export type PromotionBasis =
+  /**
+   * The content tag of the image built from `image`, which with the checkout and the architecture decides it (no
+   * build arguments): the same tag is the same bits.
+   */
+  | { by: "imageTag"; image: ImageSource }
+  /**
+   * The app revision the image is built from, for an image whose content differs between stacks by design (the
+   * console bakes each stack's URLs into its bundle). `why` says so in the plan.
+   */
+  | { by: "appRevision"; why: string };
+
+/**
  * One system, described once: the registry (components/registry.ts) lists these, and the composition
  * (components/stack.ts), the outputs, the dashboard, the plan and the tests read them.
  */
@@ -77,6 +93,8 @@ export interface SystemDescriptor {
    * a stack with the system on is refused at preview until each has a value. @default []
    */
   operatorSecrets?: OperatorSecretSpec[];
+  /** What a promoting stack compares with the stack it promotes from, to run only what that stack ran. */
+  promotion: PromotionBasis;
   /** Systems that must be built first; `create` receives their surfaces. @default [] */
   needs?: string[];
   /** Builds the system's component, given the surfaces of the systems built before it. */

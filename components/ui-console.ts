@@ -108,6 +108,7 @@ export const uiConsoleSystem: SystemDescriptor = {
   usage: { logsGb: 1, ecrStoredGb: 0.1 },
   endpoints: [{ name: "console", subdomain: "console", listenerPort: (c) => c.alb.ports.console, output: "consoleUrl" }],
   needs: ["gateway", "securityStack"],
+  promotion: { by: "appRevision", why: "its bundle bakes in each stack's API, gateway and Supabase URLs, so its content tag differs between stacks by design" },
   create: (args, built) => {
     // config.ts refuses the console without both backends, so both surfaces exist here.
     const apiUrl = built.securityStack!.urls.api;

@@ -100,6 +100,31 @@ export function mockState(type: string, name: string, inputs: Record<string, any
   }
 }
 
+/** The type of a StackReference, which the engine reads (its builtin provider) rather than creates. */
+export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
+
+/**
+ * Other stacks as a StackReference reads them, by stack name: their outputs, or `missing` for a stack that does not
+ * exist (the engine refuses to read it).
+ */
+export type StackOutputsStandIn = Record<string, Record<string, unknown> | "missing">;
+
+/**
+ * What the engine answers a StackReference to `name` (`<organization>/<project>/<stack>`). The stack running is
+ * there with no outputs unless the run gives some (a first deploy); any other stack must be given, so that no test
+ * or plan reads a stack nobody decided about.
+ */
+export function mockStackReference(name: string, running: string, stacks: StackOutputsStandIn = {}): { id: string; state: Record<string, any> } {
+  const stack = name.split("/").pop()!;
+  const outputs = stacks[stack] ?? (stack === running ? {} : undefined);
+  if (outputs === undefined) {
+    throw new Error(`the program reads stack ${name}, and the run says nothing of it: give its outputs, or "missing", in RunOptions.stackOutputs`);
+  }
+  // The engine's words for a stack the backend does not have.
+  if (outputs === "missing") throw new Error(`unknown stack "${name}"`);
+  return { id: name, state: { name, outputs, secretOutputNames: [] } };
+}
+
 /**
  * Secrets Manager as the mocks answer it: every operator secret exists with a current version (its id derived from
  * the name), unless a run names it missing or empty.

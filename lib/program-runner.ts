@@ -14,10 +14,13 @@ import * as moduleApi from "module";
 import * as yaml from "js-yaml";
 import type * as PulumiModule from "@pulumi/pulumi";
 import { PROJECT } from "../config-schema";
-import { SecretsManagerStandIn, mockCall, mockState } from "./mocks";
+import { STACK_REFERENCE_TYPE, SecretsManagerStandIn, StackOutputsStandIn, mockCall, mockStackReference, mockState } from "./mocks";
 import { StackName, stackFile } from "./stacks";
 
 export const ROOT = path.resolve(__dirname, "..");
+
+/** The organization of every stack on a DIY backend such as S3 (Pulumi's docs, "Stacks"), the runs' organization. */
+export const DIY_ORGANIZATION = "organization";
 
 /**
  * Environment variable naming the project directory whose node_modules this process loads Pulumi from
@@ -114,6 +117,11 @@ export interface RunOptions {
   unset?: string[];
   /** What Secrets Manager holds of the operators' secrets. @default every one, with a current value */
   secretsManager?: SecretsManagerStandIn;
+  /**
+   * The outputs of the stacks the program reads with a StackReference, by stack name (lib/promotion-source.ts fills
+   * in the stack a stack promotes from). @default the stack itself with no outputs, and no other stack
+   */
+  stackOutputs?: StackOutputsStandIn;
   /** The app checkout the images are built from. @default the stack config's `appRepoPath` */
   appRepoPath?: string;
   /** Environment variables set for the run (e.g. AI_PLATFORM_OFFLINE_PLAN). */
@@ -338,12 +346,19 @@ async function execute(opts: RunOptions): Promise<RunData> {
 
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => inProgramRealm(mockState(args.type, formerNames.get(`${args.type}::${args.name}`) ?? args.name, args.inputs, region)),
+      newResource: (args) =>
+        inProgramRealm(
+          args.type === STACK_REFERENCE_TYPE
+            ? mockStackReference(args.inputs.name, opts.stack, opts.stackOutputs)
+            : mockState(args.type, formerNames.get(`${args.type}::${args.name}`) ?? args.name, args.inputs, region),
+        ),
       call: (args) => inProgramRealm(mockCall(args.token, args.inputs, region, opts.secretsManager)),
     },
     PROJECT,
     opts.stack,
     false,
+    // What a DIY (S3) backend reports as every stack's organization.
+    DIY_ORGANIZATION,
   );
   pulumi.runtime.setAllConfig(inProgramRealm(values), inProgramRealm(secretKeys));
 
@@ -390,6 +405,12 @@ async function execute(opts: RunOptions): Promise<RunData> {
   // An error thrown while the stack initializes would also surface as an unhandled rejection; catch it
   // inside and rethrow it from here so callers can assert on it.
   let programError: unknown;
+  // Under the Pulumi CLI, a promise the program leaves rejected fails it (the language host's unhandledRejection
+  // handler reports it), as an output of a failed resource read that nobody awaits would: kept here, so that the run
+  // fails as the CLI would, instead of the process dying of it.
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown) => void unhandled.push(err);
+  programProcess.on("unhandledRejection", onUnhandled);
   try {
     const raw = await pulumi.runtime.runInPulumiStack(async () => {
       try {
@@ -404,12 +425,17 @@ async function execute(opts: RunOptions): Promise<RunData> {
     });
     if (programError) throw programError;
     outputs = await resolveDeep(raw ?? {});
+    await new Promise((resolve) => setImmediate(resolve));
+    if (unhandled.length) throw unhandled[0];
   } finally {
     try {
       // The stack's outputs are registered after its promise resolves; let that RPC reach this run's mock
       // monitor, or the next run's setMocks makes it an unhandled "unknown resource" that kills the process.
       await waitForRPCs();
     } finally {
+      // Node reports a promise left rejected once the microtasks of the turn have run.
+      await new Promise((resolve) => setImmediate(resolve));
+      programProcess.off("unhandledRejection", onUnhandled);
       (pulumi.log as any).warn = engineLog;
       for (const [k, v] of Object.entries(previousEnv)) {
         if (v === undefined) delete programProcess.env[k];

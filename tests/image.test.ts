@@ -232,7 +232,9 @@ describe("a missing app repo checkout", () => {
 describe("a prod stack built for ARM64", () => {
   let run: ProgramRun;
   beforeAll(async () => {
-    run = await runProgram({ stack: "prod", appRepoPath: checkout(), config: { architecture: "ARM64" } });
+    // Not promoted: staging builds for x86_64, so prod's ARM64 images are ones staging never ran, which promotion
+    // refuses (tests/promotion.test.ts); this describes the build alone.
+    run = await runProgram({ stack: "prod", appRepoPath: checkout(), config: { architecture: "ARM64", promoteFrom: "" } });
   });
 
   it("builds every image for linux/arm64, ChromaDB's copy included", () => {

@@ -6,7 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { servicesInState } from "../scripts/diagnose/outputs";
-import { ProgramRun, ROOT, StackName, containerDefinitions, runProgram } from "./support/harness";
+import { RELEASE_OUTPUTS } from "../components/defaults";
+import { FIXTURE_APP_REVISION, ProgramRun, ROOT, StackName, containerDefinitions, runProgram } from "./support/harness";
 
 const ACCOUNT = "\\d{12}";
 const REGION = "eu-west-1";
@@ -24,8 +25,10 @@ const OUTPUT_NAMES = [
   "clusterArn",
   "albDnsName",
   "albSecurityGroupId",
+  "appRevision",
   "ecrRepositoryUrls",
   "imageDigests",
+  "imageTags",
   "efsFileSystemIds",
   "secretArns",
   "logGroupNames",
@@ -41,6 +44,7 @@ const URL_OUTPUT = { gateway: ["gatewayUrl"], securityStack: ["apiUrl", "control
 const MAP_KEYS: Record<string, Record<keyof typeof URL_OUTPUT, string[]>> = {
   ecrRepositoryUrls: { gateway: ["gateway"], securityStack: ["securityStack"], uiConsole: ["uiConsole"] },
   imageDigests: { gateway: ["gateway"], securityStack: ["securityStack"], uiConsole: ["uiConsole"] },
+  imageTags: { gateway: ["gateway"], securityStack: ["securityStack"], uiConsole: ["uiConsole"] },
   efsFileSystemIds: { gateway: ["gateway"], securityStack: ["securityStack"], uiConsole: [] },
   secretArns: {
     gateway: ["gatewayGeminiApiKey", "gatewayAdminApiKey"],
@@ -160,6 +164,23 @@ describe.each<[StackName, { azs: number; urls: (alb: string) => Record<string, s
       const images = containerDefinitions(run.get("aws:ecs/taskDefinition:TaskDefinition", taskDefinition)).map((c) => c.image);
       expect(images).toContainEqual(expect.stringMatching(new RegExp(`^${o.ecrRepositoryUrls[system]}:.+@${o.imageDigests[system]}$`)));
     }
+  });
+
+  it("give the app revision the images were built from: the commit the checkout was given as", () => {
+    expect(o.appRevision).toBe(FIXTURE_APP_REVISION);
+  });
+
+  it("give each system's content tag, the tag its service's image reference carries", () => {
+    expect(sortedKeys(o.imageTags)).toEqual(["gateway", "securityStack", "uiConsole"]);
+    for (const [system, taskDefinition] of Object.entries(TASK_DEFINITION)) {
+      expect(o.imageTags[system]).toMatch(/^sha-[0-9a-f]{16}$/);
+      const images = containerDefinitions(run.get("aws:ecs/taskDefinition:TaskDefinition", taskDefinition)).map((c) => c.image);
+      expect(images).toContainEqual(`${o.ecrRepositoryUrls[system]}:${o.imageTags[system]}@${o.imageDigests[system]}`);
+    }
+  });
+
+  it("carry what a stack promoting from this one reads, under the names it reads them by", () => {
+    for (const name of Object.values(RELEASE_OUTPUTS)) expect(o).toHaveProperty(name);
   });
 
   it("give EFS file system ids of the stateful systems", () => {

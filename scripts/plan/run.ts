@@ -6,6 +6,7 @@
 import * as path from "path";
 import { PROJECT } from "../../config-schema";
 import { ProgramRun, ROOT, RunOptions, committedConfig, runProgram } from "../../lib/program-runner";
+import { withPromotionSource } from "../../lib/promotion-source";
 import { StackName } from "../../lib/stacks";
 import { StackPlan, TYPES, buildPlan } from "./model";
 
@@ -38,13 +39,10 @@ export async function runStack(opts: StackRunOptions, run: (o: RunOptions) => Pr
   const root = opts.root ?? ROOT;
   const resolvedAppRepo = path.resolve(root, appRepoPath ?? committedConfig(opts.stack, root)[`${PROJECT}:appRepoPath`]);
 
-  const captured = await run({
-    stack: opts.stack,
-    root,
-    config: overrides,
-    appRepoPath: resolvedAppRepo,
-    env: { AI_PLATFORM_OFFLINE_PLAN: "1" },
-  });
+  // A promoting stack is compared with its source stack as that stack would run from the same checkout.
+  const captured = await run(
+    await withPromotionSource({ stack: opts.stack, root, config: overrides, appRepoPath: resolvedAppRepo, env: { AI_PLATFORM_OFFLINE_PLAN: "1" } }, run),
+  );
   return buildPlan(captured, { appRepoPath: resolvedAppRepo });
 }
 
