@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CRON_DAYS, awakeHoursPerWeek } from "./components/defaults";
 import { CONFIG_CONSTRAINTS, ConfigValue, ConfigValues, Constraint } from "./config-constraints";
 import { CAPACITY_MODES, ConfigKey, ConfigKeyName, PROJECT, SYSTEM_NAMES, configSchema, limitProblem } from "./config-schema";
+import type { VolumeRestore } from "./components/volume";
 
 /** The systems a stack can switch on. */
 export type SystemName = (typeof SYSTEM_NAMES)[number];
@@ -133,8 +134,8 @@ export interface StackConfig {
   supabase: { url: string; anonKey: string };
   gateway: TaskSize & {
     capacity: Capacity;
-    /** A restored file system the gateway adopts instead of its own. */
-    restoreFileSystemId?: string;
+    /** A restored file system the gateway adopts instead of its own, and where its directories are on it. */
+    restore?: VolumeRestore;
     healthCheckGracePeriodSeconds: number;
     chromaImage: string;
     intelligenceEnabled: boolean;
@@ -146,8 +147,8 @@ export interface StackConfig {
   };
   securityStack: TaskSize & {
     capacity: Capacity;
-    /** A restored file system the security stack adopts instead of its own. */
-    restoreFileSystemId?: string;
+    /** A restored file system the security stack adopts instead of its own, and where its directories are on it. */
+    restore?: VolumeRestore;
     healthCheckGracePeriodSeconds: number;
     rustLog: string;
   };
@@ -428,7 +429,10 @@ export function loadConfig(): StackConfig {
     copyRegion: r.string("backupCopyRegion") || undefined,
     vaultLock: r.boolean("backupVaultLock"),
   };
-  const restoreIds = { gateway: r.string("gatewayRestoreFileSystemId"), securityStack: r.string("securityStackRestoreFileSystemId") };
+  const restores = {
+    gateway: readRestore(r.string("gatewayRestoreFileSystemId"), r.string("gatewayRestorePath")),
+    securityStack: readRestore(r.string("securityStackRestoreFileSystemId"), r.string("securityStackRestorePath")),
+  };
 
   const ecrKeepImages = r.integer("ecrKeepImages");
 
@@ -471,7 +475,7 @@ export function loadConfig(): StackConfig {
   const gateway = {
     ...gatewaySize,
     capacity: capacities.gateway,
-    restoreFileSystemId: restoreIds.gateway || undefined,
+    restore: restores.gateway,
     healthCheckGracePeriodSeconds: r.integer("gatewayHealthCheckGracePeriodSeconds"),
     chromaImage,
     intelligenceEnabled: r.boolean("gatewayIntelligenceEnabled"),
@@ -485,7 +489,7 @@ export function loadConfig(): StackConfig {
   const securityStack = {
     ...securitySize,
     capacity: capacities.securityStack,
-    restoreFileSystemId: restoreIds.securityStack || undefined,
+    restore: restores.securityStack,
     healthCheckGracePeriodSeconds: r.integer("securityStackHealthCheckGracePeriodSeconds"),
     rustLog: r.string("securityStackRustLog"),
   };
@@ -536,6 +540,11 @@ export function loadConfig(): StackConfig {
     securityStack,
     uiConsole,
   };
+}
+
+/** A restore, when both of its keys are set (config-constraints.ts refuses one without the other). */
+function readRestore(fileSystemId: string, path: string): VolumeRestore | undefined {
+  return fileSystemId && path ? { fileSystemId, path } : undefined;
 }
 
 /** Claims the load balancer always validates; AWS refuses them as additional claims. */

@@ -14,7 +14,7 @@ import * as moduleApi from "module";
 import * as yaml from "js-yaml";
 import type * as PulumiModule from "@pulumi/pulumi";
 import { PROJECT } from "../config-schema";
-import { SecretsManagerStandIn, mockCall, mockState } from "./mocks";
+import { FileSystemsStandIn, SecretsManagerStandIn, mockCall, mockState } from "./mocks";
 import { StackName, stackFile } from "./stacks";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -114,6 +114,8 @@ export interface RunOptions {
   unset?: string[];
   /** What Secrets Manager holds of the operators' secrets. @default every one, with a current value */
   secretsManager?: SecretsManagerStandIn;
+  /** EFS file systems the account holds besides the stack's own (restored ones). @default none */
+  fileSystems?: FileSystemsStandIn;
   /** The app checkout the images are built from. @default the stack config's `appRepoPath` */
   appRepoPath?: string;
   /** Environment variables set for the run (e.g. AI_PLATFORM_OFFLINE_PLAN). */
@@ -339,7 +341,7 @@ async function execute(opts: RunOptions): Promise<RunData> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => inProgramRealm(mockState(args.type, formerNames.get(`${args.type}::${args.name}`) ?? args.name, args.inputs, region)),
-      call: (args) => inProgramRealm(mockCall(args.token, args.inputs, region, opts.secretsManager)),
+      call: (args) => inProgramRealm(mockCall(args.token, args.inputs, region, opts.secretsManager, opts.fileSystems)),
     },
     PROJECT,
     opts.stack,

@@ -123,8 +123,8 @@ describe("efs-encrypted-at-rest", () => {
 });
 
 describe("efs-mounts-use-tls-and-iam", () => {
-  it.each(["staging", "prod"] as const)("holds for the five EFS volumes of %s", async (stack) => {
-    expect(runs[stack].ofType(T.taskDefinition).flatMap(efsVolumes)).toHaveLength(5);
+  it.each(["staging", "prod"] as const)("holds for the seven EFS volumes of %s (each system's writer directory among them)", async (stack) => {
+    expect(runs[stack].ofType(T.taskDefinition).flatMap(efsVolumes)).toHaveLength(7);
     expect(await messages(efsMountsUseTlsAndIam, runs[stack].resources)).toEqual([]);
   });
 
@@ -280,8 +280,8 @@ describe("log-retention-set", () => {
     ["staging", 14],
     ["prod", 90],
   ] as const)("holds for the %s log groups, kept %i days", async (stack, days) => {
-    // A log group per service, and the firewall's.
-    expect(runs[stack].ofType(T.logGroup).map((g) => g.inputs.retentionInDays)).toEqual([...runs[stack].ofType(T.service).map(() => days), days]);
+    // A log group per service, the firewall's and the restore test's.
+    expect(runs[stack].ofType(T.logGroup).map((g) => g.inputs.retentionInDays)).toEqual([...runs[stack].ofType(T.service).map(() => days), days, days]);
     expect(await messages(logRetentionSet, runs[stack].resources)).toEqual([]);
   });
 
@@ -298,8 +298,8 @@ describe("log-retention-set", () => {
 });
 
 describe("ecr-scan-on-push", () => {
-  it.each(["staging", "prod"] as const)("holds for the four %s repositories (the three images and ChromaDB's copy)", async (stack) => {
-    expect(runs[stack].ofType(T.repository).map((r) => r.inputs.imageScanningConfiguration)).toEqual(Array(4).fill({ scanOnPush: true }));
+  it.each(["staging", "prod"] as const)("holds for the five %s repositories (the three images, ChromaDB's copy and the restore check)", async (stack) => {
+    expect(runs[stack].ofType(T.repository).map((r) => r.inputs.imageScanningConfiguration)).toEqual(Array(5).fill({ scanOnPush: true }));
     expect(await messages(ecrScanOnPush, runs[stack].resources)).toEqual([]);
   });
 
