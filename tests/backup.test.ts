@@ -394,6 +394,18 @@ describe("the restore test", () => {
       expect(actions(e)).not.toContain("runTask.sync");
     });
 
+    it("still ends by the check's own outcome when the verdict cannot be reported (a restore an operator made, checked before adopting it)", () => {
+      const refused = (exitCode: number) => {
+        const inner = aws(exitCode);
+        return (resource: string, parameters: any) => {
+          if (resource.endsWith("putRestoreValidationResult")) throw { error: "Backup.InvalidRequestException" } as TaskError;
+          return inner(resource, parameters);
+        };
+      };
+      expect(execute(workflow(runs.prod), input, refused(0)).status).toBe("SUCCEEDED");
+      expect(execute(workflow(runs.prod), input, refused(1)).status).toBe("FAILED");
+    });
+
     it("runs the check read-only, as the files' owner, without capabilities, on the stack's cluster in a private subnet", () => {
       const definition = checkWorkflow({
         family: "f", subnet: "subnet-1" as any, clusterArn: "cluster", tasksSecurityGroup: "sg-t", efsSecurityGroup: "sg-e", imageRef: "image",
