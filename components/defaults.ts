@@ -214,8 +214,6 @@ export const BACKUP_SCHEDULE = {
   /** Hours the restore test may take to start, and hours its restored file system is kept for the check. */
   restoreTestStartWindowHours: 2,
   restoreTestValidationHours: 4,
-  /** Days a recovery point taken before a data-migrating deploy is kept (scripts/pre-migration-backup.sh). */
-  preMigrationRetentionDays: 35,
 } as const;
 
 /**
