@@ -238,27 +238,11 @@ export class Volume extends pulumi.ComponentResource {
     this.snapshotted = args.accessPoints.filter((ap) => !ap.rebuildable).map((ap) => ap.name);
     this.restoreRequires = args.accessPoints.flatMap((ap) => (ap.restoreRequires ?? []).map((f) => `${args.root.replace(/^\//, "")}/${ap.name}/${f}`));
     const own = this.mountable(name, this.fileSystem.id, this.fileSystem.arn, args, accessPoints.map((spec) => ({ spec, path: `${args.root}/${spec.name}`, create: true })));
-
-    let inUse = own;
-    this.fileSystemId = this.fileSystem.id;
-    this.fileSystemArn = this.fileSystem.arn;
-    this.fileSystemArns = [this.fileSystem.arn];
-    if (args.restore) {
-      const restored = this.adopt(args.restore);
-      new aws.efs.BackupPolicy(`${name}-adopted`, { fileSystemId: restored.id, backupPolicy: { status: backupStatus } }, { parent: this });
-      // The restored directories must exist: an access point would create a missing one empty, and the app would
-      // start fresh and healthy on nothing. Without creation info a missing directory fails the mount instead, and
-      // the deployment with it. The writer directory (lock, new snapshots) and rebuildable ones start empty.
-      const paths = accessPoints.map((spec) =>
-        spec.name === WRITER_ACCESS_POINT || spec.rebuildable
-          ? { spec, path: `${args.root}/${spec.name}`, create: true }
-          : { spec, path: `/${args.restore!.path}/${spec.name}`, create: false },
-      );
-      inUse = this.mountable(`${name}-restored`, restored.id, restored.arn, args, paths);
-      this.fileSystemId = restored.id;
-      this.fileSystemArn = restored.arn;
-      this.fileSystemArns = [this.fileSystem.arn, restored.arn];
-    }
+    const restored = args.restore && this.adopt(name, args, args.restore, accessPoints, backupStatus);
+    const inUse = restored?.mountable ?? own;
+    this.fileSystemId = restored?.id ?? this.fileSystem.id;
+    this.fileSystemArn = restored?.arn ?? this.fileSystem.arn;
+    this.fileSystemArns = [this.fileSystem.arn, ...(restored ? [restored.arn] : [])];
     this.mountTargets = inUse.mountTargets;
     this.fileSystemPolicy = inUse.fileSystemPolicy;
     this.mounts = inUse.mounts;
@@ -270,10 +254,17 @@ export class Volume extends pulumi.ComponentResource {
   }
 
   /**
-   * The restored file system (found before anything was registered). It should be on the volume's own key, the one
-   * the stack keeps: on another key, the stack keeps a key the data does not need and not the one it does.
+   * The restored file system (found before anything was registered), with mount targets, access points and a policy
+   * of its own. It should be on the volume's own key, the one the stack keeps: on another key, the stack keeps a key
+   * the data does not need and not the one it does.
    */
-  private adopt(restore: RestoredFileSystem): { id: pulumi.Output<string>; arn: pulumi.Output<string> } {
+  private adopt(
+    name: string,
+    args: VolumeArgs,
+    restore: RestoredFileSystem,
+    accessPoints: AccessPointSpec[],
+    backupStatus: string,
+  ): { id: pulumi.Output<string>; arn: pulumi.Output<string>; mountable: Mountable } {
     this.key.arn.apply((ownKey) => {
       if (restore.kmsKeyId !== ownKey) {
         pulumi.log.warn(
@@ -283,7 +274,18 @@ export class Volume extends pulumi.ComponentResource {
         );
       }
     });
-    return { id: pulumi.output(restore.fileSystemId), arn: pulumi.output(restore.arn) };
+    const id = pulumi.output(restore.fileSystemId);
+    const arn = pulumi.output(restore.arn);
+    new aws.efs.BackupPolicy(`${name}-adopted`, { fileSystemId: id, backupPolicy: { status: backupStatus } }, { parent: this });
+    // The restored directories must exist: an access point would create a missing one empty, and the app would
+    // start fresh and healthy on nothing. Without creation info a missing directory fails the mount instead, and
+    // the deployment with it. The writer directory (lock, new snapshots) and rebuildable ones start empty.
+    const paths = accessPoints.map((spec) =>
+      spec.name === WRITER_ACCESS_POINT || spec.rebuildable
+        ? { spec, path: `${args.root}/${spec.name}`, create: true }
+        : { spec, path: `/${restore.path}/${spec.name}`, create: false },
+    );
+    return { id, arn, mountable: this.mountable(`${name}-restored`, id, arn, args, paths) };
   }
 
   /** Mount targets, access points and the file-system policy of one file system, its children named from `prefix`. */
