@@ -27,6 +27,6 @@ VOLUME ["/tmp"]
 EXPOSE 8000
 # The vendor's entrypoint is `dumb-init -- chroma` with CMD `run /config.yaml` (rust/Dockerfile, target cli):
 # the same, with the server started only once its task holds the gateway volume's writer lock. Chroma has no
-# online backup, so its nightly copy is taken with the server stopped for the copy (STATE_SNAPSHOT_FREEZE).
+# online backup, so its nightly copy is taken with the server frozen for the copy (STATE_SNAPSHOT_FREEZE).
 ENTRYPOINT ["dumb-init", "--", "/usr/local/bin/writer-lock", "chroma"]
 CMD ["run", "/config.yaml"]

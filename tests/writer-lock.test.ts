@@ -53,7 +53,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => {
   it("never lets processes of two tasks run at once: the second waits until the first has ended", async () => {
-    const first = start(critical("A", 1), { WRITER_LOCK_GROUP: "task-A" });
+    const first = start(critical("A", 0.6), { WRITER_LOCK_GROUP: "task-A" });
     await sleep(300);
     const second = start(critical("B", 0.2), { WRITER_LOCK_GROUP: "task-B" });
     expect(await Promise.all([first.exited, second.exited])).toEqual([0, 0]);
@@ -64,7 +64,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
   });
 
   it("lets the processes of one task run together (the security stack's three containers share /app/data)", async () => {
-    const record = (label: string) => `echo "${label} in" >> events; sleep 0.6; echo "${label} out" >> events`;
+    const record = (label: string) => `echo "${label} in" >> events; sleep 0.4; echo "${label} out" >> events`;
     const runs = ["data-plane", "management-plane", "control-plane"].map((c) => start(record(c), { WRITER_LOCK_GROUP: "task-A" }));
     expect(await Promise.all(runs.map((r) => r.exited))).toEqual([0, 0, 0]);
     // All three were in before any came out.
@@ -124,7 +124,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
     it("lets two containers of one task in together and keeps a container of another task out", async () => {
-      const hold = (label: string) => `echo "${label} in" >> events; sleep 0.8; echo "${label} out" >> events`;
+      const hold = (label: string) => `echo "${label} in" >> events; sleep 0.6; echo "${label} out" >> events`;
       const a1 = start(hold("a1"), { ECS_CONTAINER_METADATA_URI_V4: `${base}/a1` });
       const a2 = start(hold("a2"), { ECS_CONTAINER_METADATA_URI_V4: `${base}/a2` });
       await sleep(300);
@@ -141,8 +141,8 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
     const data = path.join(work, "data");
     fs.mkdirSync(data);
     fs.writeFileSync(path.join(data, "tenants.json"), '{"tenants":[]}');
-    const at = new Date(Date.now() + 1500).toISOString().slice(11, 19);
-    const run = start("sleep 3", { WRITER_LOCK_GROUP: "task-A", STATE_SNAPSHOT_AT: at, STATE_SNAPSHOTS: `tenants=${data}` });
+    const at = new Date(Date.now() + 1200).toISOString().slice(11, 19);
+    const run = start("sleep 2.5", { WRITER_LOCK_GROUP: "task-A", STATE_SNAPSHOT_AT: at, STATE_SNAPSHOTS: `tenants=${data}` });
     expect(await run.exited).toBe(0);
     const snapshot = path.join(work, "writer", "snapshot");
     expect(fs.readFileSync(path.join(snapshot, "tenants", "tenants.json"), "utf8")).toBe('{"tenants":[]}');
