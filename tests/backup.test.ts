@@ -255,6 +255,13 @@ describe.each([
     expect(Object.keys(aps).sort()).toEqual(mine(runs.prod, T.accessPoint).map((ap) => ap.name.replace(`${volume}-`, "")).sort());
   });
 
+  it("switches with no task running: the service redeploys onto the restored file system stopping the old task before it starts the new", () => {
+    const service = restored.get("aws:ecs/service:Service", volume);
+    // A new task definition (its volumes name the restored file system): a new deployment of the service.
+    expect(restored.get(T.taskDefinition, volume).inputs.volumes).not.toEqual(runs.prod.get(T.taskDefinition, volume).inputs.volumes);
+    expect([service.inputs.desiredCount, service.inputs.deploymentMinimumHealthyPercent, service.inputs.deploymentMaximumPercent]).toEqual([1, 0, 100]);
+  });
+
   it("mounts the restored one in every task volume, keeps both file systems backed up, and replicates the one in use", () => {
     const td = restored.get(T.taskDefinition, volume);
     expect(efsVolumes(td).map((v: any) => v.efsVolumeConfiguration.fileSystemId)).toEqual(efsVolumes(td).map(() => RESTORED));
