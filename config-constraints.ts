@@ -10,7 +10,7 @@
  * region) is made to work in the component instead (components/volume.ts, components/backup.ts), and is listed in
  * REPLACEMENT_SAFE_KEYS with where.
  */
-import { CONTAINER_STOP_SECONDS, DAYS_PER_MONTH, SPOT_WARNING_SECONDS, AZ_BLOCK_BITS } from "./components/defaults";
+import { CONTAINER_STOP_SECONDS, DAYS_PER_MONTH, SPOT_WARNING_SECONDS, AZ_BLOCK_BITS, VAULT_LOCK } from "./components/defaults";
 import { ConfigKeyName, FARGATE_SIZES, MAX_PROVISIONED_THROUGHPUT_MIBPS } from "./config-schema";
 
 /** A config value as read: the key's schema default where it is not set. */
@@ -40,6 +40,12 @@ export const BACKUP_MAX_RETENTION_DAYS = 36500;
 
 /** The smallest subnet an ALB accepts, as a prefix length (/27, with at least 8 free addresses). */
 export const ALB_SMALLEST_SUBNET_PREFIX = 27;
+
+/** Each stateful system's restore keys: the restored file system and where its directories are on it. */
+const RESTORE_KEYS = [
+  ["gatewayRestoreFileSystemId", "gatewayRestorePath"],
+  ["securityStackRestoreFileSystemId", "securityStackRestorePath"],
+] as const;
 
 /** The capacity key of each system. */
 const CAPACITY_KEYS = ["gatewayCapacity", "securityStackCapacity", "uiConsoleCapacity"] as const;
@@ -130,6 +136,25 @@ export const CONFIG_CONSTRAINTS: Constraint[] = [
     },
     example: { backupMonthlyRetentionMonths: 1200 },
   },
+  {
+    keys: ["backups", "protectState"],
+    source: "AWS Backup Developer Guide, \"Managing backup plans\": a plan and its selection back up until they are deleted; a protected stack keeps them on destroy",
+    check(v) {
+      if (v.get<boolean>("backups") || !v.get<boolean>("protectState")) return undefined;
+      return "false in a protected stack (protectState): its backup plan outlives destroy to keep the retained file systems backed up, and no config change turns a protected stack's backups off; set protectState false first, or keep backups on";
+    },
+    example: { backups: false, protectState: true },
+  },
+  {
+    keys: ["backupDailyRetentionDays", "backupVaultLock"],
+    source: "AWS Backup Developer Guide, \"AWS Backup Vault Lock\": a job whose lifecycle is shorter than the lock's minimum retention fails",
+    check(v) {
+      const days = v.get<number>("backupDailyRetentionDays");
+      if (!v.get<boolean>("backupVaultLock") || days >= VAULT_LOCK.minRetentionDays || v.refused("backupDailyRetentionDays")) return undefined;
+      return `${days} days is less than the vault lock's minimum of ${VAULT_LOCK.minRetentionDays} (backupVaultLock): every backup would fail; keep recovery points at least ${VAULT_LOCK.minRetentionDays} days`;
+    },
+    example: { backupVaultLock: true, backupDailyRetentionDays: 3 },
+  },
   notOwnRegion("backupCopyRegion", "copies protect against losing the region only in another", "AWS Backup Developer Guide, \"Creating backup copies across AWS Regions\": a copy protects against the loss of a region only in another region"),
   notOwnRegion("efsReplicationRegion", "a replica protects against losing the region only elsewhere", "Amazon EFS API Reference, CreateReplicationConfiguration: the destination is another region (or the same region, which protects nothing against its loss)"),
   {
@@ -140,8 +165,25 @@ export const CONFIG_CONSTRAINTS: Constraint[] = [
       if (!gateway || gateway !== security) return undefined;
       return `${gateway} is already gatewayRestoreFileSystemId; each system restores into a file system of its own`;
     },
-    example: { gatewayRestoreFileSystemId: "fs-0123456789abcdef0", securityStackRestoreFileSystemId: "fs-0123456789abcdef0" },
+    example: {
+      gatewayRestoreFileSystemId: "fs-0123456789abcdef0",
+      gatewayRestorePath: "aws-backup-restore_2026-05-01T03-10-00-000Z/gateway/writer/snapshot",
+      securityStackRestoreFileSystemId: "fs-0123456789abcdef0",
+      securityStackRestorePath: "aws-backup-restore_2026-05-01T03-10-00-000Z/security-stack/writer/snapshot",
+    },
   },
+  ...RESTORE_KEYS.map(([idKey, pathKey]): Constraint => ({
+    keys: [pathKey, idKey],
+    source: "AWS Backup Developer Guide, \"Restore an Amazon EFS file system\": a full restore goes to a recovery directory (aws-backup-restore_<datetime>) off the root, never to the root",
+    check(v) {
+      const [id, path] = [v.get<string>(idKey), v.get<string>(pathKey)];
+      if (Boolean(id) === Boolean(path) || v.refused(idKey) || v.refused(pathKey)) return undefined;
+      return id
+        ? `is not set, and ${idKey} is: the restored data is under aws-backup-restore_<timestamp>/ on it, never at its root; set the directory (its nightly snapshot: aws-backup-restore_<timestamp>/<root>/writer/snapshot)`
+        : `is set without ${idKey}; set the restored file system's id too, or remove this key`;
+    },
+    example: { [idKey]: "fs-0123456789abcdef0" },
+  })),
   {
     keys: ["efsProvisionedThroughputMibps", "efsThroughputMode"],
     source: "Amazon EFS API Reference, CreateFileSystem: ProvisionedThroughputInMibps is required with ThroughputMode provisioned",
@@ -205,5 +247,5 @@ export const REPLACEMENT_SAFE_KEYS: Partial<Record<ConfigKeyName, string>> = {
     "its replacement is created; the old replica stays, writable, with its key, which is retained rather than protected (components/volume.ts)",
   backupCopyRegion:
     "the copy vault, its key and its lock live in that region: a new region makes new ones, and the old ones are retained with their " +
-    "recovery points until those expire, rather than protected, which would refuse the move (components/backup.ts)",
+    "recovery points until those expire, in every stack, rather than protected, which would refuse the move (components/backup.ts)",
 };

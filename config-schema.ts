@@ -382,13 +382,25 @@ export const configSchema = {
     type: "string",
     pattern: "^fs-[0-9a-f]{8,40}$", is: "an EFS file system id such as fs-0123456789abcdef0",
     default: "",
-    description: "Adopt this (restored) file system for the gateway instead of its own: mount targets, access points, NFS rules and policy are built on it; the old file system is kept.",
+    description: "Adopt this file system, restored from a backup on the volume's own key in this region, for the gateway instead of its own (with gatewayRestorePath): mount targets, access points and a policy of its own are added on it, and the service moves to it; the own file system stays as it was. Removing the key moves the gateway back to its own file system and leaves what was written since the restore on the restored one.",
+  },
+  gatewayRestorePath: {
+    type: "string",
+    pattern: "^aws-backup-restore_[A-Za-z0-9._:-]+/gateway(/writer/snapshot)?$", is: "a restored directory such as aws-backup-restore_<timestamp>/gateway/writer/snapshot",
+    default: "",
+    description: "With gatewayRestoreFileSystemId: where the gateway's directories are on the restored file system, the consistent nightly snapshot (aws-backup-restore_<timestamp>/gateway/writer/snapshot) or the live copy the backup took (aws-backup-restore_<timestamp>/gateway).",
   },
   securityStackRestoreFileSystemId: {
     type: "string",
     pattern: "^fs-[0-9a-f]{8,40}$", is: "an EFS file system id such as fs-0123456789abcdef0",
     default: "",
-    description: "Adopt this (restored) file system for the security stack instead of its own (as gatewayRestoreFileSystemId).",
+    description: "Adopt this restored file system for the security stack instead of its own, with securityStackRestorePath (as gatewayRestoreFileSystemId).",
+  },
+  securityStackRestorePath: {
+    type: "string",
+    pattern: "^aws-backup-restore_[A-Za-z0-9._:-]+/security-stack(/writer/snapshot)?$", is: "a restored directory such as aws-backup-restore_<timestamp>/security-stack/writer/snapshot",
+    default: "",
+    description: "With securityStackRestoreFileSystemId: where the security stack's directories are on the restored file system (as gatewayRestorePath).",
   },
   ecrKeepImages: {
     type: "integer",

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CRON_DAYS, awakeHoursPerWeek } from "./components/defaults";
 import { CONFIG_CONSTRAINTS, ConfigValue, ConfigValues, Constraint } from "./config-constraints";
 import { CAPACITY_MODES, ConfigKey, ConfigKeyName, PROJECT, SYSTEM_NAMES, configSchema, limitProblem } from "./config-schema";
+import type { VolumeRestore } from "./components/volume";
 
 /** The systems a stack can switch on. */
 export type SystemName = (typeof SYSTEM_NAMES)[number];
@@ -145,8 +146,8 @@ export interface StackConfig {
   supabase: { url: string; anonKey: string };
   gateway: TaskSize & {
     capacity: Capacity;
-    /** A restored file system the gateway adopts instead of its own. */
-    restoreFileSystemId?: string;
+    /** A restored file system the gateway adopts instead of its own, and where its directories are on it. */
+    restore?: VolumeRestore;
     healthCheckGracePeriodSeconds: number;
     chromaImage: string;
     intelligenceEnabled: boolean;
@@ -158,8 +159,8 @@ export interface StackConfig {
   };
   securityStack: TaskSize & {
     capacity: Capacity;
-    /** A restored file system the security stack adopts instead of its own. */
-    restoreFileSystemId?: string;
+    /** A restored file system the security stack adopts instead of its own, and where its directories are on it. */
+    restore?: VolumeRestore;
     healthCheckGracePeriodSeconds: number;
     rustLog: string;
     /** Networks that may reach the control plane through the load balancer; none: closed. */
@@ -446,7 +447,10 @@ export function loadConfig(): StackConfig {
     copyRegion: r.string("backupCopyRegion") || undefined,
     vaultLock: r.boolean("backupVaultLock"),
   };
-  const restoreIds = { gateway: r.string("gatewayRestoreFileSystemId"), securityStack: r.string("securityStackRestoreFileSystemId") };
+  const restores = {
+    gateway: readRestore(r.string("gatewayRestoreFileSystemId"), r.string("gatewayRestorePath")),
+    securityStack: readRestore(r.string("securityStackRestoreFileSystemId"), r.string("securityStackRestorePath")),
+  };
 
   const ecrKeepImages = r.integer("ecrKeepImages");
 
@@ -489,7 +493,7 @@ export function loadConfig(): StackConfig {
   const gateway = {
     ...gatewaySize,
     capacity: capacities.gateway,
-    restoreFileSystemId: restoreIds.gateway || undefined,
+    restore: restores.gateway,
     healthCheckGracePeriodSeconds: r.integer("gatewayHealthCheckGracePeriodSeconds"),
     chromaImage,
     intelligenceEnabled: r.boolean("gatewayIntelligenceEnabled"),
@@ -503,7 +507,7 @@ export function loadConfig(): StackConfig {
   const securityStack = {
     ...securitySize,
     capacity: capacities.securityStack,
-    restoreFileSystemId: restoreIds.securityStack || undefined,
+    restore: restores.securityStack,
     healthCheckGracePeriodSeconds: r.integer("securityStackHealthCheckGracePeriodSeconds"),
     rustLog: r.string("securityStackRustLog"),
     controlCidrs,
@@ -582,6 +586,11 @@ function readPromotion(r: Reader, stack: string): PromotionSettings | undefined 
   }
   if (!from || r.hasProblem("promoteFrom")) return undefined;
   return { from, override: override && !r.hasProblem("promotionOverride") ? override : undefined };
+}
+
+/** A restore, when both of its keys are set (config-constraints.ts refuses one without the other). */
+function readRestore(fileSystemId: string, path: string): VolumeRestore | undefined {
+  return fileSystemId && path ? { fileSystemId, path } : undefined;
 }
 
 /** Claims the load balancer always validates; AWS refuses them as additional claims. */

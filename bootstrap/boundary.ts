@@ -5,13 +5,24 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { BOUNDARY_EXCLUDED_ACTIONS, STACK_BOUNDARY } from "../components/iam-scope";
+import { BOUNDARY_EXCLUDED_ACTIONS, STACK_BOUNDARY, STACK_IAM_PATH_PREFIX } from "../components/iam-scope";
 
 /** The boundary's document: everything but the excluded actions. */
 export function boundaryDocument() {
   return {
     Version: "2012-10-17",
-    Statement: [{ Sid: "NoIdentityAdministration", Effect: "Allow", NotAction: BOUNDARY_EXCLUDED_ACTIONS, Resource: "*" }],
+    Statement: [
+      { Sid: "NoIdentityAdministration", Effect: "Allow", NotAction: BOUNDARY_EXCLUDED_ACTIONS, Resource: "*" },
+      // The restore test's workflow starts an ECS task, which passes that task's roles: only the stacks' own, only
+      // to ECS tasks.
+      {
+        Sid: "PassStackRolesToTasks",
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: `arn:aws:iam::*:role${STACK_IAM_PATH_PREFIX}*`,
+        Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+      },
+    ],
   };
 }
 

@@ -28,8 +28,11 @@ export const STACK_MANAGED_POLICIES = [
   "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
 ];
 
-/** The services the stacks pass their roles to: ECS tasks, AWS Backup, the NAT instance. */
-export const PASSED_TO_SERVICES = ["ecs-tasks.amazonaws.com", "backup.amazonaws.com", "ec2.amazonaws.com"];
+/**
+ * The services the stacks pass their roles to: ECS tasks, AWS Backup, the NAT instance, and the restore test's
+ * Step Functions workflow and the EventBridge rule that starts it.
+ */
+export const PASSED_TO_SERVICES = ["ecs-tasks.amazonaws.com", "backup.amazonaws.com", "ec2.amazonaws.com", "states.amazonaws.com", "events.amazonaws.com"];
 
 /** The service-linked roles the stacks' resources need the first time an account uses them. */
 export const SERVICE_LINKED_ROLES = [

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { RESTORE_TEST, SINGLE_WRITER_ALARM } from "./defaults";
 import { FargateService } from "./fargate-service";
 import { Volume } from "./volume";
 
@@ -9,6 +10,8 @@ export interface DashboardSystem {
   title: string;
   service: FargateService;
   volume?: Volume;
+  /** A single writer's metrics counted from its log (lock waits, failed snapshots). @default none */
+  writerMetrics?: string[];
 }
 
 export interface DashboardArgs {
@@ -19,6 +22,8 @@ export interface DashboardArgs {
   webAclName?: pulumi.Input<string>;
   /** The NAT instance, when the stack has one: its status checks and traffic. */
   natInstanceId?: pulumi.Input<string>;
+  /** The restore test's workflow, when the stack has one: its checks that pass and those that do not. */
+  restoreTestStateMachineArn?: pulumi.Input<string>;
 }
 
 /** Widget height/width on CloudWatch's 24-column grid. */
@@ -46,6 +51,7 @@ export class Dashboard extends pulumi.ComponentResource {
         args.loadBalancerArnSuffix,
         args.webAclName ?? "",
         args.natInstanceId ?? "",
+        args.restoreTestStateMachineArn ?? "",
         pulumi.all(
           args.systems.map((s) =>
             pulumi.all([
@@ -53,11 +59,12 @@ export class Dashboard extends pulumi.ComponentResource {
               s.service.service.name,
               pulumi.all(s.service.targetGroups.map((tg) => pulumi.all([tg.arnSuffix, tg.port]))),
               s.volume ? s.volume.fileSystemId : "",
+              s.writerMetrics ?? [],
             ]),
           ),
         ),
       ])
-      .apply(([regionName, cluster, lb, webAcl, natInstance, systems]) => {
+      .apply(([regionName, cluster, lb, webAcl, natInstance, restoreTest, systems]) => {
         const widgets: Widget[] = [];
         let y = 0;
         const metric = (title: string, metrics: unknown[][], x: number, stat = "Average"): Widget => ({
@@ -83,7 +90,21 @@ export class Dashboard extends pulumi.ComponentResource {
           widgets.push(metric("Traffic out (bytes)", [["AWS/EC2", "NetworkOut", ...ec2]], W, "Sum"));
           y += H;
         }
-        for (const [title, serviceName, targetGroups, fileSystemId] of systems) {
+        if (restoreTest) {
+          widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: "## Backups" } });
+          y += 1;
+          const sfn = dims({ StateMachineArn: restoreTest });
+          widgets.push(
+            metric(
+              "Restore test: checks passed and not",
+              [["AWS/States", "ExecutionsSucceeded", ...sfn], ...RESTORE_TEST.failureMetrics.map((m) => [".", m, ...sfn])],
+              0,
+              "Sum",
+            ),
+          );
+          y += H;
+        }
+        for (const [title, serviceName, targetGroups, fileSystemId, writerMetrics] of systems) {
           widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: `## ${title}` } });
           y += 1;
           const svc = { ClusterName: cluster, ServiceName: serviceName };
@@ -107,6 +128,10 @@ export class Dashboard extends pulumi.ComponentResource {
             );
           }
           y += H;
+          if (writerMetrics.length) {
+            widgets.push(metric("Writer lock waits and failed snapshots", writerMetrics.map((m) => [SINGLE_WRITER_ALARM.namespace, m]), 0, "Sum"));
+            y += H;
+          }
           for (const [tgSuffix, port] of targetGroups) {
             const tg = { TargetGroup: tgSuffix, LoadBalancer: lb };
             widgets.push(metric(`Port ${port}: target health`, [["AWS/ApplicationELB", "HealthyHostCount", ...dims(tg)], [".", "UnHealthyHostCount", ...dims(tg)]], 0, "Maximum"));

@@ -232,15 +232,57 @@ export const EFS_REPLICATION_LAG_ALARM_SECONDS = 3600;
 
 /**
  * The stack's backup plan: daily at 03:00 UTC, monthly on the 1st at 04:00 UTC; a job that has not started within an
- * hour, or not finished within a day, fails (and pages).
+ * hour, or not finished within a day, fails (and pages). The single writers' consistent snapshots come half an hour
+ * before the daily backup; the restore test restores the newest recovery point at 06:00 UTC, after both.
  */
 export const BACKUP_SCHEDULE = {
   daily: "cron(0 3 * * ? *)",
   monthly: "cron(0 4 1 * ? *)",
   startWindowMinutes: 60,
   completionWindowMinutes: 1440,
+  /** Minutes between the single writers' snapshot and the daily backup. */
+  snapshotLeadMinutes: 30,
   /** Days a compliance-mode vault lock can still be removed after it is set. */
   vaultLockGraceDays: 3,
+  /** The restore test (an AWS Backup restore testing plan): daily, after the backup window. */
+  restoreTest: "cron(0 6 ? * * *)",
+  /** Hours the restore test may take to start, and hours its restored file system is kept for the check. */
+  restoreTestStartWindowHours: 2,
+  restoreTestValidationHours: 4,
+} as const;
+
+/**
+ * The vault lock's fixed bounds: wide enough that no retention the config allows ever has to change them (every
+ * field of a lock forces its replacement, and a locked vault can never take a new one). The minimum keeps any
+ * recovery point a week whatever its rule says; config-constraints.ts refuses a shorter daily retention with a lock.
+ */
+export const VAULT_LOCK = { minRetentionDays: 7, maxRetentionDays: 36500 } as const;
+
+/** The restore test's check (components/restore-test.ts). */
+export const RESTORE_TEST = {
+  /** The check's Fargate size: it reads files and runs SQLite, nothing more. */
+  cpu: 256,
+  memory: 512,
+  /** Seconds between looks at a mount target being made or removed. */
+  pollSeconds: 15,
+  /** Seconds the check's task may take, start to stop (an image pull, a mount, reading the snapshots). */
+  checkTimeoutSeconds: 1800,
+  /** Period of the failed-check alarm: any failure in it pages. */
+  failedPeriodSeconds: 3600,
+  /** Step Functions' counts of executions that ended without a passing verdict. */
+  failureMetrics: ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"],
+} as const;
+
+/** Alarms of the single writers (components/single-writer.ts). */
+export const SINGLE_WRITER_ALARM = {
+  /** Namespace of the metrics counted from the writers' logs. */
+  namespace: "AIPlatform/SingleWriter",
+  /** Minutes a second task (or a process waiting for the lock) may last before it alarms: longer than a cutover. */
+  overlapMinutes: 3,
+  /** Period of the failed-snapshot alarm. */
+  snapshotFailedPeriodSeconds: 300,
+  /** Hours beyond whole days a snapshot may be old at the restore test (snapshot to test, and the jobs between). */
+  snapshotAgeSlackHours: 12,
 } as const;
 
 /** Days per month for retention in months (AWS Backup's lifecycle counts days). */

@@ -3,10 +3,11 @@ import { FargateService } from "./fargate-service";
 import { SystemArgs, SystemDescriptor, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
 import { VOLUME_OWNER_USER } from "./defaults";
 import { chromaHealthCheck, gatewayHealthCheck } from "./health-checks";
-import { DOCKERFILES_DIR, Image, ImageSource } from "./image";
+import { DOCKERFILES_DIR, Image, ImageSource, WRITER_INFRA_DIR } from "./image";
 import { Secret } from "./secret";
 import { Volume } from "./volume";
 import { OperatorSecretSpec } from "./operator-secrets";
+import { createWriterAlarms, snapshotTimeUtc, underWriterLock } from "./single-writer";
 
 export const GATEWAY_PORT = 3000;
 export const CHROMA_PORT = 8000;
@@ -28,7 +29,7 @@ export const KEY_API_PATH = `${KEY_API_PREFIX}*`;
 export type GatewayArgs = SystemArgs;
 
 /** The gateway's image: what its content tag, and so its promotion, follows from. */
-const GATEWAY_IMAGE: ImageSource = { dockerfile: "gateway.Dockerfile", sourceDirs: ["mcp-gateway"] };
+const GATEWAY_IMAGE: ImageSource = { dockerfile: "gateway.Dockerfile", sourceDirs: ["mcp-gateway"], infraDirs: [WRITER_INFRA_DIR] };
 
 /** The gateway's one public endpoint. */
 const GATEWAY_ENDPOINT = "gateway";
@@ -45,6 +46,8 @@ export class Gateway extends pulumi.ComponentResource {
   public readonly geminiApiKey: Secret;
   public readonly adminApiKey: Secret;
   public readonly service: FargateService;
+  /** The metrics of its single-writer alarms counted from its log (components/single-writer.ts). */
+  public readonly writerMetrics: string[];
   public readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -63,12 +66,10 @@ export class Gateway extends pulumi.ComponentResource {
       name,
       {
         ...sharedVolumeArgs(args),
-        adoptFileSystemId: gw.restoreFileSystemId,
-        accessPoints: [
-          { name: "tenants", path: "/gateway/tenants" },
-          { name: "workspace", path: "/gateway/workspace" },
-          ...(gw.intelligenceEnabled ? [{ name: "chroma", path: "/gateway/chroma" }] : []),
-        ],
+        root: "/gateway",
+        restore: gw.restore && args.restoredFileSystems[gw.restore.fileSystemId],
+        // tenants.json holds every API key: a restore that lacks it while the backup had it fails the restore test.
+        accessPoints: [{ name: "tenants", restoreRequires: ["tenants.json"] }, { name: "workspace" }, ...(gw.intelligenceEnabled ? [{ name: "chroma" }] : [])],
       },
       parent,
     );
@@ -98,24 +99,30 @@ export class Gateway extends pulumi.ComponentResource {
             contextPath: DOCKERFILES_DIR,
             dockerfile: "chroma.Dockerfile",
             sourceDirs: [],
+            infraDirs: [WRITER_INFRA_DIR],
             buildArgs: { CHROMA_IMAGE: gw.chromaImage },
           },
           parent,
         )
       : undefined;
+    const snapshotAt = snapshotTimeUtc(config.schedule);
     const chroma = this.chromaImage
       ? [
-          {
-            name: "chromadb",
-            image: { ref: this.chromaImage.imageRef, repositoryArn: this.chromaImage.repository.arn },
-            ports: [CHROMA_PORT],
-            environment: { IS_PERSISTENT: "TRUE", ANONYMIZED_TELEMETRY: "FALSE" },
-            healthCheck: { ...chromaHealthCheck(CHROMA_PORT), startPeriodSeconds: 30 },
-            mounts: [{ volume: "chroma", containerPath: CHROMA_DATA_DIR }],
-            // The vendor's image runs as root; the copy runs as the chroma access point's owner.
-            user: VOLUME_OWNER_USER,
-            writablePaths: ["/tmp"],
-          },
+          underWriterLock(
+            {
+              name: "chromadb",
+              image: { ref: this.chromaImage.imageRef, repositoryArn: this.chromaImage.repository.arn },
+              ports: [CHROMA_PORT],
+              environment: { IS_PERSISTENT: "TRUE", ANONYMIZED_TELEMETRY: "FALSE" },
+              healthCheck: { ...chromaHealthCheck(CHROMA_PORT), startPeriodSeconds: 30 },
+              mounts: [{ volume: "chroma", containerPath: CHROMA_DATA_DIR }],
+              // The vendor's image runs as root; the copy runs as the chroma access point's owner.
+              user: VOLUME_OWNER_USER,
+              writablePaths: ["/tmp"],
+            },
+            // Chroma offers no online backup: its copy is taken with the server frozen, a point-in-time copy.
+            { directories: { chroma: CHROMA_DATA_DIR }, freeze: true, at: snapshotAt },
+          ),
         ]
       : [];
 
@@ -127,28 +134,31 @@ export class Gateway extends pulumi.ComponentResource {
         capacity: gw.capacity,
         containers: [
           ...chroma,
-          {
-            name: "gateway",
-            image: { ref: this.image.imageRef, repositoryArn: this.image.repository.arn },
-            ports: [GATEWAY_PORT],
-            environment: {
-              MCP_GATEWAY_HTTP_PORT: String(GATEWAY_PORT),
-              MCP_GATEWAY_TENANTS_ROOT: "/app/tenants",
-              MCP_GATEWAY_CHROMA_URL: `http://localhost:${CHROMA_PORT}`,
-              MCP_GATEWAY_INTELLIGENCE_ENABLED: String(gw.intelligenceEnabled),
-              MCP_GATEWAY_SUMMARY_THRESHOLD_BYTES: String(gw.summaryThresholdBytes),
-              MCP_GATEWAY_INTELLIGENCE_TTL_HOURS: String(gw.intelligenceTtlHours),
+          underWriterLock(
+            {
+              name: "gateway",
+              image: { ref: this.image.imageRef, repositoryArn: this.image.repository.arn },
+              ports: [GATEWAY_PORT],
+              environment: {
+                MCP_GATEWAY_HTTP_PORT: String(GATEWAY_PORT),
+                MCP_GATEWAY_TENANTS_ROOT: "/app/tenants",
+                MCP_GATEWAY_CHROMA_URL: `http://localhost:${CHROMA_PORT}`,
+                MCP_GATEWAY_INTELLIGENCE_ENABLED: String(gw.intelligenceEnabled),
+                MCP_GATEWAY_SUMMARY_THRESHOLD_BYTES: String(gw.summaryThresholdBytes),
+                MCP_GATEWAY_INTELLIGENCE_TTL_HOURS: String(gw.intelligenceTtlHours),
+              },
+              secrets: { GEMINI_API_KEY: this.geminiApiKey, [ADMIN_KEY_VARIABLE]: this.adminApiKey },
+              healthCheck: { ...gatewayHealthCheck(GATEWAY_PORT), startPeriodSeconds: 60 },
+              dependsOn: gw.intelligenceEnabled ? [{ containerName: "chromadb", condition: "HEALTHY" as const }] : undefined,
+              mounts: [
+                { volume: "tenants", containerPath: "/app/tenants" },
+                { volume: "workspace", containerPath: "/app/workspace" },
+              ],
+              user: VOLUME_OWNER_USER,
+              writablePaths: ["/tmp"],
             },
-            secrets: { GEMINI_API_KEY: this.geminiApiKey, [ADMIN_KEY_VARIABLE]: this.adminApiKey },
-            healthCheck: { ...gatewayHealthCheck(GATEWAY_PORT), startPeriodSeconds: 60 },
-            dependsOn: gw.intelligenceEnabled ? [{ containerName: "chromadb", condition: "HEALTHY" as const }] : undefined,
-            mounts: [
-              { volume: "tenants", containerPath: "/app/tenants" },
-              { volume: "workspace", containerPath: "/app/workspace" },
-            ],
-            user: VOLUME_OWNER_USER,
-            writablePaths: ["/tmp"],
-          },
+            { directories: { tenants: "/app/tenants", workspace: "/app/workspace" }, at: snapshotAt },
+          ),
         ],
         exposedPorts: [
           {
@@ -168,6 +178,8 @@ export class Gateway extends pulumi.ComponentResource {
       parent,
     );
 
+    this.writerMetrics = createWriterAlarms(name, { service: this.service, clusterName: platform.cluster.name, topicArn: args.alarms.topicArn }, this);
+
     this.url = platform.endpoint(GATEWAY_ENDPOINT).url;
     this.registerOutputs({ url: this.url });
   }
@@ -184,6 +196,7 @@ export const gatewaySystem: SystemDescriptor = {
   operatorSecrets: [GEMINI_API_KEY],
   // ChromaDB's copy is not promoted: it follows gatewayChromaImage, which each stack file states and review sees.
   promotion: { by: "imageTag", image: GATEWAY_IMAGE },
+  restore: { key: "gatewayRestoreFileSystemId", of: (c) => c.gateway.restore },
   // tenants.json and the workspace are small; Chroma's vectors grow with the summaries kept. ECR: the gateway's
   // images and ChromaDB's copy.
   usage: { efsStoredGb: 1, efsReadGb: 10, efsWriteGb: 5, logsGb: 2, ecrStoredGb: 1 },
@@ -202,6 +215,7 @@ export const gatewaySystem: SystemDescriptor = {
       image: gateway.image,
       service: gateway.service,
       volume: gateway.volume,
+      writerMetrics: gateway.writerMetrics,
       secrets: { gatewayGeminiApiKey: gateway.geminiApiKey, gatewayAdminApiKey: gateway.adminApiKey },
       urls: { [GATEWAY_ENDPOINT]: gateway.url },
     };

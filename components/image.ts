@@ -12,6 +12,9 @@ import { childOptions, formerNames } from "./naming";
 /** Directory of our Dockerfiles; also the `infra` named build context (nginx template, scripts). */
 export const DOCKERFILES_DIR = path.resolve(__dirname, "..", "dockerfiles");
 
+/** The folder of `dockerfiles/` with the single writers' entrypoint and snapshot tools, which their images copy. */
+export const WRITER_INFRA_DIR = "writer";
+
 /**
  * What an image is built from besides the app checkout, the architecture and its build arguments: with them, what
  * decides its content tag. A system whose promotion compares content tags declares it once, for its component and

@@ -3,10 +3,11 @@ import { FargateService } from "./fargate-service";
 import { SystemArgs, SystemDescriptor, sharedImageArgs, sharedServiceArgs, sharedVolumeArgs } from "./system";
 import { VOLUME_OWNER_USER, API_DOCS_PATHS } from "./defaults";
 import { bodyStatusHealthCheck, statusCodeHealthCheck, tcpHealthCheck } from "./health-checks";
-import { Image, ImageSource } from "./image";
+import { Image, ImageSource, WRITER_INFRA_DIR } from "./image";
 import { Secret } from "./secret";
 import { Volume } from "./volume";
 import { OperatorSecretSpec } from "./operator-secrets";
+import { createWriterAlarms, snapshotTimeUtc, underWriterLock } from "./single-writer";
 
 export const DATA_PLANE_PORT = 50051;
 export const MANAGEMENT_PLANE_PORT = 8000;
@@ -20,6 +21,7 @@ export type SecurityStackArgs = SystemArgs;
 const SECURITY_STACK_IMAGE: ImageSource = {
   dockerfile: "security-stack.Dockerfile",
   sourceDirs: ["management-plane", "policy_control_plane", "semantic-sandbox", "tupl_data_plane"],
+  infraDirs: [WRITER_INFRA_DIR],
 };
 
 /**
@@ -42,6 +44,8 @@ export class SecurityStack extends pulumi.ComponentResource {
   public readonly googleApiKey: Secret;
   public readonly supabaseJwtSecret: Secret;
   public readonly service: FargateService;
+  /** The metrics of its single-writer alarms counted from its log (components/single-writer.ts). */
+  public readonly writerMetrics: string[];
   public readonly apiUrl: pulumi.Output<string>;
   public readonly controlUrl: pulumi.Output<string>;
 
@@ -61,11 +65,10 @@ export class SecurityStack extends pulumi.ComponentResource {
       name,
       {
         ...sharedVolumeArgs(args),
-        adoptFileSystemId: ss.restoreFileSystemId,
-        accessPoints: [
-          { name: "data", path: "/security-stack/data" },
-          { name: "hf-cache", path: "/security-stack/hf-cache" },
-        ],
+        root: "/security-stack",
+        restore: ss.restore && args.restoredFileSystems[ss.restore.fileSystemId],
+        // Models are downloaded again when missing: no snapshot, and a restore starts the cache empty.
+        accessPoints: [{ name: "data" }, { name: "hf-cache", rebuildable: true }],
       },
       { ...parent, ...renamed },
     );
@@ -94,20 +97,25 @@ export class SecurityStack extends pulumi.ComponentResource {
         ...sharedServiceArgs(args),
         size: ss,
         capacity: ss.capacity,
+        // Every process runs under the task's writer lock: all three write /app/data. The data plane, first up and
+        // last down, takes the nightly copy (SQLite's online backup, through the image's python).
         containers: [
-          {
-            name: "data-plane",
-            image,
-            command: ["/app/bridge-server"],
-            workingDirectory: "/app",
-            // Listens inside the task only: no target group, no security-group rule admits it.
-            ports: [DATA_PLANE_PORT],
-            environment: { ...shared, RUST_LOG: ss.rustLog },
-            healthCheck: { ...tcpHealthCheck(DATA_PLANE_PORT), intervalSeconds: 10, startPeriodSeconds: 30 },
-            mounts: [data, models],
-            ...runAs,
-          },
-          {
+          underWriterLock(
+            {
+              name: "data-plane",
+              image,
+              command: ["/app/bridge-server"],
+              workingDirectory: "/app",
+              // Listens inside the task only: no target group, no security-group rule admits it.
+              ports: [DATA_PLANE_PORT],
+              environment: { ...shared, RUST_LOG: ss.rustLog },
+              healthCheck: { ...tcpHealthCheck(DATA_PLANE_PORT), intervalSeconds: 10, startPeriodSeconds: 30 },
+              mounts: [data, models],
+              ...runAs,
+            },
+            { directories: { data: data.containerPath }, at: snapshotTimeUtc(config.schedule) },
+          ),
+          underWriterLock({
             name: "management-plane",
             image,
             command: ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", String(MANAGEMENT_PLANE_PORT)],
@@ -121,8 +129,8 @@ export class SecurityStack extends pulumi.ComponentResource {
             dependsOn: [{ containerName: "data-plane", condition: "HEALTHY" }],
             mounts: [data, models],
             ...runAs,
-          },
-          {
+          }),
+          underWriterLock({
             name: "control-plane",
             image,
             command: ["python", "server.py"],
@@ -134,7 +142,7 @@ export class SecurityStack extends pulumi.ComponentResource {
             dependsOn: [{ containerName: "management-plane", condition: "HEALTHY" }],
             mounts: [data],
             ...runAs,
-          },
+          }),
         ],
         exposedPorts: [
           // The API serves the console's browsers: open, but its interactive docs only where the stack says so.
@@ -163,6 +171,8 @@ export class SecurityStack extends pulumi.ComponentResource {
       parent,
     );
 
+    this.writerMetrics = createWriterAlarms(name, { service: this.service, clusterName: platform.cluster.name, topicArn: args.alarms.topicArn }, this);
+
     this.apiUrl = platform.endpoint("api").url;
     this.controlUrl = platform.endpoint("control").url;
     this.registerOutputs({ apiUrl: this.apiUrl, controlUrl: this.controlUrl });
@@ -183,6 +193,7 @@ export const securityStackSystem: SystemDescriptor = {
   componentType: "ai-platform:system:SecurityStack",
   operatorSecrets: [GOOGLE_API_KEY, SUPABASE_JWT_SECRET],
   promotion: { by: "imageTag", image: SECURITY_STACK_IMAGE },
+  restore: { key: "securityStackRestoreFileSystemId", of: (c) => c.securityStack.restore },
   // The Hugging Face model cache dominates the file system and the image (Rust + Python wheels).
   usage: { efsStoredGb: 10, efsReadGb: 50, efsWriteGb: 5, logsGb: 5, ecrStoredGb: 6 },
   endpoints: [
@@ -195,6 +206,7 @@ export const securityStackSystem: SystemDescriptor = {
       image: stack.image,
       service: stack.service,
       volume: stack.volume,
+      writerMetrics: stack.writerMetrics,
       secrets: { securityGoogleApiKey: stack.googleApiKey, securitySupabaseJwtSecret: stack.supabaseJwtSecret },
       urls: { api: stack.apiUrl, control: stack.controlUrl },
     };

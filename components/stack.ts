@@ -13,12 +13,14 @@ import { RULE_PRIORITY } from "./defaults";
 import { Network } from "./network";
 import { EndpointSpec, Platform } from "./platform";
 import { AlarmArgs } from "./service-alarms";
-import { SystemDescriptor, SystemSurface } from "./system";
+import { SystemDescriptor, SystemSurface, sharedImageArgs } from "./system";
+import { maxSnapshotAgeHours } from "./single-writer";
 import { RestrictedPath, WebFirewall } from "./waf";
 import { readOperatorSecrets } from "./operator-secrets";
 import { StackRoleScope, boundaryArn, stackIamPath } from "./iam-scope";
 import { readAppRevision } from "./app-revision";
 import { Promotion, releaseCandidates } from "./promotion";
+import { findRestoredFileSystems } from "./volume";
 
 /** Whether a system is switched on: by its key in `systems` (a fixture system may decide otherwise). */
 export type Enabled = (system: SystemDescriptor, config: StackConfig) => boolean;
@@ -41,13 +43,15 @@ export interface StackOutputs {
   /** Each system's content tag: what a stack that promotes from this one compares (components/promotion.ts). */
   imageTags: Record<string, pulumi.Output<string>>;
   efsFileSystemIds: Record<string, pulumi.Output<string>>;
+  /** The key of each stateful system's file data: a restore must use it (the restored file system is checked). */
+  efsKeyArns: Record<string, pulumi.Output<string>>;
   secretArns: Record<string, pulumi.Output<string>>;
   logGroupNames: Record<string, pulumi.Output<string>>;
   serviceNames: Record<string, pulumi.Output<string>>;
   alarmTopicArn: pulumi.Output<string>;
   dashboardUrl: pulumi.Output<string>;
   rolloutBoundSeconds: pulumi.Output<Record<string, number>>;
-  /** The backup vault and AWS Backup's role (for restore jobs); absent without the stack's own backup plan. */
+  /** The backup vault and AWS Backup's role (for restore jobs); absent in a stack without a file system. */
   backupVaultName?: pulumi.Output<string>;
   backupRoleArn?: pulumi.Output<string>;
 }
@@ -75,6 +79,13 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
   // Before any resource: a system whose secrets have no value would start tasks that cannot.
   const operatorSecrets = await readOperatorSecrets(
     registry.filter((s) => enabled(s, config)).flatMap((s) => (s.operatorSecrets ?? []).map((spec) => ({ neededBy: s.title, spec }))),
+  );
+  // Before any resource too: a restore names a file system that must exist here.
+  const restoredFileSystems = await findRestoredFileSystems(
+    registry.filter((s) => enabled(s, config)).flatMap((s) => {
+      const restore = s.restore?.of(config);
+      return restore && s.restore ? [{ key: s.restore.key, restore }] : [];
+    }),
   );
   if (!config.domain) pulumi.log.warn(NO_DOMAIN_WARNING);
   if (!config.waf && config.systems.gateway) pulumi.log.warn(WAF_OFF_WARNING);
@@ -126,7 +137,7 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     target5xxCount: config.alarms.target5xxCount,
     evaluationPeriods: config.alarms.evaluationPeriods,
   };
-  const systemArgs = { config, network, platform, subnetCount, alarms, operatorSecrets, roleScope };
+  const systemArgs = { config, network, platform, subnetCount, alarms, operatorSecrets, restoredFileSystems, roleScope };
 
   const firewall = config.waf && new WebFirewall("waf", {
     loadBalancerArn: platform.loadBalancer.arn,
@@ -150,18 +161,36 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     systems.push({ descriptor, surface });
   }
 
-  const fileSystemArns = systems.flatMap(({ surface }) => (surface.volume ? [surface.volume.fileSystemArn] : []));
-  const backup =
-    config.backups && fileSystemArns.length
-      ? new BackupPlan("backup", { settings: config.backups, fileSystemArns, protectState: config.protectState, alarmTopicArn: alarmTopic.topic.arn, roleScope })
-      : undefined;
+  // The vault and its role exist whenever there is a file system, `backups` on or off: no config change deletes a
+  // recovery point. Every file system of every volume is backed up: its own, and a restored one in use beside it.
+  const volumes = systems.flatMap(({ surface }) => (surface.volume ? [surface.volume] : []));
+  const backup = volumes.length
+    ? new BackupPlan("backup", {
+        settings: config.backups,
+        fileSystemArns: volumes.flatMap((v) => v.fileSystemArns),
+        protectState: config.protectState,
+        alarmTopicArn: alarmTopic.topic.arn,
+        roleScope,
+        restoreTest: {
+          volumes,
+          maxSnapshotAgeHours: maxSnapshotAgeHours(config.schedule),
+          vpcId: network.vpcId,
+          subnetIds: network.privateSubnetIds,
+          clusterArn: platform.cluster.arn,
+          image: sharedImageArgs(config),
+          architecture: config.architecture,
+          logRetentionDays: config.logRetentionDays,
+        },
+      })
+    : undefined;
 
   const dashboard = new Dashboard("dashboard", {
     clusterName: platform.cluster.name,
     loadBalancerArnSuffix: platform.loadBalancer.arnSuffix,
-    systems: systems.map(({ descriptor, surface }) => ({ title: descriptor.title, service: surface.service, volume: surface.volume })),
+    systems: systems.map(({ descriptor, surface }) => ({ title: descriptor.title, service: surface.service, volume: surface.volume, writerMetrics: surface.writerMetrics })),
     webAclName: firewall ? firewall.webAcl.name : undefined,
     natInstanceId: network.natInstance?.instance.id,
+    restoreTestStateMachineArn: backup?.restoreTest?.stateMachine.arn,
   });
 
   /** A map over the enabled systems, by key, of what `pick` gives (systems without it are left out). */
@@ -188,6 +217,7 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     imageDigests: bySystem((s) => s.image.digest),
     imageTags: bySystem((s) => s.image.tag),
     efsFileSystemIds: bySystem((s) => s.volume?.fileSystemId),
+    efsKeyArns: bySystem((s) => s.volume?.key.arn),
     secretArns: Object.fromEntries(systems.flatMap(({ surface }) => Object.entries(surface.secrets).map(([k, secret]) => [k, secret.arn] as const))),
     logGroupNames: bySystem((s) => s.service.logGroup.name),
     serviceNames: bySystem((s) => s.service.service.name),

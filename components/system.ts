@@ -8,7 +8,8 @@ import { OperatorSecretRef, OperatorSecretSpec } from "./operator-secrets";
 import { Platform } from "./platform";
 import { Secret } from "./secret";
 import { AlarmArgs } from "./service-alarms";
-import { Volume, VolumeArgs } from "./volume";
+import { RestoredFileSystem, Volume, VolumeArgs, VolumeRestore } from "./volume";
+import { ConfigKeyName } from "../config-schema";
 
 /** What every system (gateway, security stack, console) is built on. */
 export interface SystemArgs {
@@ -23,6 +24,8 @@ export interface SystemArgs {
   roleScope: StackRoleScope;
   /** The operator secrets the enabled systems declared, found in Secrets Manager, by key. */
   operatorSecrets: Readonly<Record<string, OperatorSecretRef>>;
+  /** The restored file systems the enabled systems' config names, found in the account, by id. */
+  restoredFileSystems: Readonly<Record<string, RestoredFileSystem>>;
 }
 
 /** A public endpoint a system asks the platform for; its URL is a stack output. */
@@ -47,6 +50,8 @@ export interface SystemSurface {
   image: Image;
   service: FargateService;
   volume?: Volume;
+  /** A single writer's metrics counted from its log (namespace SINGLE_WRITER_ALARM.namespace), for the dashboard. */
+  writerMetrics?: string[];
   /** Secrets by their key in the `secretArns` output. @example { gatewayGeminiApiKey: ... } */
   secrets: Record<string, Secret>;
   /** Public URLs by endpoint name. */
@@ -95,6 +100,11 @@ export interface SystemDescriptor {
   operatorSecrets?: OperatorSecretSpec[];
   /** What a promoting stack compares with the stack it promotes from, to run only what that stack ran. */
   promotion: PromotionBasis;
+  /**
+   * A stateful system's restore: the config key of its restored file system, and the restore the config asks for.
+   * The file system is looked up before any resource is registered. @default none
+   */
+  restore?: { key: ConfigKeyName; of(config: StackConfig): VolumeRestore | undefined };
   /** Systems that must be built first; `create` receives their surfaces. @default [] */
   needs?: string[];
   /** Builds the system's component, given the surfaces of the systems built before it. */
@@ -143,7 +153,7 @@ export function sharedImageArgs(config: StackConfig): Pick<
 }
 
 /** File-system settings every stateful system shares: placement, throughput, lifecycle, protection, alarm. */
-export function sharedVolumeArgs(args: SystemArgs): Omit<VolumeArgs, "accessPoints"> {
+export function sharedVolumeArgs(args: SystemArgs): Omit<VolumeArgs, "accessPoints" | "root" | "restore"> {
   const { config, network } = args;
   return {
     vpcId: network.vpcId,

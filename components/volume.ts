@@ -11,19 +11,85 @@ import {
   THROUGHPUT_ALARM_PERCENT,
 } from "./defaults";
 import { childOptions, formerNames, stackScoped } from "./naming";
+import { ConfigError } from "../config";
 
 /** One directory tree of the file system, entered through its own access point. */
 export interface AccessPointSpec {
-  /** Volume name used in the task definition. @example "tenants" */
+  /** Volume name used in the task definition, and the directory's name under the volume's root. @example "tenants" */
   name: string;
-  /** Directory on the file system, created on first use with the owner below. @example "/gateway/tenants" */
-  path: string;
+  /**
+   * What a restore does not bring back: data the system rebuilds on its own (a model cache). It has no snapshot,
+   * and on a restored file system it starts empty. @default false
+   */
+  rebuildable?: boolean;
   /** POSIX user every file operation through this access point runs as. @default ACCESS_POINT_OWNER.uid (1000) */
   uid?: number;
   /** POSIX group of every file operation through this access point. @default ACCESS_POINT_OWNER.gid (1000) */
   gid?: number;
   /** Mode of the directory when EFS creates it. @default ACCESS_POINT_OWNER.permissions ("0750") */
   permissions?: string;
+  /**
+   * Files the restore test requires in the snapshot whenever the backed-up live directory has them.
+   * @example ["tenants.json"]
+   */
+  restoreRequires?: string[];
+}
+
+/**
+ * The access point of the volume's writer directory (components/single-writer.ts): its lock and its consistent
+ * snapshots, `<root>/writer/snapshot/<access point>`.
+ */
+export const WRITER_ACCESS_POINT = "writer";
+
+/**
+ * A file system restored from a backup, adopted by the volume instead of its own.
+ * @example { fileSystemId: "fs-0123456789abcdef0", path: "aws-backup-restore_2026-05-01T03-10-00-000Z/gateway/writer/snapshot" }
+ */
+export interface VolumeRestore {
+  /** The restored file system, in this account and region, on the volume's own key. */
+  fileSystemId: string;
+  /**
+   * The directory of the restored file system that holds the access points' directories: the nightly snapshot
+   * under AWS Backup's `aws-backup-restore_<timestamp>/` (`<root>/writer/snapshot`), or the live copy (`<root>`).
+   */
+  path: string;
+}
+
+/** A restored file system as found in the account before any resource is registered (findRestoredFileSystems). */
+export interface RestoredFileSystem extends VolumeRestore {
+  arn: string;
+  /** The key it is encrypted with. */
+  kmsKeyId: string;
+}
+
+/**
+ * Looks up every restored file system the config names, before any resource is registered: one that is not in this
+ * account and region, or not encrypted, is refused at preview with the key that names it, and nothing is touched.
+ */
+export async function findRestoredFileSystems(wanted: { key: string; restore: VolumeRestore }[]): Promise<Record<string, RestoredFileSystem>> {
+  const found: Record<string, RestoredFileSystem> = {};
+  const problems: string[] = [];
+  await Promise.all(
+    wanted.map(async ({ key, restore }) => {
+      let fs: aws.efs.GetFileSystemResult;
+      try {
+        fs = await aws.efs.getFileSystem({ fileSystemId: restore.fileSystemId });
+      } catch (e) {
+        problems.push(
+          `${pulumi.getProject()}:${key}: ${restore.fileSystemId} is not an EFS file system of this account in this region (${(e as Error).message}); ` +
+            "restore the recovery point into this region, or set the id of the file system the restore job created",
+        );
+        return;
+      }
+      if (!fs.encrypted) {
+        problems.push(`${pulumi.getProject()}:${key}: ${restore.fileSystemId} is not encrypted; restore the recovery point again with Encrypted=true and the volume's key (output efsKeyArns)`);
+        return;
+      }
+      found[restore.fileSystemId] = { ...restore, arn: fs.arn, kmsKeyId: fs.kmsKeyId };
+    }),
+  );
+  if (problems.length) throw new ConfigError(problems.sort());
+  return found;
 }
 
 export interface VolumeArgs {
@@ -32,6 +98,9 @@ export interface VolumeArgs {
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** Number of subnets (known at plan time, so mount targets are plain resources). */
   subnetCount: number;
+  /** The directory every access point of the volume is under. @example "/gateway" */
+  root: string;
+  /** The application's directories; the writer directory's access point is added to them. */
   accessPoints: AccessPointSpec[];
   /** @default "elastic" */
   throughputMode: "bursting" | "elastic" | "provisioned";
@@ -51,10 +120,11 @@ export interface VolumeArgs {
   /** Region of a read-only replica of the file system in use; its lag alarms the topic. @default none */
   replicationRegion?: string;
   /**
-   * A file system (restored from a backup) to use instead of the volume's own: mount targets, access points, the
-   * NFS rules and the file-system policy are built on it. The volume's own file system stays, unmounted and kept.
+   * A file system restored from a backup to use instead of the volume's own: mount targets, access points and a
+   * file-system policy of their own are built on it, beside the own file system's, which stay as they are
+   * (unmounted, kept, mountable again by removing this). @default none
    */
-  adoptFileSystemId?: string;
+  restore?: RestoredFileSystem;
 }
 
 /** What a task definition's `volumes` entry needs for one access point. */
@@ -65,25 +135,49 @@ export interface VolumeMount {
   accessPointArn: pulumi.Output<string>;
 }
 
+/** What the volume builds on one file system for its clients: mount targets, access points and the policy. */
+interface Mountable {
+  mountTargets: aws.efs.MountTarget[];
+  fileSystemPolicy: aws.efs.FileSystemPolicy;
+  mounts: VolumeMount[];
+}
+
 /**
  * An encrypted EFS file system with a mount target per private subnet, a security group that admits NFS only
  * from the task security groups that use it, and one access point per volume (POSIX owner enforced, root
- * directory created with that owner — no "permission denied" on first start).
+ * directory created with that owner — no "permission denied" on first start), the writer directory's among them.
+ *
+ * A restore (`restore`) is a change that only adds: the restored file system gets mount targets, access points
+ * and a policy of its own under new names, created before the tasks move to it; the own file system's stay
+ * mounted until the service has moved, and stay afterwards (nothing is deleted, no live mount is touched).
  */
 export class Volume extends pulumi.ComponentResource {
   /** The volume's own file system; while a restored one is adopted, it stays as it was, unmounted. */
   public readonly fileSystem: aws.efs.FileSystem;
-  /** The file system in use: the adopted one when `adoptFileSystemId` is set, else the volume's own. */
+  /** The file system in use: the restored one when `restore` is set, else the volume's own. */
   public readonly fileSystemId: pulumi.Output<string>;
   public readonly fileSystemArn: pulumi.Output<string>;
-  /** The customer-managed key of the file data; its policy is set once the client's task role exists. */
+  /** Every file system of the volume (its own, and a restored one in use): what the backup plan keeps backing up. */
+  public readonly fileSystemArns: pulumi.Output<string>[];
+  /**
+   * The customer-managed key of the file data, of the own file system and of a restored one. Never deleted: a key
+   * scheduled for deletion takes its file systems with it, irreversibly.
+   */
   public readonly key: aws.kms.Key;
   private keyPolicy?: aws.kms.KeyPolicy;
   public readonly securityGroup: aws.ec2.SecurityGroup;
+  /** The mount targets of the file system in use: its clients mount only once they exist. */
   public readonly mountTargets: aws.efs.MountTarget[];
   /** Clients mount only once it exists: it decides who may mount (IAM) and that they must use TLS. */
   public readonly fileSystemPolicy: aws.efs.FileSystemPolicy;
+  /** The access points of the file system in use, the writer directory's among them. */
   public readonly mounts: VolumeMount[];
+  /** The names of the directories whose snapshots a restore brings back (all but the rebuildable ones). */
+  public readonly snapshotted: string[];
+  /** Files the restore test requires in the snapshots, `<root>/<access point>/<file>` without the leading slash. */
+  public readonly restoreRequires: string[];
+  /** The directory every access point is under. @example "/gateway" */
+  public readonly root: string;
   /** The account and region the volume is in (for ARNs and key policies). */
   private readonly accountId: pulumi.Output<string>;
   private readonly region: pulumi.Output<string>;
@@ -96,16 +190,18 @@ export class Volume extends pulumi.ComponentResource {
     this.childName = (childName) => childOptions(this, name, formerNames(opts), childName);
     this.accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     this.region = aws.getRegionOutput({}, { parent: this }).region;
+    this.root = args.root;
     const stateful = { ...this.childName(name), protect: args.protectState, retainOnDelete: args.protectState };
 
     // A key of the volume's own rather than aws/elasticfilesystem: its policy names who may use it, it can be
-    // audited and revoked per volume, and it outlives the file system with it in prod (lose the key, lose the data).
+    // audited and revoked per volume. Always retained, in every stack: a replaced or destroyed key is scheduled for
+    // deletion, and the file system on it (a retained one, a restored one) stops working when it goes.
     // Created with the account's default policy, which lets the deployer create the file system; the policy
     // naming the task role replaces it once that role exists (useKeyFor).
     this.key = new aws.kms.Key(
       name,
       { description: `EFS ${name}: file data at rest`, enableKeyRotation: true, deletionWindowInDays: 30 },
-      stateful,
+      { ...stateful, retainOnDelete: true },
     );
     this.fileSystem = new aws.efs.FileSystem(
       name,
@@ -123,41 +219,9 @@ export class Volume extends pulumi.ComponentResource {
       // restore into a new file system with that key (README runbook).
       { ...stateful, ignoreChanges: ["kmsKeyId"] },
     );
-    if (args.adoptFileSystemId) {
-      this.fileSystemId = pulumi.output(args.adoptFileSystemId);
-      this.fileSystemArn = pulumi.interpolate`arn:aws:elasticfilesystem:${this.region}:${this.accountId}:file-system/${args.adoptFileSystemId}`;
-    } else {
-      this.fileSystemId = this.fileSystem.id;
-      this.fileSystemArn = this.fileSystem.arn;
-    }
     const backupStatus = args.defaultBackups === false ? "DISABLED" : "ENABLED";
     // The backup policy stays with the volume's own file system; an adopted one gets the same.
     new aws.efs.BackupPolicy(name, { fileSystemId: this.fileSystem.id, backupPolicy: { status: backupStatus } }, this.childName(name));
-    if (args.adoptFileSystemId) {
-      new aws.efs.BackupPolicy(`${name}-adopted`, { fileSystemId: this.fileSystemId, backupPolicy: { status: backupStatus } }, { parent: this });
-    }
-    // With any file-system policy in place, EFS grants nothing by default: a client needs an IAM identity
-    // allowed to ClientMount/ClientWrite (the task roles), and this policy refuses it without TLS.
-    this.fileSystemPolicy = new aws.efs.FileSystemPolicy(
-      name,
-      {
-        fileSystemId: this.fileSystemId,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "DenyUnencryptedTransport",
-              Effect: "Deny",
-              Principal: { AWS: "*" },
-              Action: "*",
-              Resource: this.fileSystemArn,
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-          ],
-        }),
-      },
-      this.childName(name),
-    );
 
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-efs`,
@@ -170,40 +234,122 @@ export class Volume extends pulumi.ComponentResource {
       this.childName(`${name}-efs`),
     );
 
-    const subnetIds = pulumi.output(args.subnetIds);
-    this.mountTargets = Array.from({ length: args.subnetCount }, (_, i) =>
-      new aws.efs.MountTarget(
-        `${name}-${i}`,
-        { fileSystemId: this.fileSystemId, subnetId: subnetIds.apply((ids) => ids[i]), securityGroups: [this.securityGroup.id] },
-        // EFS allows one mount target per AZ: a replacement (another subnet in the same AZ) must delete the
-        // old one first, or CreateMountTarget fails with MountTargetConflict.
-        { ...this.childName(`${name}-${i}`), deleteBeforeReplace: true },
-      ),
-    );
-
-    this.mounts = args.accessPoints.map((spec) => {
-      const uid = spec.uid ?? ACCESS_POINT_OWNER.uid;
-      const gid = spec.gid ?? ACCESS_POINT_OWNER.gid;
-      const accessPoint = new aws.efs.AccessPoint(
-        `${name}-${spec.name}`,
-        {
-          fileSystemId: this.fileSystemId,
-          posixUser: { uid, gid },
-          rootDirectory: {
-            path: spec.path,
-            creationInfo: { ownerUid: uid, ownerGid: gid, permissions: spec.permissions ?? ACCESS_POINT_OWNER.permissions },
-          },
-          tags: { Name: `${name}-${spec.name}` },
-        },
-        this.childName(`${name}-${spec.name}`),
-      );
-      return { name: spec.name, fileSystemId: this.fileSystemId, accessPointId: accessPoint.id, accessPointArn: accessPoint.arn };
-    });
+    const accessPoints: AccessPointSpec[] = [...args.accessPoints, { name: WRITER_ACCESS_POINT }];
+    this.snapshotted = args.accessPoints.filter((ap) => !ap.rebuildable).map((ap) => ap.name);
+    this.restoreRequires = args.accessPoints.flatMap((ap) => (ap.restoreRequires ?? []).map((f) => `${args.root.replace(/^\//, "")}/${ap.name}/${f}`));
+    const own = this.mountable(name, this.fileSystem.id, this.fileSystem.arn, args, accessPoints.map((spec) => ({ spec, path: `${args.root}/${spec.name}`, create: true })));
+    const restored = args.restore && this.adopt(name, args, args.restore, accessPoints, backupStatus);
+    const inUse = restored?.mountable ?? own;
+    this.fileSystemId = restored?.id ?? this.fileSystem.id;
+    this.fileSystemArn = restored?.arn ?? this.fileSystem.arn;
+    this.fileSystemArns = [this.fileSystem.arn, ...(restored ? [restored.arn] : [])];
+    this.mountTargets = inUse.mountTargets;
+    this.fileSystemPolicy = inUse.fileSystemPolicy;
+    this.mounts = inUse.mounts;
 
     if (args.alarmTopicArn) this.createThroughputAlarm(name, args.throughputMode, args.alarmTopicArn);
     if (args.replicationRegion) this.createReplication(name, args.replicationRegion, args.alarmTopicArn);
 
     this.registerOutputs({ fileSystemId: this.fileSystemId });
+  }
+
+  /**
+   * The restored file system (found before anything was registered), with mount targets, access points and a policy
+   * of its own. It should be on the volume's own key, the one the stack keeps: on another key, the stack keeps a key
+   * the data does not need and not the one it does.
+   */
+  private adopt(
+    name: string,
+    args: VolumeArgs,
+    restore: RestoredFileSystem,
+    accessPoints: AccessPointSpec[],
+    backupStatus: string,
+  ): { id: pulumi.Output<string>; arn: pulumi.Output<string>; mountable: Mountable } {
+    this.key.arn.apply((ownKey) => {
+      if (restore.kmsKeyId !== ownKey) {
+        pulumi.log.warn(
+          `volume ${this.volumeName}: the restored file system ${restore.fileSystemId} is encrypted with ${restore.kmsKeyId}, not the volume's key ` +
+            `${ownKey} (output efsKeyArns): the stack keeps the volume's key, not that one; restore again with the volume's key, or keep that key yourself`,
+          this,
+        );
+      }
+    });
+    const id = pulumi.output(restore.fileSystemId);
+    const arn = pulumi.output(restore.arn);
+    new aws.efs.BackupPolicy(`${name}-adopted`, { fileSystemId: id, backupPolicy: { status: backupStatus } }, { parent: this });
+    // The restored directories must exist: an access point would create a missing one empty, and the app would
+    // start fresh and healthy on nothing. Without creation info a missing directory fails the mount instead, and
+    // the deployment with it. The writer directory (lock, new snapshots) and rebuildable ones start empty.
+    const paths = accessPoints.map((spec) =>
+      spec.name === WRITER_ACCESS_POINT || spec.rebuildable
+        ? { spec, path: `${args.root}/${spec.name}`, create: true }
+        : { spec, path: `/${restore.path}/${spec.name}`, create: false },
+    );
+    return { id, arn, mountable: this.mountable(`${name}-restored`, id, arn, args, paths) };
+  }
+
+  /** Mount targets, access points and the file-system policy of one file system, its children named from `prefix`. */
+  private mountable(
+    prefix: string,
+    fileSystemId: pulumi.Output<string>,
+    fileSystemArn: pulumi.Output<string>,
+    args: VolumeArgs,
+    accessPoints: { spec: AccessPointSpec; path: string; create: boolean }[],
+  ): Mountable {
+    // With any file-system policy in place, EFS grants nothing by default: a client needs an IAM identity
+    // allowed to ClientMount/ClientWrite (the task roles), and this policy refuses it without TLS.
+    const fileSystemPolicy = new aws.efs.FileSystemPolicy(
+      prefix,
+      {
+        fileSystemId,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "DenyUnencryptedTransport",
+              Effect: "Deny",
+              Principal: { AWS: "*" },
+              Action: "*",
+              Resource: fileSystemArn,
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+      },
+      this.childName(prefix),
+    );
+
+    const subnetIds = pulumi.output(args.subnetIds);
+    const mountTargets = Array.from({ length: args.subnetCount }, (_, i) =>
+      new aws.efs.MountTarget(
+        `${prefix}-${i}`,
+        { fileSystemId, subnetId: subnetIds.apply((ids) => ids[i]), securityGroups: [this.securityGroup.id] },
+        // EFS allows one mount target per AZ: a replacement (another subnet in the same AZ) must delete the
+        // old one first, or CreateMountTarget fails with MountTargetConflict. A restore never replaces these: the
+        // restored file system's mount targets are other resources, made before any task moves to them.
+        { ...this.childName(`${prefix}-${i}`), deleteBeforeReplace: true },
+      ),
+    );
+
+    const mounts = accessPoints.map(({ spec, path, create }) => {
+      const uid = spec.uid ?? ACCESS_POINT_OWNER.uid;
+      const gid = spec.gid ?? ACCESS_POINT_OWNER.gid;
+      const accessPoint = new aws.efs.AccessPoint(
+        `${prefix}-${spec.name}`,
+        {
+          fileSystemId,
+          posixUser: { uid, gid },
+          rootDirectory: {
+            path,
+            ...(create ? { creationInfo: { ownerUid: uid, ownerGid: gid, permissions: spec.permissions ?? ACCESS_POINT_OWNER.permissions } } : {}),
+          },
+          tags: { Name: `${prefix}-${spec.name}` },
+        },
+        this.childName(`${prefix}-${spec.name}`),
+      );
+      return { name: spec.name, fileSystemId, accessPointId: accessPoint.id, accessPointArn: accessPoint.arn };
+    });
+    return { mountTargets, fileSystemPolicy, mounts };
   }
 
   private createThroughputAlarm(name: string, mode: VolumeArgs["throughputMode"], topicArn: pulumi.Input<string>): void {

@@ -26,10 +26,13 @@ WORKDIR /app
 COPY --from=build /build/package.json /build/package-lock.json ./
 COPY --from=build /build/node_modules ./node_modules
 COPY --from=build /build/dist ./dist
-# tenants/ and workspace/ are EFS mounts in ECS whose access points own them as uid/gid 1000; the
-# same ownership here keeps the image runnable without a mount (locally, in tests).
-RUN mkdir -p /app/tenants /app/workspace \
- && chown 1000:1000 /app/tenants /app/workspace
+# The single writer's entrypoint and snapshot tool (dockerfiles/writer/, read through the `infra` named context):
+# the server starts only once its task holds the volume's writer lock, and takes the nightly consistent copy.
+COPY --from=infra --chmod=0755 writer/writer-lock writer/state-snapshot /usr/local/bin/
+# tenants/, workspace/ and the writer directory are EFS mounts in ECS whose access points own them as uid/gid
+# 1000; the same ownership here keeps the image runnable without a mount (locally, in tests).
+RUN mkdir -p /app/tenants /app/workspace /var/lib/writer \
+ && chown 1000:1000 /app/tenants /app/workspace /var/lib/writer
 # uid/gid 1000 is the base image's `node` user and the owner the EFS access points enforce.
 USER 1000:1000
 # The task runs this image with a read-only root file system and an empty task volume at /tmp, the one path
@@ -41,4 +44,5 @@ EXPOSE 3000
 # No HEALTHCHECK and no curl: the ECS task definition's health check is a `node -e` one-liner (node
 # comes with the node base image) that GETs http://127.0.0.1:3000/health and reads the body, because
 # the handler can answer 200 while unhealthy.
+ENTRYPOINT ["/usr/local/bin/writer-lock"]
 CMD ["node", "dist/http-server.js"]

@@ -61,8 +61,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 # ownership here keeps the image runnable without the mounts.
 RUN groupadd --gid 1000 app \
  && useradd --uid 1000 --gid app --create-home --shell /usr/sbin/nologin app \
- && mkdir -p /app/data /app/hf-cache \
- && chown app:app /app/data /app/hf-cache
+ && mkdir -p /app/data /app/hf-cache /var/lib/writer \
+ && chown app:app /app/data /app/hf-cache /var/lib/writer
 COPY --from=python-build /opt/venv /opt/venv
 COPY --from=rust-build /src/tupl_data_plane/target/release/bridge-server /app/bridge-server
 # Loaded over FFI from LD_LIBRARY_PATH=/app.
@@ -71,6 +71,10 @@ COPY --from=rust-build /src/semantic-sandbox/target/release/libsemantic_sandbox.
 # Owned by root: the services write only to /app/data and /app/hf-cache.
 COPY management-plane/ /app/management-plane/
 COPY policy_control_plane/ /app/policy_control_plane/
+# The single writer's entrypoint and snapshot tool (dockerfiles/writer/, read through the `infra` named context):
+# each of the three processes starts only once its task holds the volume's writer lock (all three write
+# /app/data, so the lock is the task's, not one process's).
+COPY --from=infra --chmod=0755 writer/writer-lock writer/state-snapshot /usr/local/bin/
 WORKDIR /app
 USER 1000:1000
 # The task runs this image with a read-only root file system and an empty task volume at /tmp (Python's
@@ -85,3 +89,5 @@ EXPOSE 8000 8001
 # No HEALTHCHECK and no curl: the task definition's health checks run `python -c` one-liners
 # (python comes with this image) that read /health bodies, since the management plane answers 200
 # while unhealthy, and open a TCP connection to 127.0.0.1:50051 for the data plane.
+# Every container's command runs under the writer lock; the task definition sets the command per container.
+ENTRYPOINT ["/usr/local/bin/writer-lock"]

@@ -23,13 +23,26 @@ export const PLATFORM_READY_SECONDS = 15 * 60;
  */
 export const COLD_IMAGE_BUILD_SECONDS = 25 * 60;
 
+/**
+ * Seconds the recovery point before a data-migrating deploy may take (scripts/pre-migration-backup.sh): a preview,
+ * then the backup job, which the script gives up on after its BACKUP_TIMEOUT_MINUTES.
+ */
+export const PRE_MIGRATION_PREVIEW_SECONDS = 5 * 60;
+export const PRE_MIGRATION_BACKUP_TIMEOUT_MINUTES = 25;
+
 /** The deploy job's `timeout-minutes` and the AWS session it asks for (role-duration-seconds), in seconds. */
 export const DEPLOY_SESSION_SECONDS = 2 * 60 * 60;
 
 /**
- * The longest good `up`: the platform, a cold build, then the slowest service's timeout (its own bound plus the
- * margin: a good rollout ends before it, and a failing one fails by then).
+ * The longest good deploy: the recovery point before it, then `up`: the platform, a cold build, then the slowest
+ * service's timeout (its own bound plus the margin: a good rollout ends before it, and a failing one fails by then).
  */
 export function worstGoodUpSeconds(serviceTimeoutMinutes: number[]): number {
-  return PLATFORM_READY_SECONDS + COLD_IMAGE_BUILD_SECONDS + Math.max(0, ...serviceTimeoutMinutes) * 60;
+  return (
+    PRE_MIGRATION_PREVIEW_SECONDS +
+    PRE_MIGRATION_BACKUP_TIMEOUT_MINUTES * 60 +
+    PLATFORM_READY_SECONDS +
+    COLD_IMAGE_BUILD_SECONDS +
+    Math.max(0, ...serviceTimeoutMinutes) * 60
+  );
 }

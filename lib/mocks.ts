@@ -138,11 +138,33 @@ export interface SecretsManagerStandIn {
   versions?: Record<string, string>;
 }
 
+/**
+ * The EFS file systems the account has beyond the stack's own (restored ones), by id: what `aws.efs.getFileSystem`
+ * finds. Any other id is not found, as AWS answers for an id of another region or account.
+ */
+export type FileSystemsStandIn = Record<string, { kmsKeyId: string; encrypted?: boolean }>;
+
 /** The last part of an operator secret's name (`<project>/<stack>/<key>`). */
 const secretKey = (secretId: string): string => secretId.split("/").pop()!;
 
-export function mockCall(token: string, inputs: Record<string, any>, region: string, secrets: SecretsManagerStandIn = {}): Record<string, any> {
+export function mockCall(
+  token: string,
+  inputs: Record<string, any>,
+  region: string,
+  secrets: SecretsManagerStandIn = {},
+  fileSystems: FileSystemsStandIn = {},
+): Record<string, any> {
   switch (token) {
+    case "aws:efs/getFileSystem:getFileSystem": {
+      const found = fileSystems[inputs.fileSystemId];
+      if (!found) {
+        // As the engine reports a failed invoke: the SDK reads a gRPC error's `details`.
+        const message = `reading EFS File System (${inputs.fileSystemId}): empty result`;
+        throw Object.assign(new Error(message), { details: message });
+      }
+      const arn = `arn:aws:elasticfilesystem:${region}:${ACCOUNT_ID}:file-system/${inputs.fileSystemId}`;
+      return { id: inputs.fileSystemId, fileSystemId: inputs.fileSystemId, arn, encrypted: found.encrypted ?? true, kmsKeyId: found.kmsKeyId, performanceMode: "generalPurpose", region };
+    }
     case "aws:secretsmanager/getSecretVersions:getSecretVersions": {
       const key = secretKey(inputs.secretId);
       if (secrets.missing?.includes(key)) throw new Error(`ResourceNotFoundException: Secrets Manager can't find the specified secret (${inputs.secretId})`);

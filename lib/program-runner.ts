@@ -14,7 +14,7 @@ import * as moduleApi from "module";
 import * as yaml from "js-yaml";
 import type * as PulumiModule from "@pulumi/pulumi";
 import { PROJECT } from "../config-schema";
-import { STACK_REFERENCE_TYPE, SecretsManagerStandIn, StackOutputsStandIn, mockCall, mockStackReference, mockState } from "./mocks";
+import { FileSystemsStandIn, STACK_REFERENCE_TYPE, SecretsManagerStandIn, StackOutputsStandIn, mockCall, mockStackReference, mockState } from "./mocks";
 import { StackName, stackFile } from "./stacks";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -122,6 +122,8 @@ export interface RunOptions {
    * in the stack a stack promotes from). @default the stack itself with no outputs, and no other stack
    */
   stackOutputs?: StackOutputsStandIn;
+  /** EFS file systems the account holds besides the stack's own (restored ones). @default none */
+  fileSystems?: FileSystemsStandIn;
   /** The app checkout the images are built from. @default the stack config's `appRepoPath` */
   appRepoPath?: string;
   /** Environment variables set for the run (e.g. AI_PLATFORM_OFFLINE_PLAN). */
@@ -352,7 +354,7 @@ async function execute(opts: RunOptions): Promise<RunData> {
             ? mockStackReference(args.inputs.name, opts.stack, opts.stackOutputs)
             : mockState(args.type, formerNames.get(`${args.type}::${args.name}`) ?? args.name, args.inputs, region),
         ),
-      call: (args) => inProgramRealm(mockCall(args.token, args.inputs, region, opts.secretsManager)),
+      call: (args) => inProgramRealm(mockCall(args.token, args.inputs, region, opts.secretsManager, opts.fileSystems)),
     },
     PROJECT,
     opts.stack,

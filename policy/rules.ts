@@ -17,6 +17,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { FILE_SYSTEMS } from "./file-systems";
 
 /** Resource type tokens the rules read; `aws.alb.*` are aliases of `aws.lb.*` with their own tokens. */
 export const TYPES = {
@@ -331,6 +332,35 @@ export const protectedStateInProd: ResourceValidationPolicy = {
   },
 };
 
+export const fileSystemsStay: ResourceValidationPolicy = {
+  name: "file-systems-stay",
+  description:
+    "A system keeps the EFS file system its stack has (policy/file-systems.ts): no new one appears beside it. A restore " +
+    "adopts the restored file system by id (<system>RestoreFileSystemId) and creates none.",
+  configSchema: {
+    properties: {
+      fileSystems: {
+        type: "object",
+        default: FILE_SYSTEMS,
+        description: "Per stack, per system (the file system's Name tag), the URN of the system's file system.",
+      },
+    },
+  },
+  validateResource: forTypes<{ tags?: Record<string, string> }>(TYPES.fileSystem, (fs, args, report) => {
+    const record = args.getConfig<{ fileSystems?: Record<string, Record<string, string>> }>().fileSystems ?? FILE_SYSTEMS;
+    const stack = stackOfUrn(args.urn);
+    const system = fs.tags?.Name ?? args.name;
+    const recorded = record[stack]?.[system];
+    // A stack or system with no file system yet may create its first; an alias naming the recorded URN is the same one.
+    if (!recorded || recorded === args.urn || args.opts.aliases.includes(recorded)) return;
+    report(
+      `EFS file system ${args.name} of stack ${stack} would be a new, empty file system for ${system}, which has ${recorded}: ` +
+        "a refactor that loses a volume's URN moves the service onto an empty file system. Keep the URN (an alias to the recorded one); " +
+        "to use another file system, restore by config (<system>RestoreFileSystemId), which adopts it and creates none",
+    );
+  }),
+};
+
 export const statefulServicesSingleWriter: StackValidationPolicy = {
   name: "stateful-services-single-writer",
   description:
@@ -494,6 +524,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   logRetentionSet,
   ecrScanOnPush,
   protectedStateInProd,
+  fileSystemsStay,
   statefulServicesSingleWriter,
   containersHardened,
   executionRolesReadExactSecrets,

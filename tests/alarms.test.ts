@@ -168,11 +168,14 @@ describe.each(["staging", "prod"] as const)("%s: alarms per system", (stack) => 
   it("has no alarm beyond those above, the file systems' and the firewall's (nothing unchecked)", () => {
     const targetGroups = SYSTEMS.reduce((n, s) => n + s.ports.length, 0);
     // tests/waf.test.ts checks the firewall's blocked-requests alarm, tests/network.test.ts the NAT instance's two.
-    // tests/backup.test.ts checks each replicated file system's lag alarm.
+    // tests/backup.test.ts checks each replicated file system's lag alarm and the restore test's, and
+    // tests/single-writer.test.ts the three of each single writer (a second task, lock waits, a failed snapshot).
     const natInstance = committedConfig(stack)["ai-platform:natGateways"] === "instance" ? 2 : 0;
     const replicas = committedConfig(stack)["ai-platform:efsReplicationRegion"] ? 2 : 0;
-    // Per target group: unhealthy targets and 5xx, which page, and the 5xx alarm deployments roll back on.
-    expect(run().ofType(ALARM)).toHaveLength(3 * targetGroups + 3 * SYSTEMS.length + 2 + 1 + natInstance + replicas);
+    // Per target group: unhealthy targets and 5xx, which page, and the 5xx alarm deployments roll back on; per
+    // single writer: a second task, lock waits and failed snapshots; the restore test's.
+    const singleWriters = SYSTEMS.filter((s) => s.fileSystem).length;
+    expect(run().ofType(ALARM)).toHaveLength(3 * targetGroups + 3 * SYSTEMS.length + 2 + 1 + natInstance + replicas + 3 * singleWriters + 1);
   });
 
   if (sleeps) {

@@ -280,6 +280,7 @@ describe("what IAM lets a deploy role do (the IAM simulator on the roles' polici
     ["changes such a role's trust", "iam:UpdateAssumeRolePolicy", {}, role("/ai-platform/staging/gateway-task")],
     ["passes such a role to ECS tasks", "iam:PassRole", { "iam:PassedToService": "ecs-tasks.amazonaws.com" }, role("/ai-platform/staging/gateway-task")],
     ["passes such a role to the NAT instance", "iam:PassRole", { "iam:PassedToService": "ec2.amazonaws.com" }, role("/ai-platform/staging/network-nat")],
+    ["passes such a role to the restore test's workflow", "iam:PassRole", { "iam:PassedToService": "states.amazonaws.com" }, role("/ai-platform/staging/backup-restore-test-workflow")],
     ["attaches AWS Backup's policy to such a role with the boundary", "iam:AttachRolePolicy", { "iam:PermissionsBoundary": BOUNDARY_ARN, "iam:PolicyARN": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup" }, role("/ai-platform/staging/backup")],
     ["makes an instance profile under its stack's path", "iam:CreateInstanceProfile", {}, ACCOUNT_ARN("iam", "instance-profile/ai-platform/staging/network-nat")],
     ["writes its own stack's state", "s3:PutObject", {}, state("staging.json")],
@@ -333,6 +334,12 @@ describe("what a role a deploy role creates can do, whatever policy it is given 
     ["organizations:LeaveOrganization", "*"],
   ])("may not %s", async (action, resource) => {
     expect(await decide(created, action, resource)).not.toBe("Allowed");
+  });
+
+  it("passes only the stacks' own roles, and only to ECS tasks (the restore test's workflow starts a task)", async () => {
+    expect(await decide(created, "iam:PassRole", role("/ai-platform/staging/backup-restore-test-task"), { "iam:PassedToService": "ecs-tasks.amazonaws.com" })).toBe("Allowed");
+    expect(await decide(created, "iam:PassRole", role("/ai-platform/staging/backup-restore-test-task"), { "iam:PassedToService": "lambda.amazonaws.com" })).not.toBe("Allowed");
+    expect(await decide(created, "iam:PassRole", role("/OrganizationAccountAccessRole"), { "iam:PassedToService": "ecs-tasks.amazonaws.com" })).not.toBe("Allowed");
   });
 
   it("still does what the stacks' roles do: read a secret, mount EFS, pull from ECR", async () => {

@@ -8,6 +8,7 @@
 import { Captured, ProgramRun, runProgram } from "./support/harness";
 import { availabilityZoneCidrMask } from "../components/defaults";
 import { ALB_SMALLEST_SUBNET_PREFIX, REPLACEMENT_SAFE_KEYS } from "../config-constraints";
+import { configSchema } from "../config-schema";
 
 const LISTENER = "aws:lb/listener:Listener";
 const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
@@ -171,5 +172,71 @@ describe("moving a secondary region in prod", () => {
       expect((after.inputs.destination as { region: string }).region).toBe(REGIONS.efsReplicationRegion[1]);
       expect(after.deleteBeforeReplace).toBe(true);
     }
+  });
+});
+
+/**
+ * Recovery points live in vaults: deleting a vault (with forceDestroy) deletes them, and a lost vault key makes
+ * them unreadable. No config change may do either: every vault, vault key and lock a change removes or moves to
+ * another region must be retained, so only an explicit destroy ever deletes recovery points.
+ */
+describe("no config change removes a recovery point", () => {
+  const VAULT = "aws:backup/vault:Vault";
+  const LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration";
+  /** Every key about backups, each with values the config accepts other than the committed one. */
+  const CHANGES: Record<string, unknown[]> = {
+    backups: [false],
+    backupCopyRegion: ["eu-north-1", ""],
+    backupVaultLock: [true],
+    backupDailyRetentionDays: [90],
+    backupMonthlyRetentionMonths: [0, 24],
+    systems: [["gateway"], ["securityStack"]],
+  };
+  /** What holds recovery points, or reads them: the vaults, their locks, and the vaults' keys. */
+  const holders = (run: ProgramRun): Captured[] => {
+    const vaults = run.ofType(VAULT);
+    const keys = run.ofType("aws:kms/key:Key").filter((k) => vaults.some((v) => v.inputs.kmsKeyArn === k.state.arn));
+    return [...vaults, ...run.ofType(LOCK), ...keys];
+  };
+  /** The holders of `before` that `after` no longer has, or has in another region (a replacement): each is deleted at `up` unless retained. */
+  const lost = (before: ProgramRun, after: ProgramRun): Captured[] =>
+    holders(before).filter((r) => {
+      const now = after.resources.find((a) => a.urn === r.urn);
+      return !now || (now.inputs.region ?? "") !== (r.inputs.region ?? "");
+    });
+
+  it("covers every key that is about backups", () => {
+    expect(Object.keys(configSchema).filter((k) => k.startsWith("backup")).sort()).toEqual(Object.keys(CHANGES).filter((k) => k.startsWith("backup")).sort());
+  });
+
+  describe.each(["staging", "prod"] as const)("in %s", (stack) => {
+    let base: ProgramRun;
+    beforeAll(async () => {
+      // With a copy region and a lock, so that every kind of holder exists to be lost.
+      base = await runProgram({ stack, config: { backupCopyRegion: "eu-central-1", backupVaultLock: true } });
+    });
+
+    it.each(Object.entries(CHANGES).flatMap(([key, values]) => values.map((value) => [key, value] as const)))(
+      "%s → %j deletes no vault, lock or vault key, either way",
+      async (key, value) => {
+        const outcome = await runProgram({ stack, config: { backupCopyRegion: "eu-central-1", backupVaultLock: true, [key]: value } }).then(
+          (run) => ({ run }),
+          (error: Error) => ({ error }),
+        );
+        if ("error" in outcome) {
+          // Refused outright is safe too: a protected stack keeps its backups on.
+          expect([key, stack, outcome.error.message]).toEqual(["backups", "prod", expect.stringContaining("false in a protected stack")]);
+          return;
+        }
+        const changed = outcome.run;
+        for (const [from, to] of [
+          [base, changed],
+          [changed, base],
+        ]) {
+          for (const r of lost(from, to)) expect([r.type, r.name, r.retainOnDelete]).toEqual([r.type, r.name, true]);
+        }
+        expect(holders(changed).filter((r) => r.type === VAULT).map((r) => r.urn)).toContain(base.get(VAULT, "backup").urn);
+      },
+    );
   });
 });

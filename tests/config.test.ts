@@ -283,7 +283,12 @@ describe("bad config", () => {
     ["a restore id that is not a file system", { gatewayRestoreFileSystemId: "vol-123" }, 'ai-platform:gatewayRestoreFileSystemId: "vol-123" is not an EFS file system id such as fs-0123456789abcdef0'],
     [
       "one restored file system for both systems",
-      { gatewayRestoreFileSystemId: "fs-0123456789abcdef0", securityStackRestoreFileSystemId: "fs-0123456789abcdef0" },
+      {
+        gatewayRestoreFileSystemId: "fs-0123456789abcdef0",
+        gatewayRestorePath: "aws-backup-restore_2026-05-01T03-10-00-000Z/gateway/writer/snapshot",
+        securityStackRestoreFileSystemId: "fs-0123456789abcdef0",
+        securityStackRestorePath: "aws-backup-restore_2026-05-01T03-10-00-000Z/security-stack/writer/snapshot",
+      },
       "ai-platform:securityStackRestoreFileSystemId: fs-0123456789abcdef0 is already gatewayRestoreFileSystemId; each system restores into a file system of its own",
     ],
     ["a key the program does not read", { gatewayCPU: 512 }, "ai-platform:gatewayCPU: is not a config key of this project (did you mean gatewayCpu?); remove it with `pulumi config rm gatewayCPU`"],

@@ -58,7 +58,7 @@ function read(run: ProgramRun): { dashboard: Captured; widgets: Widget[]; sectio
 const linesOf = (widgets: Widget[]): MetricLine[] => widgets.filter((w) => w.type === "metric").flatMap((w) => expand(w.properties.metrics));
 
 const shows = (lines: MetricLine[], namespace: string, metricName: string, dimensions: Record<string, string>): boolean =>
-  lines.some((l) => l.namespace === namespace && l.metricName === metricName && JSON.stringify(Object.entries(l.dimensions).sort()) === JSON.stringify(Object.entries(dimensions).sort()));
+  lines.some((l) => l.namespace === namespace && l.metricName === metricName && JSON.stringify(Object.entries(l.dimensions).sort()) === JSON.stringify(Object.entries(dimensions ?? {}).sort()));
 
 function targetGroupDimensions(run: ProgramRun, targetGroup: string): Record<string, string> {
   return {
@@ -119,7 +119,7 @@ describe("staging's dashboard", () => {
   });
 
   it("has a row per system, in order", () => {
-    expect([...read(staging).sections.keys()]).toEqual(["Web application firewall", "NAT instance", ...SYSTEMS.map((s) => s.title)]);
+    expect([...read(staging).sections.keys()]).toEqual(["Web application firewall", "NAT instance", "Backups", ...SYSTEMS.map((s) => s.title)]);
   });
 
   describe.each(SYSTEMS)("the $title row", (system) => {
@@ -193,7 +193,7 @@ describe("staging's dashboard", () => {
 describe("a gateway-only stack in eu-central-1 with elastic throughput", () => {
   it("has only the gateway's row", () => {
     const { sections } = read(gatewayOnly);
-    expect([...sections.keys()].filter((k) => k !== "NAT instance")).toEqual(["Web application firewall", "MCP Gateway"]);
+    expect([...sections.keys()].filter((k) => k !== "NAT instance")).toEqual(["Web application firewall", "Backups", "MCP Gateway"]);
     const services = new Set(linesOf(read(gatewayOnly).widgets).map((l) => l.dimensions.ServiceName).filter(Boolean));
     expect([...services]).toEqual([gatewayOnly.outputs.serviceNames.gateway]);
   });

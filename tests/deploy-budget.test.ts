@@ -7,10 +7,16 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { load } from "js-yaml";
 import { timeoutMinutes } from "../components/deploy-time";
-import { COLD_IMAGE_BUILD_SECONDS, DEPLOY_SESSION_SECONDS, PLATFORM_READY_SECONDS, worstGoodUpSeconds } from "../lib/deploy-budget";
+import {
+  COLD_IMAGE_BUILD_SECONDS,
+  DEPLOY_SESSION_SECONDS,
+  PLATFORM_READY_SECONDS,
+  PRE_MIGRATION_BACKUP_TIMEOUT_MINUTES,
+  worstGoodUpSeconds,
+} from "../lib/deploy-budget";
 import { STACKS, runProgram } from "./support/harness";
 
-interface Step { uses?: string; with?: Record<string, unknown> }
+interface Step { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }
 const deploy = load(readFileSync(join(__dirname, "..", ".github", "workflows", "deploy.yml"), "utf8")) as {
   jobs: Record<string, { "timeout-minutes": number; steps: Step[] }>;
 };
@@ -38,6 +44,11 @@ describe.each(STACKS)("%s", (stack) => {
     expect(Number(credentials.with!["role-duration-seconds"])).toBe(DEPLOY_SESSION_SECONDS);
     expect(DEPLOY_SESSION_SECONDS).toBeGreaterThanOrEqual(worst);
   });
+});
+
+it("gives the recovery point before the deploy no longer than the budget allows for it", () => {
+  const backup = up.steps.find((s) => s.run?.includes("pre-migration-backup.sh"))!;
+  expect(Number(backup.env!.BACKUP_TIMEOUT_MINUTES)).toBe(PRE_MIGRATION_BACKUP_TIMEOUT_MINUTES);
 });
 
 it("asks for no longer a session than IAM allows a role (12 hours)", () => {

@@ -115,11 +115,11 @@ describe("the gateway image", () => {
     expect(originOf(dockerfile, build, "/build/workspace")).toBeUndefined();
   });
 
-  it("runs as uid/gid 1000, owner of /app/tenants and /app/workspace like the EFS access points", () => {
+  it("runs as uid/gid 1000, owner of /app/tenants, /app/workspace and the writer directory like the EFS access points", () => {
     expect(runtime.instructions.filter((i) => i.getKeyword() === "USER").map((i) => i.getArgumentsContent())).toEqual(["1000:1000"]);
     expect(shellCommands(dockerfile, runtime).map((command) => command.text)).toEqual([
-      "mkdir -p /app/tenants /app/workspace",
-      "chown 1000:1000 /app/tenants /app/workspace",
+      "mkdir -p /app/tenants /app/workspace /var/lib/writer",
+      "chown 1000:1000 /app/tenants /app/workspace /var/lib/writer",
     ]);
   });
 
@@ -178,8 +178,8 @@ describe("the security stack image", () => {
       expect.arrayContaining([
         "groupadd --gid 1000 app",
         "useradd --uid 1000 --gid app --create-home --shell /usr/sbin/nologin app",
-        "mkdir -p /app/data /app/hf-cache",
-        "chown app:app /app/data /app/hf-cache",
+        "mkdir -p /app/data /app/hf-cache /var/lib/writer",
+        "chown app:app /app/data /app/hf-cache /var/lib/writer",
       ]),
     );
     expect(runtime.instructions.filter((i) => i.getKeyword() === "USER").map((i) => i.getArgumentsContent())).toEqual(["1000:1000"]);
@@ -251,8 +251,10 @@ describe("ChromaDB's copy", () => {
     }
   });
 
-  it("adds no file and runs no command: the vendor's image as it is, under another user", () => {
-    expect(runtime.instructions.map((i) => i.getKeyword()).sort()).toEqual(["EXPOSE", "USER", "VOLUME"]);
+  it("adds only the single writer's entrypoint: the vendor's image as it is, under another user, its server under the writer lock", () => {
+    expect(runtime.instructions.map((i) => i.getKeyword()).sort()).toEqual(["CMD", "COPY", "ENTRYPOINT", "EXPOSE", "RUN", "USER", "VOLUME"]);
+    expect(sourceOf(dockerfile, "/usr/local/bin/writer-lock")).toBe("infra:writer/writer-lock");
+    expect(shellCommands(dockerfile, runtime).map((command) => command.text)).toEqual(["command -v bash flock", "mkdir -p /var/lib/writer", "chown 1000:1000 /var/lib/writer"]);
   });
 
   it("runs as uid/gid 1000, owner of the chroma access point, where the vendor's image runs as root", () => {
@@ -262,6 +264,44 @@ describe("ChromaDB's copy", () => {
 
   it("sends no build context", () => {
     expect(["Dockerfile", "mcp-gateway/src/index.ts", "ui-console/default.conf.template", ".env"].filter((p) => !isIgnored(ignoreFileOf(file), p))).toEqual([]);
+  });
+});
+
+describe("the restore test's check image", () => {
+  const file = path.join(DOCKERFILES_DIR, "restore-check.Dockerfile");
+  const dockerfile = loadDockerfile(file);
+  const runtime = finalStage(dockerfile);
+
+  it("runs dockerfiles/writer/restore-check on the security stack's Python, as uid/gid 1000, the restored files' owner", () => {
+    expect(baseImageOf(dockerfile, runtime)).toBe(baseImageOf(loadDockerfile(dockerfilePath("security-stack")), finalStage(loadDockerfile(dockerfilePath("security-stack")))));
+    expect(sourceOf(dockerfile, "/usr/local/bin/restore-check")).toBe("infra:writer/restore-check");
+    expect(JSON.parse(runtime.instructions.find((i) => i.getKeyword() === "ENTRYPOINT")!.getArgumentsContent()!)).toEqual(["/usr/local/bin/restore-check"]);
+    expect(finalUserProblems(dockerfile)).toEqual([]);
+    expect(unpinnedBaseImageProblems(dockerfile)).toEqual([]);
+  });
+
+  it("sends no build context", () => {
+    expect(["Dockerfile", "writer/restore-check", ".env"].filter((p) => !isIgnored(ignoreFileOf(file), p))).toEqual([]);
+  });
+});
+
+describe("the single writers' images", () => {
+  /** The final stage's ENTRYPOINT, as JSON. */
+  const entrypoint = (d: ParsedDockerfile): string[] => JSON.parse(finalStage(d).instructions.find((i) => i.getKeyword() === "ENTRYPOINT")?.getArgumentsContent() ?? "[]");
+
+  it.each(["gateway.Dockerfile", "security-stack.Dockerfile", "chroma.Dockerfile"])(
+    "%s starts every command under writer-lock, with state-snapshot beside it, both from dockerfiles/writer/",
+    (name) => {
+      const dockerfile = loadDockerfile(path.join(DOCKERFILES_DIR, name));
+      expect(entrypoint(dockerfile)).toContain("/usr/local/bin/writer-lock");
+      for (const tool of ["writer-lock", "state-snapshot"]) expect(sourceOf(dockerfile, `/usr/local/bin/${tool}`)).toBe(`infra:writer/${tool}`);
+    },
+  );
+
+  it("keeps ChromaDB's own entrypoint around the lock: dumb-init, then writer-lock, then chroma with the vendor's `run /config.yaml`", () => {
+    const dockerfile = loadDockerfile(path.join(DOCKERFILES_DIR, "chroma.Dockerfile"));
+    expect(entrypoint(dockerfile)).toEqual(["dumb-init", "--", "/usr/local/bin/writer-lock", "chroma"]);
+    expect(JSON.parse(finalStage(dockerfile).instructions.find((i) => i.getKeyword() === "CMD")!.getArgumentsContent()!)).toEqual(["run", "/config.yaml"]);
   });
 });
 

@@ -32,7 +32,8 @@ const SYSTEMS = [
     sizeKeys: ["gatewayCpu", "gatewayMemory"],
     containers: ["chromadb", "gateway"],
     startOrder: [["gateway", "chromadb", "HEALTHY"]],
-    volumes: ["chroma", "tenants", "workspace"],
+    // The writer directory (lock and snapshots) beside the app's own.
+    volumes: ["chroma", "tenants", "workspace", "writer"],
     exposed: [3000],
   },
   {
@@ -45,7 +46,7 @@ const SYSTEMS = [
       ["management-plane", "data-plane", "HEALTHY"],
       ["control-plane", "management-plane", "HEALTHY"],
     ],
-    volumes: ["data", "hf-cache"],
+    volumes: ["data", "hf-cache", "writer"],
     exposed: [8000, 8001],
   },
   {

@@ -91,7 +91,17 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
     });
 
     it("gives ChromaDB persistence on and telemetry off", () => {
-      expect(env(c.chromadb)).toEqual({ IS_PERSISTENT: "TRUE", ANONYMIZED_TELEMETRY: "FALSE" });
+      expect(env(c.chromadb)).toMatchObject({ IS_PERSISTENT: "TRUE", ANONYMIZED_TELEMETRY: "FALSE" });
+    });
+
+    it("runs both containers under the gateway volume's writer lock: ChromaDB copies /data frozen, the gateway its tenants and workspace", () => {
+      for (const container of [c.chromadb, c.gateway]) {
+        expect(container.mountPoints).toContainEqual({ sourceVolume: "writer", containerPath: "/var/lib/writer" });
+        expect(env(container)).toMatchObject({ WRITER_DIR: "/var/lib/writer", STATE_SNAPSHOT_AT: expect.stringMatching(/^\d\d:\d\d$/) });
+      }
+      expect(env(c.chromadb)).toMatchObject({ STATE_SNAPSHOTS: "chroma=/data", STATE_SNAPSHOT_FREEZE: "1" });
+      expect(env(c.gateway).STATE_SNAPSHOTS).toBe("tenants=/app/tenants workspace=/app/workspace");
+      expect(env(c.gateway).STATE_SNAPSHOT_FREEZE).toBeUndefined();
     });
 
     it("checks ChromaDB's v2 heartbeat on its own port", () => {
@@ -113,7 +123,7 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
     });
 
     it("passes the plain settings with SYSTEMS.md's defaults", () => {
-      expect(env(c.gateway)).toEqual({
+      expect(env(c.gateway)).toMatchObject({
         MCP_GATEWAY_HTTP_PORT: "3000",
         MCP_GATEWAY_TENANTS_ROOT: "/app/tenants",
         MCP_GATEWAY_CHROMA_URL: "http://localhost:8000",
@@ -133,13 +143,14 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
   });
 
   describe("state on EFS", () => {
-    it("has three access points on the gateway's file system: tenants, workspace and chroma", () => {
+    it("has four access points on the gateway's file system: tenants, workspace, chroma and the writer directory", () => {
       const fsId = run.outputs.efsFileSystemIds.gateway;
       const aps = run.ofType(T.accessPoint).filter((a) => a.name.startsWith("gateway-"));
       expect(aps.map((a) => [a.name, a.inputs.rootDirectory.path]).sort()).toEqual([
         ["gateway-chroma", "/gateway/chroma"],
         ["gateway-tenants", "/gateway/tenants"],
         ["gateway-workspace", "/gateway/workspace"],
+        ["gateway-writer", "/gateway/writer"],
       ]);
       for (const ap of aps) {
         expect(ap.inputs.fileSystemId).toBe(fsId);
@@ -151,10 +162,12 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
       expect(c.gateway.mountPoints).toEqual([
         { sourceVolume: "tenants", containerPath: "/app/tenants" },
         { sourceVolume: "workspace", containerPath: "/app/workspace" },
+        { sourceVolume: "writer", containerPath: "/var/lib/writer" },
         { sourceVolume: "gateway-tmp", containerPath: "/tmp" },
       ]);
       expect(c.chromadb.mountPoints).toEqual([
         { sourceVolume: "chroma", containerPath: "/data" },
+        { sourceVolume: "writer", containerPath: "/var/lib/writer" },
         { sourceVolume: "chromadb-tmp", containerPath: "/tmp" },
       ]);
       expect(env(c.gateway).MCP_GATEWAY_TENANTS_ROOT).toBe("/app/tenants");
@@ -162,7 +175,7 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
 
     it("backs each task volume by its own access point, with transit encryption and IAM authorization", () => {
       const volumes = efsVolumes(run.get(T.taskDefinition, "gateway"));
-      expect(volumes.map((v: any) => v.name).sort()).toEqual(["chroma", "tenants", "workspace"]);
+      expect(volumes.map((v: any) => v.name).sort()).toEqual(["chroma", "tenants", "workspace", "writer"]);
       for (const v of volumes) {
         const ap = run.get(T.accessPoint, `gateway-${v.name}`);
         expect(v.efsVolumeConfiguration).toEqual({
@@ -175,7 +188,7 @@ describe.each<[string, StackName, { adminCidrs: string[]; listener: string; host
 
     it("lets the task role mount and write through exactly these access points", () => {
       const [statement] = policyDocument(run.get(T.rolePolicy, "gateway-task")).Statement;
-      const apArns = ["chroma", "tenants", "workspace"].map((n) => run.get(T.accessPoint, `gateway-${n}`).state.arn).sort();
+      const apArns = ["chroma", "tenants", "workspace", "writer"].map((n) => run.get(T.accessPoint, `gateway-${n}`).state.arn).sort();
       expect(statement.Action).toEqual(["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]);
       expect(statement.Condition.StringEquals["elasticfilesystem:AccessPointArn"].slice().sort()).toEqual(apArns);
     });
@@ -390,7 +403,7 @@ describe("the gateway with the intelligence layer off, its settings overridden a
 
   it("creates no chroma access point, task volume, image or repository", () => {
     expect(run.find(T.accessPoint, "gateway-chroma")).toBeUndefined();
-    expect(efsVolumes(run.get(T.taskDefinition, "gateway")).map((v: any) => v.name).sort()).toEqual(["tenants", "workspace"]);
+    expect(efsVolumes(run.get(T.taskDefinition, "gateway")).map((v: any) => v.name).sort()).toEqual(["tenants", "workspace", "writer"]);
     expect(run.find(T.repository, "gateway-chroma")).toBeUndefined();
     expect(run.find("docker-build:index:Image", "gateway-chroma")).toBeUndefined();
   });

@@ -46,6 +46,8 @@ interface Container {
   user?: string;
   /** Where the container mounts task volumes that are not EFS: its scratch space under a read-only root. */
   scratchPaths: string[];
+  /** Whether the container mounts a volume of EFS (state of a single writer). */
+  writesEfs: boolean;
 }
 
 let containers: Container[] = [];
@@ -62,6 +64,7 @@ beforeAll(async () => {
       const service = run.ofType(SERVICE).find((candidate) => String(candidate.inputs.taskDefinition).includes(`/${taskDefinition.inputs.family}:`));
       const balanced: Array<{ containerName: string; containerPort: number }> = service?.inputs.loadBalancers ?? [];
       const scratchVolumes = new Set((taskDefinition.inputs.volumes ?? []).filter((v: any) => !v.efsVolumeConfiguration).map((v: any) => v.name));
+      const efsVolumeNames = new Set((taskDefinition.inputs.volumes ?? []).filter((v: any) => v.efsVolumeConfiguration).map((v: any) => v.name));
       for (const definition of containerDefinitions(taskDefinition)) {
         containers.push({
           stack,
@@ -76,6 +79,7 @@ beforeAll(async () => {
           scratchPaths: (definition.mountPoints ?? [])
             .filter((m: { sourceVolume: string }) => scratchVolumes.has(m.sourceVolume))
             .map((m: { containerPath: string }) => m.containerPath),
+          writesEfs: (definition.mountPoints ?? []).some((m: { sourceVolume: string }) => efsVolumeNames.has(m.sourceVolume)),
         });
       }
     }
@@ -222,6 +226,22 @@ describe("the task definitions and the images they run", () => {
     for (const container of ours()) {
       const declared = volumePaths(loadDockerfile(container.dockerfile)).sort();
       expect({ container: label(container), scratch: [...container.scratchPaths].sort() }).toEqual({ container: label(container), scratch: declared });
+    }
+  });
+
+  it("start every container that writes EFS through writer-lock: the image's ENTRYPOINT runs it, and the final stage has it", () => {
+    const writing = ours().filter((container) => container.writesEfs);
+    expect(new Set(writing.map((container) => container.name))).toEqual(new Set(["gateway", "chromadb", "data-plane", "management-plane", "control-plane"]));
+    for (const container of writing) {
+      const dockerfile = loadDockerfile(container.dockerfile);
+      const entrypoint = finalStage(dockerfile).instructions.find((instruction) => instruction.getKeyword() === "ENTRYPOINT");
+      const args: string[] = JSON.parse(entrypoint?.getArgumentsContent() ?? "[]");
+      const lock = args.find((arg) => arg.endsWith("/writer-lock"));
+      expect({ container: label(container), lock, source: lock && sourceInImage(dockerfile, lock) }).toEqual({
+        container: label(container),
+        lock: "/usr/local/bin/writer-lock",
+        source: "infra:writer/writer-lock",
+      });
     }
   });
 

@@ -221,9 +221,9 @@ describe("a missing app repo checkout", () => {
     for (const { image } of IMAGES) {
       expect(run.warnings).toContainEqual(expect.stringContaining(`image ${image}: the app repo checkout is missing ${missing}`));
     }
-    // ChromaDB's copy takes nothing from the checkout, so it is planned as built.
-    expect(run.ofType(IMAGE).map((i) => i.name)).toEqual(["gateway-chroma"]);
-    expect(run.ofType(REPOSITORY)).toHaveLength(4);
+    // ChromaDB's copy and the restore test's check take nothing from the checkout, so they are planned as built.
+    expect(run.ofType(IMAGE).map((i) => i.name)).toEqual(["gateway-chroma", "backup-restore-test-check"]);
+    expect(run.ofType(REPOSITORY)).toHaveLength(5);
     expect(run.ofType("aws:ecs/service:Service")).toHaveLength(3);
     expect(imageRun(run, "gateway")).toBe(`${run.get(REPOSITORY, "gateway").state.repositoryUrl}:not-built`);
   });
@@ -237,9 +237,9 @@ describe("a prod stack built for ARM64", () => {
     run = await runProgram({ stack: "prod", appRepoPath: checkout(), config: { architecture: "ARM64", promoteFrom: "" } });
   });
 
-  it("builds every image for linux/arm64, ChromaDB's copy included", () => {
+  it("builds every image for linux/arm64, ChromaDB's copy and the restore check included", () => {
     expect(run.ofType(IMAGE).map((i) => [i.name, i.inputs.platforms]).sort()).toEqual(
-      [...IMAGES.map(({ image }) => image), "gateway-chroma"].sort().map((image) => [image, ["linux/arm64"]]),
+      [...IMAGES.map(({ image }) => image), "gateway-chroma", "backup-restore-test-check"].sort().map((image) => [image, ["linux/arm64"]]),
     );
   });
 

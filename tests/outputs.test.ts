@@ -30,6 +30,7 @@ const OUTPUT_NAMES = [
   "imageDigests",
   "imageTags",
   "efsFileSystemIds",
+  "efsKeyArns",
   "secretArns",
   "logGroupNames",
   "serviceNames",
@@ -46,6 +47,7 @@ const MAP_KEYS: Record<string, Record<keyof typeof URL_OUTPUT, string[]>> = {
   imageDigests: { gateway: ["gateway"], securityStack: ["securityStack"], uiConsole: ["uiConsole"] },
   imageTags: { gateway: ["gateway"], securityStack: ["securityStack"], uiConsole: ["uiConsole"] },
   efsFileSystemIds: { gateway: ["gateway"], securityStack: ["securityStack"], uiConsole: [] },
+  efsKeyArns: { gateway: ["gateway"], securityStack: ["securityStack"], uiConsole: [] },
   secretArns: {
     gateway: ["gatewayGeminiApiKey", "gatewayAdminApiKey"],
     securityStack: ["securityGoogleApiKey", "securitySupabaseJwtSecret"],
@@ -186,6 +188,13 @@ describe.each<[StackName, { azs: number; urls: (alb: string) => Record<string, s
   it("give EFS file system ids of the stateful systems", () => {
     expect(sortedKeys(o.efsFileSystemIds)).toEqual(["gateway", "securityStack"]);
     for (const id of Object.values(o.efsFileSystemIds)) expect(id).toMatch(/^fs-[0-9a-f]{8,40}$/);
+  });
+
+  it("give the key of each stateful system's file data: the key its file system is on, which a restore must use", () => {
+    expect(sortedKeys(o.efsKeyArns)).toEqual(["gateway", "securityStack"]);
+    for (const [system, volume] of [["gateway", "gateway"], ["securityStack", "security"]]) {
+      expect(o.efsKeyArns[system]).toBe(run.get("aws:efs/fileSystem:FileSystem", volume).inputs.kmsKeyId);
+    }
   });
 
   it("give Secrets Manager ARNs of every secret, by name", () => {

@@ -9,6 +9,7 @@ import {
   efsEncryptedAtRest,
   efsMountsUseTlsAndIam,
   executionRolesReadExactSecrets,
+  fileSystemsStay,
   httpRedirectsToHttps,
   logRetentionSet,
   noSecretsInPlainEnvironment,
@@ -20,6 +21,7 @@ import {
 } from "../policy/rules";
 import { Captured, ProgramRun, StackName, containerDefinitions, efsVolumes, policyDocument, runProgram } from "./support/harness";
 import { PolicyConfig, Rule, copyResources, propsOf, resourceIn, runPolicies } from "./support/policy";
+import { FILE_SYSTEMS } from "../policy/file-systems";
 
 const T = {
   service: "aws:ecs/service:Service",
@@ -123,8 +125,8 @@ describe("efs-encrypted-at-rest", () => {
 });
 
 describe("efs-mounts-use-tls-and-iam", () => {
-  it.each(["staging", "prod"] as const)("holds for the five EFS volumes of %s", async (stack) => {
-    expect(runs[stack].ofType(T.taskDefinition).flatMap(efsVolumes)).toHaveLength(5);
+  it.each(["staging", "prod"] as const)("holds for the seven EFS volumes of %s (each system's writer directory among them)", async (stack) => {
+    expect(runs[stack].ofType(T.taskDefinition).flatMap(efsVolumes)).toHaveLength(7);
     expect(await messages(efsMountsUseTlsAndIam, runs[stack].resources)).toEqual([]);
   });
 
@@ -289,9 +291,9 @@ describe("log-retention-set", () => {
     ["staging", 14],
     ["prod", 90],
   ] as const)("holds for the %s log groups, kept %i days", async (stack, days) => {
-    // A log group per service, the firewall's, and ECS Exec's sessions where it is on: all kept as long.
+    // A log group per service, the firewall's, the restore test's, and ECS Exec's sessions where it is on: all kept as long.
     const groups = runs[stack].ofType(T.logGroup);
-    expect(groups.length).toBe(runs[stack].ofType(T.service).length + 1 + (runs[stack].config["ai-platform:ecsExec"] === "true" ? 1 : 0));
+    expect(groups.length).toBe(runs[stack].ofType(T.service).length + 2 + (runs[stack].config["ai-platform:ecsExec"] === "true" ? 1 : 0));
     expect(groups.map((g) => g.inputs.retentionInDays)).toEqual(groups.map(() => days));
     expect(await messages(logRetentionSet, runs[stack].resources)).toEqual([]);
   });
@@ -309,8 +311,8 @@ describe("log-retention-set", () => {
 });
 
 describe("ecr-scan-on-push", () => {
-  it.each(["staging", "prod"] as const)("holds for the four %s repositories (the three images and ChromaDB's copy)", async (stack) => {
-    expect(runs[stack].ofType(T.repository).map((r) => r.inputs.imageScanningConfiguration)).toEqual(Array(4).fill({ scanOnPush: true }));
+  it.each(["staging", "prod"] as const)("holds for the five %s repositories (the three images, ChromaDB's copy and the restore check)", async (stack) => {
+    expect(runs[stack].ofType(T.repository).map((r) => r.inputs.imageScanningConfiguration)).toEqual(Array(5).fill({ scanOnPush: true }));
     expect(await messages(ecrScanOnPush, runs[stack].resources)).toEqual([]);
   });
 
@@ -356,6 +358,51 @@ describe("protected-state-in-prod", () => {
       "EFS file system security of stack staging holds state but is not protected; create it with the protect (and retainOnDelete) resource options",
       "load balancer platform of stack staging has no deletion protection; set enableDeletionProtection: true",
     ]);
+  });
+});
+
+describe("file-systems-stay", () => {
+  it.each(["staging", "prod"] as const)("records exactly the file systems the %s stack has, by system", (stack) => {
+    expect(Object.fromEntries(runs[stack].ofType(T.fileSystem).map((fs) => [fs.inputs.tags.Name, fs.urn]))).toEqual(FILE_SYSTEMS[stack]);
+  });
+
+  /** prod with its gateway volume moved under another component type: the URN is lost, the Name tag the same. */
+  const refactored = (aliases: string[]) =>
+    broken("prod", (rs) => {
+      const fs = resourceIn(rs, T.fileSystem, "gateway");
+      fs.urn = fs.urn.replace("ai-platform:volume:Volume$", "ai-platform:storage:Volume$");
+      fs.aliases = aliases;
+    });
+
+  it("refuses the new, empty file system a refactor that loses a volume's URN would create", async () => {
+    expect(await messages(fileSystemsStay, refactored([]))).toEqual([
+      `EFS file system gateway of stack prod would be a new, empty file system for gateway, which has ${FILE_SYSTEMS.prod.gateway}: ` +
+        "a refactor that loses a volume's URN moves the service onto an empty file system. Keep the URN (an alias to the recorded one); " +
+        "to use another file system, restore by config (<system>RestoreFileSystemId), which adopts it and creates none",
+    ]);
+  });
+
+  it("lets a rename that keeps the file system through an alias pass", async () => {
+    expect(await messages(fileSystemsStay, refactored([FILE_SYSTEMS.prod.gateway]))).toEqual([]);
+  });
+
+  it("lets a restore pass: it adopts the restored file system by id and creates no file system", async () => {
+    const restored = await runProgram({
+      stack: "prod",
+      config: { gatewayRestoreFileSystemId: "fs-0a1b2c3d4e5f67890", gatewayRestorePath: "aws-backup-restore_2026-05-01T03-10-00-000Z/gateway/writer/snapshot" },
+      fileSystems: { "fs-0a1b2c3d4e5f67890": { kmsKeyId: runs.prod.get("aws:kms/key:Key", "gateway").state.arn } },
+    });
+    expect(restored.ofType(T.fileSystem).map((f) => f.urn)).toEqual(runs.prod.ofType(T.fileSystem).map((f) => f.urn));
+    expect(await messages(fileSystemsStay, restored.resources)).toEqual([]);
+  });
+
+  it("lets a stack, or a system, that has no file system yet create its first", async () => {
+    const fresh = broken("prod", (rs) => {
+      for (const r of rs) r.urn = r.urn.replace("urn:pulumi:prod::", "urn:pulumi:dev::");
+    });
+    expect(await messages(fileSystemsStay, fresh)).toEqual([]);
+    const newSystem = broken("prod", (rs) => (resourceIn(rs, T.fileSystem, "gateway").inputs.tags = { Name: "search-index" }));
+    expect(await messages(fileSystemsStay, newSystem)).toEqual([]);
   });
 });
 

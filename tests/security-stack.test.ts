@@ -173,9 +173,19 @@ describe.each<[string, StackName, { supabaseUrl: string; api: { listener: string
       expect(c["control-plane"].mountPoints).toContainEqual(data);
     });
 
-    it("backs data and hf-cache by their own access points, with transit encryption and IAM authorization", () => {
+    it("runs every process under the task's writer lock, and takes the copy of /app/data in the data plane alone", () => {
+      for (const name of ["data-plane", "management-plane", "control-plane"]) {
+        expect(c[name].mountPoints).toContainEqual({ sourceVolume: "writer", containerPath: "/var/lib/writer" });
+        expect(env(c[name]).WRITER_DIR).toBe("/var/lib/writer");
+      }
+      expect(Object.entries(c).filter(([, container]) => env(container).STATE_SNAPSHOTS).map(([name, container]) => [name, env(container).STATE_SNAPSHOTS])).toEqual([
+        ["data-plane", "data=/app/data"],
+      ]);
+    });
+
+    it("backs data, hf-cache and the writer directory by their own access points, with transit encryption and IAM authorization", () => {
       const volumes = efsVolumes(run.get(T.taskDefinition, "security"));
-      expect(volumes.map((v: any) => v.name).sort()).toEqual(["data", "hf-cache"]);
+      expect(volumes.map((v: any) => v.name).sort()).toEqual(["data", "hf-cache", "writer"]);
       for (const v of volumes) {
         const ap = run.get(T.accessPoint, `security-${v.name}`);
         expect(ap.inputs.fileSystemId).toBe(run.outputs.efsFileSystemIds.securityStack);

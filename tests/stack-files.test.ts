@@ -77,16 +77,19 @@ describe("staging: small and cheap", () => {
     expect(run.outputs.gatewayUrl).toBe("https://gateway.staging.tupl.example.com");
   });
 
-  it("can be torn down: no deletion protection, nothing protected or retained, no access-log bucket", () => {
+  it("can be torn down: no deletion protection, nothing protected or retained but the volumes' keys, no access-log bucket", () => {
     expect(run.get(T.loadBalancer, "platform").inputs.enableDeletionProtection).toBe(false);
-    expect(run.resources.filter((r) => r.protect || r.retainOnDelete).map((r) => `${r.type} ${r.name}`)).toEqual([]);
+    // A volume's key is never scheduled for deletion, in any stack: a file system on it (kept, or restored) would
+    // stop working when it goes (components/volume.ts).
+    const volumeKeys = run.ofType(T.fileSystem).map((fs) => `aws:kms/key:Key ${fs.name}`);
+    expect(run.resources.filter((r) => r.protect || r.retainOnDelete).map((r) => `${r.type} ${r.name}`)).toEqual(volumeKeys);
     expect(run.ofType(T.bucket)).toEqual([]);
   });
 
   it("keeps logs two weeks and deleted secrets one week", () => {
-    // One log group per service, the firewall's, and ECS Exec's sessions.
+    // One log group per service, the firewall's, the restore test's, and ECS Exec's sessions.
     const groups = run.ofType(T.logGroup);
-    expect(groups).toHaveLength(run.ofType(T.service).length + 2);
+    expect(groups).toHaveLength(run.ofType(T.service).length + 3);
     expect(groups.map((g) => g.inputs.retentionInDays).every((d) => d === 14)).toBe(true);
     // The stack's own secret: the generated admin key (the operators' live outside the stack).
     expect(run.ofType(T.secret).map((s) => s.inputs.recoveryWindowInDays)).toEqual([7]);
@@ -130,7 +133,7 @@ describe("prod: highly available, on its domain, protected", () => {
 
   it("keeps logs at least 90 days, in a retention CloudWatch accepts", () => {
     const retentions = run.ofType(T.logGroup).map((g) => g.inputs.retentionInDays);
-    expect(retentions).toHaveLength(run.ofType(T.service).length + 1);
+    expect(retentions).toHaveLength(run.ofType(T.service).length + 2);
     for (const days of retentions) {
       expect(days).toBeGreaterThanOrEqual(90);
       expect([90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]).toContain(days);

@@ -16,13 +16,13 @@ const VOLUMES = [
     volume: "gateway",
     output: "gateway",
     service: "gateway",
-    accessPoints: { tenants: "/gateway/tenants", workspace: "/gateway/workspace", chroma: "/gateway/chroma" },
+    accessPoints: { tenants: "/gateway/tenants", workspace: "/gateway/workspace", chroma: "/gateway/chroma", writer: "/gateway/writer" },
   },
   {
     volume: "security",
     output: "securityStack",
     service: "security",
-    accessPoints: { data: "/security-stack/data", "hf-cache": "/security-stack/hf-cache" },
+    accessPoints: { data: "/security-stack/data", "hf-cache": "/security-stack/hf-cache", writer: "/security-stack/writer" },
   },
 ] as const;
 
@@ -67,11 +67,18 @@ describe.each(["staging", "prod"] as const)("EFS volumes in the %s stack", (stac
       expect(selections).toHaveLength(1);
     });
 
-    it("keeps EFS's default backups when the stack has no backup plan of its own (backups: false)", async () => {
-      const without = await runProgram({ stack: run.stack, config: { backups: false } });
-      expect(without.get("aws:efs/backupPolicy:BackupPolicy", volume).inputs.backupPolicy).toEqual({ status: "ENABLED" });
-      expect(without.ofType("aws:backup/plan:Plan")).toEqual([]);
-    });
+    if (stack === "staging") {
+      it("keeps EFS's default backups when the stack has no backup plan of its own (backups: false), and keeps the vault", async () => {
+        const without = await runProgram({ stack: run.stack, config: { backups: false } });
+        expect(without.get("aws:efs/backupPolicy:BackupPolicy", volume).inputs.backupPolicy).toEqual({ status: "ENABLED" });
+        expect(without.ofType("aws:backup/plan:Plan")).toEqual([]);
+        expect(without.get("aws:backup/vault:Vault", "backup").urn).toBe(run.get("aws:backup/vault:Vault", "backup").urn);
+      });
+    } else {
+      it("refuses backups: false in a protected stack: its plan outlives destroy, and no config change turns it off", async () => {
+        await expect(runProgram({ stack: run.stack, config: { backups: false } })).rejects.toThrow(/ai-platform:backups: false in a protected stack \(protectState\)/);
+      });
+    }
 
     it("has a mount target in every private subnet, behind its own security group", () => {
       const targets = run.ofType(MOUNT_TARGET).filter((m) => m.inputs.fileSystemId === run.outputs.efsFileSystemIds[output]);
@@ -179,12 +186,23 @@ describe.each(["staging", "prod"] as const)("the file data keys of %s", (stack) 
   const run = () => runs[stack];
   const key = (volume: string) => run().get("aws:kms/key:Key", volume);
 
-  it.each(VOLUMES.map((v) => [v.volume, v.service] as const))("%s: its own key, rotating, kept with the data in prod", (volume) => {
+  it.each(VOLUMES.map((v) => [v.volume, v.service] as const))("%s: its own key, rotating, protected with the data in prod and never deleted", (volume) => {
     const fs = run().get(FILE_SYSTEM, volume);
     expect(fs.inputs.kmsKeyId).toBe(key(volume).state.arn);
     expect(key(volume).inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
-    // Losing the key loses the data: it is protected and retained exactly when the file system is.
-    expect([key(volume).protect, key(volume).retainOnDelete]).toEqual([fs.protect, fs.retainOnDelete]);
+    // Losing the key loses the data, irreversibly: a replaced or destroyed key would be scheduled for deletion, and
+    // a retained file system (or a restored one, on the same key) stops working when it goes.
+    expect([key(volume).protect, key(volume).retainOnDelete]).toEqual([fs.protect, true]);
+  });
+
+  it("puts every file system on its own volume's key: the key of the Volume component it belongs to", () => {
+    const fileSystems = run().ofType(FILE_SYSTEM);
+    expect(fileSystems.length).toBeGreaterThan(0);
+    for (const fs of fileSystems) {
+      const keys = run().ofType("aws:kms/key:Key").filter((k) => k.parentUrn === fs.parentUrn && k.name === fs.name);
+      expect({ fileSystem: fs.name, keys: keys.map((k) => k.state.arn) }).toEqual({ fileSystem: fs.name, keys: [fs.inputs.kmsKeyId] });
+      expect(keys[0].retainOnDelete).toBe(true);
+    }
   });
 
   it.each(VOLUMES.map((v) => [v.volume, v.service] as const))(

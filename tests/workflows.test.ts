@@ -286,6 +286,28 @@ describe("deploy.yml", () => {
     for (const s of [before, summary]) expect(s.run).not.toContain("${{");
   });
 
+  test("deploys only after the suite passes (the URN snapshot among it): `up` skips the preview, so the tests are what stop a replacement", () => {
+    const testId = theJobId(file, (job) => runsCommand(job, /^bash \.ci\/run$/));
+    const tests = workflows[file].jobs[testId];
+    expect([up().needs].flat()).toContain(testId);
+    expect(tests.container).toMatch(/bookworm|debian/);
+    expect(tests.permissions).toEqual({ contents: "read" });
+    expect(expression(tests.if)).toBe(expression(up().if));
+    expect(stepUsing(tests, "actions/checkout")?.with).toMatchObject({ "persist-credentials": false });
+  });
+
+  test("takes a recovery point of each file system the deploy may migrate, after the credentials and before pulumi up", () => {
+    const steps = stepsOf(up());
+    const backup = steps.find((s) => /bash scripts\/pre-migration-backup\.sh "\$STACK"/.test(s.run ?? ""))!;
+    const at = (action: string) => steps.findIndex((s) => actionName(s) === action);
+    expect(steps.indexOf(backup)).toBeGreaterThan(at("aws-actions/configure-aws-credentials"));
+    expect(steps.indexOf(backup)).toBeGreaterThan(at("pulumi/setup-pulumi"));
+    expect(steps.indexOf(backup)).toBeLessThan(at("pulumi/actions"));
+    expect(backup["working-directory" as keyof Step]).toBe("infra");
+    expect(backup.env).toMatchObject({ STACK: "${{ matrix.stack }}", PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}" });
+    expect(backup.run).not.toContain("${{");
+  });
+
   test("when pulumi up fails, diagnoses the stack into the job summary, failing only when it cannot read it", () => {
     const job = up();
     const steps = stepsOf(job);

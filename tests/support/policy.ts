@@ -33,7 +33,7 @@ function optionsOf(r: Captured): PolicyResourceOptions {
     protect: r.protect,
     ignoreChanges: r.ignoreChanges,
     deleteBeforeReplace: r.deleteBeforeReplace,
-    aliases: [],
+    aliases: r.aliases,
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
     additionalSecretOutputs: [],
     ...(r.parentUrn ? { parent: r.parentUrn } : {}),
