@@ -7,10 +7,10 @@
  * The sweep behind this list (issue #24): for every resource the program builds from config, the API reference's
  * limits, exclusive combinations, regional availability and replacement on change of each field config sets. What a
  * key's own range covers is in config-schema.ts; what a change of a value does at `up` (a replica region, a copy
- * region) is made to work in the component instead (components/volume.ts, components/backup.ts), and is listed in
+ * region) is made to work in the component instead (components/resources/volume.ts, components/platform/backup.ts), and is listed in
  * REPLACEMENT_SAFE_KEYS with where.
  */
-import { CONTAINER_STOP_SECONDS, DAYS_PER_MONTH, SPOT_WARNING_SECONDS, AZ_BLOCK_BITS, VAULT_LOCK } from "./components/defaults";
+import { CONTAINER_STOP_SECONDS, DAYS_PER_MONTH, SPOT_WARNING_SECONDS, AZ_BLOCK_BITS, VAULT_LOCK } from "./components/shared/defaults";
 import { ConfigKeyName, FARGATE_SIZES, MAX_PROVISIONED_THROUGHPUT_MIBPS } from "./config-schema";
 
 /** A config value as read: the key's schema default where it is not set. */
@@ -244,8 +244,8 @@ export const CONFIG_CONSTRAINTS: Constraint[] = [
 export const REPLACEMENT_SAFE_KEYS: Partial<Record<ConfigKeyName, string>> = {
   efsReplicationRegion:
     "EFS keeps one replication configuration per source file system (ReplicationAlreadyExists), so the configuration is deleted before " +
-    "its replacement is created; the old replica stays, writable, with its key, which is retained rather than protected (components/volume.ts)",
+    "its replacement is created; the old replica stays, writable, with its key, which is retained rather than protected (components/resources/volume.ts)",
   backupCopyRegion:
     "the copy vault, its key and its lock live in that region: a new region makes new ones, and the old ones are retained with their " +
-    "recovery points until those expire, in every stack, rather than protected, which would refuse the move (components/backup.ts)",
+    "recovery points until those expire, in every stack, rather than protected, which would refuse the move (components/platform/backup.ts)",
 };

@@ -1,9 +1,9 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { CRON_DAYS, awakeHoursPerWeek } from "./components/defaults";
+import { CRON_DAYS, awakeHoursPerWeek } from "./components/shared/defaults";
 import { CONFIG_CONSTRAINTS, ConfigValue, ConfigValues, Constraint } from "./config-constraints";
 import { CAPACITY_MODES, ConfigKey, ConfigKeyName, PROJECT, SYSTEM_NAMES, configSchema, limitProblem } from "./config-schema";
-import type { VolumeRestore } from "./components/volume";
+import type { VolumeRestore } from "./components/resources/volume";
 
 /** The systems a stack can switch on. */
 export type SystemName = (typeof SYSTEM_NAMES)[number];
@@ -102,7 +102,7 @@ export interface StackConfig {
    * AI_PLATFORM_OFFLINE_PLAN=1 and plans the rest).
    */
   missingContext: "error" | "warn";
-  /** The stack this one promotes from (components/promotion.ts); undefined: it builds what its checkout holds. */
+  /** The stack this one promotes from (components/systems/promotion.ts); undefined: it builds what its checkout holds. */
   promotion?: PromotionSettings;
   architecture: Architecture;
   systems: Record<SystemName, boolean>;
@@ -182,7 +182,7 @@ export class ConfigError extends pulumi.RunError {
   }
 }
 
-/** Keys that were stack secrets before the values moved to Secrets Manager alone (components/operator-secrets.ts). */
+/** Keys that were stack secrets before the values moved to Secrets Manager alone (components/resources/operator-secrets.ts). */
 const MOVED_TO_SECRETS_MANAGER = ["geminiApiKey", "googleApiKey", "supabaseJwtSecret"];
 
 /**

@@ -4,7 +4,7 @@
  * system, the URL output its descriptor names. Never rename an output silently.
  */
 import { loadConfig } from "./config";
-import { SYSTEM_REGISTRY } from "./components/registry";
+import { SYSTEM_REGISTRY } from "./components/systems/registry";
 import { composeStack } from "./components/stack";
 
 export = composeStack(loadConfig(), SYSTEM_REGISTRY);

@@ -11,7 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { STACK_BOUNDARY } from "../components/iam-scope";
+import { STACK_BOUNDARY } from "../components/shared/iam-scope";
 import { stackBoundary } from "./boundary";
 import { BootstrapConfig } from "./config";
 import { githubOidcProvider } from "./oidc";

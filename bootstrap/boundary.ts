@@ -1,11 +1,11 @@
 /**
- * The permissions boundary of every role the stacks create (components/iam-scope.ts): whatever inline policy a
+ * The permissions boundary of every role the stacks create (components/shared/iam-scope.ts): whatever inline policy a
  * deploy role writes on such a role, the role can do nothing of identity or account administration and assume no
  * other role. The stacks' roles need none of that: ECS tasks and their agent, AWS Backup, the NAT instance.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { BOUNDARY_EXCLUDED_ACTIONS, STACK_BOUNDARY, STACK_IAM_PATH_PREFIX } from "../components/iam-scope";
+import { BOUNDARY_EXCLUDED_ACTIONS, STACK_BOUNDARY, STACK_IAM_PATH_PREFIX } from "../components/shared/iam-scope";
 
 /** The boundary's document: everything but the excluded actions. */
 export function boundaryDocument() {

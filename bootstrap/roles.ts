@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { GENERATED_SECRET_TAG, STACK_BOUNDARY, stackIamPath } from "../components/iam-scope";
+import { GENERATED_SECRET_TAG, STACK_BOUNDARY, stackIamPath } from "../components/shared/iam-scope";
 import { DEPLOY_SESSION_SECONDS } from "../lib/deploy-budget";
 import { DIAGNOSE_ACTIONS } from "../scripts/diagnose/actions";
 import { BootstrapConfig } from "./config";

@@ -5,8 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { denyInsecureTransport } from "../components/bucket-policy";
-import { accountAdministersKey } from "../components/key-policy";
+import { denyInsecureTransport } from "../components/shared/bucket-policy";
+import { accountAdministersKey } from "../components/shared/key-policy";
 
 /** The alias of the state bucket's key (also the secrets provider of stacks made before the per-environment keys). */
 export const SECRETS_KEY_ALIAS = "alias/ai-platform-state";

@@ -6,21 +6,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { StackConfig } from "../config";
-import { AlarmTopic } from "./alarm-topic";
-import { BackupPlan } from "./backup";
-import { Dashboard } from "./dashboard";
-import { RULE_PRIORITY } from "./defaults";
-import { Network } from "./network";
-import { EndpointSpec, Platform } from "./platform";
-import { AlarmArgs } from "./service-alarms";
-import { SystemDescriptor, SystemSurface, sharedImageArgs } from "./system";
-import { maxSnapshotAgeHours } from "./single-writer";
-import { RestrictedPath, WebFirewall } from "./waf";
-import { readOperatorSecrets } from "./operator-secrets";
-import { StackRoleScope, boundaryArn, stackIamPath } from "./iam-scope";
-import { readAppRevision } from "./app-revision";
-import { Promotion, releaseCandidates } from "./promotion";
-import { findRestoredFileSystems } from "./volume";
+import { AlarmTopic } from "./platform/alarm-topic";
+import { BackupPlan } from "./platform/backup";
+import { Dashboard } from "./platform/dashboard";
+import { RULE_PRIORITY } from "./shared/defaults";
+import { Network } from "./platform/network";
+import { EndpointSpec, Platform } from "./platform/platform";
+import { AlarmArgs } from "./service/service-alarms";
+import { SystemDescriptor, SystemSurface, sharedImageArgs } from "./systems/system";
+import { maxSnapshotAgeHours } from "./systems/single-writer";
+import { RestrictedPath, WebFirewall } from "./platform/waf";
+import { readOperatorSecrets } from "./resources/operator-secrets";
+import { StackRoleScope, boundaryArn, stackIamPath } from "./shared/iam-scope";
+import { readAppRevision } from "./systems/app-revision";
+import { Promotion, releaseCandidates } from "./systems/promotion";
+import { findRestoredFileSystems } from "./resources/volume";
 
 /** Whether a system is switched on: by its key in `systems` (a fixture system may decide otherwise). */
 export type Enabled = (system: SystemDescriptor, config: StackConfig) => boolean;
@@ -36,11 +36,11 @@ export interface StackOutputs {
   clusterArn: pulumi.Output<string>;
   albDnsName: pulumi.Output<string>;
   albSecurityGroupId: pulumi.Output<string>;
-  /** The app commit the images are built from (components/app-revision.ts). */
+  /** The app commit the images are built from (components/systems/app-revision.ts). */
   appRevision: string;
   ecrRepositoryUrls: Record<string, pulumi.Output<string>>;
   imageDigests: Record<string, pulumi.Output<string>>;
-  /** Each system's content tag: what a stack that promotes from this one compares (components/promotion.ts). */
+  /** Each system's content tag: what a stack that promotes from this one compares (components/systems/promotion.ts). */
   imageTags: Record<string, pulumi.Output<string>>;
   efsFileSystemIds: Record<string, pulumi.Output<string>>;
   /** The key of each stateful system's file data: a restore must use it (the restored file system is checked). */
@@ -153,7 +153,7 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     const missing = (descriptor.needs ?? []).filter((n) => !built[n]);
     if (missing.length) {
       throw new pulumi.RunError(
-        `system ${descriptor.key} needs ${missing.join(", ")} built before it; list it after them in components/registry.ts and switch them on`,
+        `system ${descriptor.key} needs ${missing.join(", ")} built before it; list it after them in components/systems/registry.ts and switch them on`,
       );
     }
     const surface = descriptor.create(systemArgs, built);
@@ -229,7 +229,7 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
 }
 
 /**
- * The promotion check of a stack with `promoteFrom` (components/promotion.ts). Without a complete app checkout
+ * The promotion check of a stack with `promoteFrom` (components/systems/promotion.ts). Without a complete app checkout
  * (the offline plan's warning mode) there is nothing to compare: said once, and the images say what is missing.
  */
 async function promote(config: StackConfig, systems: readonly SystemDescriptor[], appRevision: string): Promise<void> {

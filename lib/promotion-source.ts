@@ -7,7 +7,7 @@
  * claims to be it.
  */
 import { PROJECT } from "../config-schema";
-import { RELEASE_OUTPUTS } from "../components/defaults";
+import { RELEASE_OUTPUTS } from "../components/shared/defaults";
 import { ProgramRun, ROOT, RunOptions, stackConfig } from "./program-runner";
 import { stacksIn } from "./stacks";
 

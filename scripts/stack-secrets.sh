@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Puts third-party keys into Secrets Manager, where alone they live (components/operator-secrets.ts): for each key,
+# Puts third-party keys into Secrets Manager, where alone they live (components/resources/operator-secrets.ts): for each key,
 # one line of standard input (a prompt without echo at a terminal) becomes the secret's new current value. The
 # first time, the secret is created under its fixed name, <project>/<stack>/<key>. The value never appears in an
 # argument, a log or the output: it goes to the AWS CLI through a file only this user can read, removed at exit.

@@ -3,7 +3,7 @@
  * deployment — as a reviewer would check them in the account: metric, dimensions, statistic, threshold,
  * window and actions of every alarm.
  */
-import { BURST_CREDIT_ALARM_BYTES, DEPLOY_TIME_GOALS, TASK_START_SECONDS, THROUGHPUT_ALARM_PERCENT } from "../components/defaults";
+import { BURST_CREDIT_ALARM_BYTES, DEPLOY_TIME_GOALS, TASK_START_SECONDS, THROUGHPUT_ALARM_PERCENT } from "../components/shared/defaults";
 import { graphDeployTime, rollbackAlarmsOf, rollbackProblems, targetGroupsOf } from "./support/deploy-time";
 import { Captured, ProgramRun, StackName, committedConfig, policyDocument, runProgram } from "./support/harness";
 import { withLookups } from "../lib/program-runner";

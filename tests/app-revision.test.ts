@@ -1,5 +1,5 @@
 /**
- * The app revision a stack is built from (components/app-revision.ts), read from real git checkouts made in the
+ * The app revision a stack is built from (components/systems/app-revision.ts), read from real git checkouts made in the
  * test: the checkout's own commit, `-dirty` for changes git has not committed, APP_REVISION for a tree without git
  * metadata, and a refusal where APP_REVISION and the checkout disagree.
  */
@@ -7,7 +7,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { readAppRevision } from "../components/app-revision";
+import { readAppRevision } from "../components/systems/app-revision";
 import { FIXTURE_APP_REPO } from "./support/harness";
 import { describeWithTool } from "./support/tools";
 

@@ -3,8 +3,8 @@
  * failures that page (the rule's pattern read as EventBridge matches it), the daily restore test (its workflow run as
  * Step Functions would run it), and restore as a config change that only adds.
  */
-import { BACKUP_SCHEDULE, VAULT_LOCK } from "../components/defaults";
-import { checkWorkflow } from "../components/restore-test";
+import { BACKUP_SCHEDULE, VAULT_LOCK } from "../components/shared/defaults";
+import { checkWorkflow } from "../components/platform/restore-test";
 import { Captured, ProgramRun, StackName, efsVolumes, policyDocument, registeredUrns, runProgram } from "./support/harness";
 import { TaskError, execute } from "./support/states";
 

@@ -3,7 +3,7 @@
  * providers; the Spot warning's two minutes; and what a switch between on demand and Spot does to a live service
  * (tests/support/ecs-service-diff.ts, the provider's and ECS's rules).
  */
-import { CONTAINER_STOP_SECONDS, FARGATE_MAX_STOP_TIMEOUT_SECONDS, SPOT_WARNING_SECONDS } from "../components/defaults";
+import { CONTAINER_STOP_SECONDS, FARGATE_MAX_STOP_TIMEOUT_SECONDS, SPOT_WARNING_SECONDS } from "../components/shared/defaults";
 import { Captured, ProgramRun, StackName, containerDefinitions, runProgram } from "./support/harness";
 import { planServiceChange } from "./support/ecs-service-diff";
 

@@ -6,7 +6,7 @@
  * half-applied (DuplicateListener, PriorityInUse, InvalidPermission.Duplicate).
  */
 import { Captured, ProgramRun, runProgram } from "./support/harness";
-import { availabilityZoneCidrMask } from "../components/defaults";
+import { availabilityZoneCidrMask } from "../components/shared/defaults";
 import { ALB_SMALLEST_SUBNET_PREFIX, REPLACEMENT_SAFE_KEYS } from "../config-constraints";
 import { configSchema } from "../config-schema";
 

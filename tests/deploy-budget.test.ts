@@ -6,7 +6,7 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { load } from "js-yaml";
-import { timeoutMinutes } from "../components/deploy-time";
+import { timeoutMinutes } from "../components/service/deploy-time";
 import {
   COLD_IMAGE_BUILD_SECONDS,
   DEPLOY_SESSION_SECONDS,

@@ -1,10 +1,10 @@
 /**
- * The deploy-time model on its own (components/deploy-time.ts): the phases of a later deploy and of a first start,
+ * The deploy-time model on its own (components/service/deploy-time.ts): the phases of a later deploy and of a first start,
  * what a deploy waits for by configuration, a single writer's cutover, the circuit breaker's threshold and the
  * timeouts. The graph-side figures of the real stacks are tests/first-up.test.ts's and tests/plan.test.ts's.
  */
-import { TASK_START_SECONDS } from "../components/defaults";
-import { DeployTimeInputs, circuitBreakerThreshold, deployTime, rollbackTimes, serviceTimeouts } from "../components/deploy-time";
+import { TASK_START_SECONDS } from "../components/shared/defaults";
+import { DeployTimeInputs, circuitBreakerThreshold, deployTime, rollbackTimes, serviceTimeouts } from "../components/service/deploy-time";
 
 const check = { intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 30 };
 const inputs = (patch: Partial<DeployTimeInputs> = {}): DeployTimeInputs => ({

@@ -84,7 +84,7 @@ const CASES: [string, { healthy: boolean; findings: string[][] }][] = [
           "gateway",
           "image-pull",
           "Image pull failed: ECR refused the task's execution role",
-          "the execution role needs ecr:GetAuthorizationToken and pull rights on this repository (components/task-roles.ts grants them by repository ARN): an image from another repository or account is refused",
+          "the execution role needs ecr:GetAuthorizationToken and pull rights on this repository (components/service/task-roles.ts grants them by repository ARN): an image from another repository or account is refused",
         ],
       ],
     },
@@ -98,7 +98,7 @@ const CASES: [string, { healthy: boolean; findings: string[][] }][] = [
           "securityStack",
           "secrets",
           "Secrets could not be read: the execution role may not read the secret",
-          "the execution role needs secretsmanager:GetSecretValue on the secret's exact ARN (components/task-roles.ts); a secret recreated outside Pulumi has a new ARN: `pulumi up` again",
+          "the execution role needs secretsmanager:GetSecretValue on the secret's exact ARN (components/service/task-roles.ts); a secret recreated outside Pulumi has a new ARN: `pulumi up` again",
         ],
         [
           "securityStack",
@@ -124,7 +124,7 @@ const CASES: [string, { healthy: boolean; findings: string[][] }][] = [
           "gateway",
           "efs-mount",
           "EFS mount failed: NFS (port 2049) timed out",
-          "the mount targets' security group must admit TCP 2049 from the task's security group (components/task-network.ts), and every mount target must be available",
+          "the mount targets' security group must admit TCP 2049 from the task's security group (components/service/task-network.ts), and every mount target must be available",
         ],
         [
           "gateway",

@@ -9,9 +9,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Captured, ProgramRun, containerDefinitions, efsVolumes, policyDocument, runProgram } from "./support/harness";
-import { ContainerSpec } from "../components/container-definition";
-import { FargateService, FargateServiceArgs } from "../components/fargate-service";
-import { Endpoint } from "../components/platform";
+import { ContainerSpec } from "../components/service/container-definition";
+import { FargateService, FargateServiceArgs } from "../components/service/fargate-service";
+import { Endpoint } from "../components/service/load-balancing";
 
 const SERVICE = "aws:ecs/service:Service";
 const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
@@ -184,7 +184,7 @@ describe.each(["staging", "prod"] as const)("FargateService in the %s stack", (s
 
     it("runs in the private subnets without a public IP", () => {
       const svc = run.get(SERVICE, service);
-      // On Fargate through a capacity strategy, never a launch type (components/capacity.ts).
+      // On Fargate through a capacity strategy, never a launch type (components/service/capacity.ts).
       expect(svc.inputs.launchType).toBeUndefined();
       expect(svc.inputs.capacityProviderStrategies.map((c: any) => c.capacityProvider).every((p: string) => p.startsWith("FARGATE"))).toBe(true);
       expect(svc.inputs.networkConfiguration.assignPublicIp).toBe(false);

@@ -10,8 +10,8 @@
  * - custom timeouts that cover the service's worst good deploy (its first start), derived from its own captured settings.
  */
 import { Captured, ProgramRun, StackName, efsVolumes, runProgram } from "./support/harness";
-import { TIMEOUT_MARGIN } from "../components/defaults";
-import { timeoutMinutes } from "../components/deploy-time";
+import { TIMEOUT_MARGIN } from "../components/shared/defaults";
+import { timeoutMinutes } from "../components/service/deploy-time";
 import { graphDeployTime } from "./support/deploy-time";
 
 const SERVICE = "aws:ecs/service:Service";

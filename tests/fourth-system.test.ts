@@ -6,7 +6,7 @@
 import * as path from "path";
 import { ProgramRun, ROOT, runProgram } from "./support/harness";
 import { buildPlan } from "../scripts/plan/model";
-import { SYSTEM_REGISTRY } from "../components/registry";
+import { SYSTEM_REGISTRY } from "../components/systems/registry";
 import { STATUS_PAGE_LISTENER_PORT, statusPageSystem } from "./fixtures/fourth-system/status-page";
 import { graphDeployTime, rollbackAlarmsOf, rollbackProblems } from "./support/deploy-time";
 
@@ -84,7 +84,7 @@ describe("a fourth system added with one descriptor and one component", () => {
   it("is refused, naming what to do, when listed before a system it needs", async () => {
     const misordered = path.join(ROOT, "tests", "fixtures", "fourth-system", "misordered.ts");
     await expect(runProgram({ stack: "staging", program: misordered })).rejects.toThrow(
-      "system uiConsole needs gateway, securityStack built before it; list it after them in components/registry.ts and switch them on",
+      "system uiConsole needs gateway, securityStack built before it; list it after them in components/systems/registry.ts and switch them on",
     );
   });
 

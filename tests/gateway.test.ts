@@ -1,5 +1,5 @@
 /**
- * The MCP Gateway (components/gateway.ts) as AWS would receive it: the gateway and its ChromaDB sidecar in one
+ * The MCP Gateway (components/systems/gateway.ts) as AWS would receive it: the gateway and its ChromaDB sidecar in one
  * task, their EFS access points, secrets by ARN, single-writer deploys, the target group, and the listener
  * rules that keep the unauthenticated key-management API (/api/keys*) closed to all but the admin CIDRs.
  */

@@ -2,7 +2,7 @@ import { spawn, spawnSync, execFileSync } from "child_process";
 import { chmodSync, mkdtempSync, rmSync, symlinkSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { statusCodeHealthCheck } from "../components/health-checks";
+import { statusCodeHealthCheck } from "../components/service/health-checks";
 import { containerDefinitions, ProgramRun, runProgram, StackName } from "./support/harness";
 import { assertNothingListens, FakeServer, startHttpServer, startTcpListener } from "./support/fake-servers";
 import { toolAvailable } from "./support/tools";

@@ -1,9 +1,9 @@
 /**
  * Every IAM role a stack creates, found in the captured graph whatever component made it, lives under its stack's
- * path and carries bootstrap's permissions boundary (components/iam-scope.ts): the only roles the deploy roles may
+ * path and carries bootstrap's permissions boundary (components/shared/iam-scope.ts): the only roles the deploy roles may
  * create (tests/bootstrap.test.ts proves that side with an IAM simulator). Every service trust is this account's only.
  */
-import { STACK_BOUNDARY, stackIamPath } from "../components/iam-scope";
+import { STACK_BOUNDARY, stackIamPath } from "../components/shared/iam-scope";
 import { ProgramRun, STACKS, runProgram } from "./support/harness";
 
 const ROLE = "aws:iam/role:Role";

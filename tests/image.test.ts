@@ -12,8 +12,8 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT_ID, FIXTURE_APP_REPO, ProgramRun, ROOT, containerDefinitions, policyDocument, runProgram } from "./support/harness";
-import { CACHE_TAG, UNTAGGED_IMAGE_DAYS } from "../components/defaults";
-import { Image } from "../components/image";
+import { CACHE_TAG, UNTAGGED_IMAGE_DAYS } from "../components/shared/defaults";
+import { Image } from "../components/resources/image";
 import { Registry, RepositoryTags } from "./support/ecr";
 
 const REPOSITORY = "aws:ecr/repository:Repository";

@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { Captured, ProgramRun, ROOT, RunOptions, StackName, runProgram } from "./support/harness";
 import { spawnSync } from "child_process";
-import { NAT_INSTANCE } from "../components/defaults";
-import { waitConditionSuffix } from "../components/nat-instance";
+import { NAT_INSTANCE } from "../components/shared/defaults";
+import { waitConditionSuffix } from "../components/platform/nat-instance";
 
 /**
  * The network: a new VPC from awsx (public subnets for the load balancer, private ones with NAT for tasks and
@@ -208,7 +208,7 @@ describe("the NAT instance (natGateways: instance, staging)", () => {
   });
 
   it("runs the checked-in user data (AWS's NAT AMI steps), with IMDSv2 only and an encrypted root volume", () => {
-    const script = fs.readFileSync(path.join(ROOT, "components", "nat-instance.sh"), "utf8").split("\n");
+    const script = fs.readFileSync(path.join(ROOT, "components", "platform", "nat-instance.sh"), "utf8").split("\n");
     const ready = run.get(I.stack, "network-nat-ready");
     expect(instance.inputs.userData).toBe([script[0], `READY_STACK='${ready.inputs.name}'`, ...script.slice(1)].join("\n"));
     expect(instance.inputs.userData).toContain("MASQUERADE");

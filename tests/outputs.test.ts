@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { servicesInState } from "../scripts/diagnose/outputs";
-import { RELEASE_OUTPUTS } from "../components/defaults";
+import { RELEASE_OUTPUTS } from "../components/shared/defaults";
 import { FIXTURE_APP_REVISION, ProgramRun, ROOT, StackName, containerDefinitions, runProgram } from "./support/harness";
 
 const ACCOUNT = "\\d{12}";

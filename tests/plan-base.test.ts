@@ -58,9 +58,9 @@ beforeAll(async () => {
   git("add", "-A");
   git("commit", "-qm", "the program");
 
-  edit("components/gateway.ts", 'import * as pulumi from "@pulumi/pulumi";', 'import * as aws from "@pulumi/aws";\nimport * as pulumi from "@pulumi/pulumi";');
+  edit("components/systems/gateway.ts", 'import * as pulumi from "@pulumi/pulumi";', 'import * as aws from "@pulumi/aws";\nimport * as pulumi from "@pulumi/pulumi";');
   edit(
-    "components/gateway.ts",
+    "components/systems/gateway.ts",
     "    this.url = platform.endpoint(GATEWAY_ENDPOINT).url;",
     `    new aws.cloudwatch.MetricAlarm("${ALARM}", { comparisonOperator: "GreaterThanThreshold", evaluationPeriods: 1, metricName: "RestartCount", namespace: "ECS/ContainerInsights", period: 300, statistic: "Sum", threshold: 0 }, parent);\n    this.url = platform.endpoint(GATEWAY_ENDPOINT).url;`,
   );

@@ -105,7 +105,7 @@ describe("config.ts and config-schema.ts", () => {
     }
   });
 
-  it("declare and read no secret: third-party keys live in Secrets Manager alone (components/operator-secrets.ts)", () => {
+  it("declare and read no secret: third-party keys live in Secrets Manager alone (components/resources/operator-secrets.ts)", () => {
     expect(Object.keys(schema).filter((k) => schema[k].secret)).toEqual([]);
     expect([...reads].filter(([, r]) => r.secret).map(([k]) => k)).toEqual([]);
   });

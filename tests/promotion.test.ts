@@ -1,5 +1,5 @@
 /**
- * Prod runs what staging ran (components/promotion.ts): prod's stack file promotes from staging, and a preview
+ * Prod runs what staging ran (components/systems/promotion.ts): prod's stack file promotes from staging, and a preview
  * refuses, before any image is built, an image staging does not run, naming the system, both sides and the way
  * forward. An override lets a hotfix through as a warning; a tag prod runs already is no promotion; a staging that
  * is missing, has recorded nothing, or runs a system switched off is decided and said.

@@ -5,8 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { VAULT_LOCK } from "../components/defaults";
-import { maxSnapshotAgeHours, snapshotTimeUtc } from "../components/single-writer";
+import { VAULT_LOCK } from "../components/shared/defaults";
+import { maxSnapshotAgeHours, snapshotTimeUtc } from "../components/systems/single-writer";
 import { configSchema } from "../config-schema";
 import { PRE_MIGRATION_BACKUP_TIMEOUT_MINUTES } from "../lib/deploy-budget";
 import { ProgramRun, ROOT, runProgram } from "./support/harness";

@@ -1,5 +1,5 @@
 /**
- * The AI Security Stack (components/security-stack.ts) as AWS would receive it: one image, three containers
+ * The AI Security Stack (components/systems/security-stack.ts) as AWS would receive it: one image, three containers
  * ordered by health where the seed ran supervisord, the data plane's gRPC port kept inside the task, SQLite data
  * and the model cache on EFS with a single writer, secrets by ARN, and the two public endpoints.
  */

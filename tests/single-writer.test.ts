@@ -1,11 +1,11 @@
 /**
- * One writer by construction (components/single-writer.ts): every container that mounts a volume runs under the
+ * One writer by construction (components/systems/single-writer.ts): every container that mounts a volume runs under the
  * writer lock with the volume's writer directory mounted, each volume's directories are snapshotted by exactly one
  * container before the backup window, and a second task, a process waiting for the lock or a failed snapshot
  * raises an alarm. The lock itself runs as real processes in tests/writer-lock.test.ts.
  */
-import { BACKUP_SCHEDULE, SINGLE_WRITER_ALARM } from "../components/defaults";
-import { LOCK_WAIT_LOG, SNAPSHOT_FAILED_LOG, WRITER_DIR, maxSnapshotAgeHours, snapshotTimeUtc, utcOffsetMinutes } from "../components/single-writer";
+import { BACKUP_SCHEDULE, SINGLE_WRITER_ALARM } from "../components/shared/defaults";
+import { LOCK_WAIT_LOG, SNAPSHOT_FAILED_LOG, WRITER_DIR, maxSnapshotAgeHours, snapshotTimeUtc, utcOffsetMinutes } from "../components/systems/single-writer";
 import { AwakeSchedule } from "../config";
 import * as fs from "fs";
 import * as path from "path";

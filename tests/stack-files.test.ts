@@ -80,7 +80,7 @@ describe("staging: small and cheap", () => {
   it("can be torn down: no deletion protection, nothing protected or retained but the volumes' keys, no access-log bucket", () => {
     expect(run.get(T.loadBalancer, "platform").inputs.enableDeletionProtection).toBe(false);
     // A volume's key is never scheduled for deletion, in any stack: a file system on it (kept, or restored) would
-    // stop working when it goes (components/volume.ts).
+    // stop working when it goes (components/resources/volume.ts).
     const volumeKeys = run.ofType(T.fileSystem).map((fs) => `aws:kms/key:Key ${fs.name}`);
     expect(run.resources.filter((r) => r.protect || r.retainOnDelete).map((r) => `${r.type} ${r.name}`)).toEqual(volumeKeys);
     expect(run.ofType(T.bucket)).toEqual([]);

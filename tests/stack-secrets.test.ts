@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SYSTEM_REGISTRY } from "../components/registry";
+import { SYSTEM_REGISTRY } from "../components/systems/registry";
 import { ROOT } from "./support/harness";
 
 const SCRIPT = path.join(ROOT, "scripts", "stack-secrets.sh");

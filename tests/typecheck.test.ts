@@ -35,7 +35,7 @@ function check(source: string): Promise<{ code: number; output: string }> {
 }
 
 const probe = (cpu: string) => `
-import { deployTime } from "${path.join(ROOT, "components", "deploy-time")}";
+import { deployTime } from "${path.join(ROOT, "components", "service", "deploy-time")}";
 export const t = deployTime({ containers: [], gracePeriodSeconds: ${cpu}, bakeSeconds: 0, stopSeconds: 30, singleWriter: false, desiredCount: 1 });
 `;
 

@@ -1,5 +1,5 @@
 /**
- * The UI Console (components/ui-console.ts): a bundle built with the other systems' public URLs, served by
+ * The UI Console (components/systems/ui-console.ts): a bundle built with the other systems' public URLs, served by
  * unprivileged nginx on 8080 whose CSP admits exactly those origins, stateless and autoscaled.
  */
 import { ProgramRun, StackName, containerDefinitions, runProgram } from "./support/harness";

@@ -44,7 +44,7 @@ const imagePull: Rule = (_task, _ctx, words) => {
   if (DENIED.test(words)) {
     return finding(
       "ECR refused the task's execution role",
-      "the execution role needs ecr:GetAuthorizationToken and pull rights on this repository (components/task-roles.ts grants them by repository ARN): an image from another repository or account is refused",
+      "the execution role needs ecr:GetAuthorizationToken and pull rights on this repository (components/service/task-roles.ts grants them by repository ARN): an image from another repository or account is refused",
     );
   }
   if (/not found|manifest unknown|does not exist|whether the image exists/i.test(words)) {
@@ -74,7 +74,7 @@ const secrets: Rule = (_task, _ctx, words) => {
   if (DENIED.test(words)) {
     return finding(
       "the execution role may not read the secret",
-      "the execution role needs secretsmanager:GetSecretValue on the secret's exact ARN (components/task-roles.ts); a secret recreated outside Pulumi has a new ARN: `pulumi up` again",
+      "the execution role needs secretsmanager:GetSecretValue on the secret's exact ARN (components/service/task-roles.ts); a secret recreated outside Pulumi has a new ARN: `pulumi up` again",
     );
   }
   if (/ResourceNotFoundException|can't find the specified secret|marked for deletion/i.test(words)) {
@@ -95,7 +95,7 @@ const efsMount: Rule = (_task, _ctx, words) => {
   if (/timed out|timeout/i.test(words)) {
     return finding(
       "NFS (port 2049) timed out",
-      "the mount targets' security group must admit TCP 2049 from the task's security group (components/task-network.ts), and every mount target must be available",
+      "the mount targets' security group must admit TCP 2049 from the task's security group (components/service/task-network.ts), and every mount target must be available",
     );
   }
   if (/No such file or directory/i.test(words)) {

@@ -105,7 +105,7 @@ interface StateResource {
   outputs?: { name?: unknown; cluster?: unknown };
 }
 
-/** The type prefix of every system's component (components/system.ts `componentType`). */
+/** The type prefix of every system's component (components/systems/system.ts `componentType`). */
 const SYSTEM_TYPE_PREFIX = "ai-platform:system:";
 
 /**

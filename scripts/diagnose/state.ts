@@ -23,7 +23,7 @@ export interface ServiceState {
 /** Service deployment states that mean the revision `pulumi up` asked for is not what runs. */
 const FAILED_DEPLOYMENT = new Set(["ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED", "STOPPED", "STOP_REQUESTED"]);
 
-/** The scheduled action that puts the service to sleep: both bounds to 0 (components/sleep-schedule.ts). */
+/** The scheduled action that puts the service to sleep: both bounds to 0 (components/service/sleep-schedule.ts). */
 export function sleepAction(actions: ScheduledAction[]): ScheduledAction | undefined {
   return actions.find((a) => a.ScalableTargetAction?.MaxCapacity === 0);
 }

@@ -3,11 +3,11 @@
  * sizes, NAT gateways, load balancer, file systems, secrets, alarms, ...) times the price table, plus usage
  * assumptions stated next to the result. An estimate for comparing stacks and changes, not a bill.
  */
-import { SYSTEM_REGISTRY } from "../../components/registry";
-import { SystemDescriptor } from "../../components/system";
+import { SYSTEM_REGISTRY } from "../../components/systems/registry";
+import { SystemDescriptor } from "../../components/systems/system";
 import { OWNERS, Owner, StackPlan, TYPES } from "./model";
 import { CopyRegionKey, Price, PriceKey, PriceTable, PriceTableError, loadPriceTable, tieredCharge } from "./pricing";
-import { DAYS_PER_MONTH } from "../../components/defaults";
+import { DAYS_PER_MONTH } from "../../components/shared/defaults";
 
 /** AWS's convention for a month of hours (8,760 / 12). */
 export const HOURS_PER_MONTH = 730;
@@ -46,7 +46,7 @@ function usageOf(key: keyof SystemDescriptor["usage"]): Record<string, number> {
 /** Usage no plan can know, assumed per system; stated in the output so a reader can disagree with them. */
 export const ASSUMPTIONS = {
   /**
-   * Per system, from its descriptor (components/registry.ts): GB kept on its EFS file system (all in Standard:
+   * Per system, from its descriptor (components/systems/registry.ts): GB kept on its EFS file system (all in Standard:
    * files read at every start move back from IA), read / written through EFS per month (charged only in Elastic
    * throughput mode), container logs per month, and stored in its ECR repository.
    */

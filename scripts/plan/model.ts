@@ -4,13 +4,13 @@
  * the shared platform. Rendering, costing and diffing all read this model, never the raw resources again.
  */
 import { Captured, ProgramRun, containerDefinitions, policyDocument } from "../../lib/program-runner";
-import { awakeHoursPerWeek } from "../../components/defaults";
-import { DeployTime, RollbackTimes } from "../../components/deploy-time";
-import { SYSTEM_REGISTRY } from "../../components/registry";
-import { SystemDescriptor } from "../../components/system";
+import { awakeHoursPerWeek } from "../../components/shared/defaults";
+import { DeployTime, RollbackTimes } from "../../components/service/deploy-time";
+import { SYSTEM_REGISTRY } from "../../components/systems/registry";
+import { SystemDescriptor } from "../../components/systems/system";
 import type { SystemName } from "../../config";
 
-/** Each registered system's component type and title, by key (components/registry.ts). */
+/** Each registered system's component type and title, by key (components/systems/registry.ts). */
 export const SYSTEMS = Object.fromEntries(SYSTEM_REGISTRY.map((s) => [s.key, { type: s.componentType, title: s.title }])) as Record<
   SystemName,
   { type: string; title: string }
@@ -247,7 +247,7 @@ export interface ImagePlan {
   built: string;
 }
 
-/** One system's promotion as the program judged it (components/promotion.ts, the component's outputs). */
+/** One system's promotion as the program judged it (components/systems/promotion.ts, the component's outputs). */
 export interface PromotionSystemPlan {
   key: string;
   title: string;

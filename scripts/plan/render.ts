@@ -1,6 +1,6 @@
 /** Markdown of a stack plan: the resource tree with the settings a reviewer checks, outputs, rollout bounds, cost. */
-import { DEPLOY_TIME_GOALS } from "../../components/defaults";
-import { rolloutBoundSeconds } from "../../components/fargate-service";
+import { DEPLOY_TIME_GOALS } from "../../components/shared/defaults";
+import { rolloutBoundSeconds } from "../../components/service/fargate-service";
 import { CostEstimate, HOURS_PER_MONTH, money, usd } from "./cost";
 import { Price } from "./pricing";
 import { renderDiagram } from "./diagram";

@@ -3,7 +3,7 @@
  * target groups, the alarms the service names, its deployment settings), never from the component's own arithmetic:
  * the tests hold the component, the plan and the README to these, for every service a run has, a fourth one included.
  */
-import { ALARM_PERIOD_SECONDS, CIRCUIT_BREAKER, DEPLOYMENT_ALARM, TASK_START_SECONDS } from "../../components/defaults";
+import { ALARM_PERIOD_SECONDS, CIRCUIT_BREAKER, DEPLOYMENT_ALARM, TASK_START_SECONDS } from "../../components/shared/defaults";
 import { Captured, ProgramRun, containerDefinitions } from "./harness";
 
 const T = {

@@ -296,7 +296,7 @@ export function ignoreFileOf(dockerfilePath: string): string {
 
 /**
  * Whether a context path (relative to the context root) is left out of the build context, by Docker's
- * rules (the same library components/image.ts hashes the context with).
+ * rules (the same library components/resources/image.ts hashes the context with).
  */
 export function isIgnored(ignoreFile: string, contextPath: string): boolean {
   return dockerignore().add(readFileSync(ignoreFile, "utf8")).ignores(path.posix.normalize(contextPath));

@@ -4,7 +4,7 @@ import * as http from "http";
 import { AddressInfo, createServer } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
-import { CONSOLE_USER } from "../../components/ui-console";
+import { CONSOLE_USER } from "../../components/systems/ui-console";
 import { REPO_ROOT } from "./dockerfile";
 
 /**
