@@ -352,7 +352,59 @@ export function loadConfig(): StackConfig {
   r.rejectUnknownKeys();
   r.judgeEveryKey();
 
-  // Systems first: which secrets are required depends on them.
+  // The sections in the order their problems are reported: systems first, since what is required depends on them.
+  const systems = readSystems(r);
+  const architecture = r.string("architecture") as Architecture;
+  const appRepoPath = path.resolve(r.string("appRepoPath"));
+  const promotion = readPromotion(r, stack);
+  const network = readNetwork(r);
+  const domain = r.string("domain").toLowerCase().replace(/\.$/, "");
+  const edge = readEdge(r, domain);
+  const healthCheck = readHealthCheck(r);
+  const storage = readStorage(r);
+  const alarms = readAlarms(r);
+  const supabase = readSupabase(r, systems);
+  const waf = readWaf(r);
+  const keyApiJwt = readKeyApiJwt(r, domain, supabase.url);
+  const protectState = r.boolean("protectState");
+  const capacities = readCapacities(r, protectState);
+  const schedule = readSchedule(r);
+  const services = readServices(r, { capacities, restores: storage.restores, adminCidrs: edge.adminCidrs, controlCidrs: edge.controlCidrs, keyApiJwt });
+  const iamPermissionsBoundary = readPermissionsBoundary(r);
+
+  r.checkConstraints(CONFIG_CONSTRAINTS);
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+
+  return {
+    project,
+    stack,
+    appRepoPath,
+    missingContext: process.env.AI_PLATFORM_OFFLINE_PLAN === "1" ? "warn" : "error",
+    promotion,
+    architecture,
+    systems,
+    network,
+    schedule,
+    domain: domain || undefined,
+    waf,
+    alb: edge.alb,
+    healthCheck,
+    logRetentionDays: r.integer("logRetentionDays"),
+    protectState,
+    secretRecoveryWindowDays: r.integer("secretRecoveryWindowDays"),
+    efs: storage.efs,
+    backups: storage.backups,
+    ecrKeepImages: r.integer("ecrKeepImages"),
+    ecsExec: r.boolean("ecsExec"),
+    iamPermissionsBoundary,
+    alarms,
+    supabase,
+    ...services,
+  };
+}
+
+/** Which systems the stack deploys; the console needs both others. */
+function readSystems(r: Reader): Record<SystemName, boolean> {
   const systemList = r.array("systems");
   const systems = Object.fromEntries(SYSTEM_NAMES.map((n) => [n, false])) as Record<SystemName, boolean>;
   // With a domain, the platform's certificate is issued for the systems' hosts: none would leave it without one.
@@ -365,13 +417,11 @@ export function loadConfig(): StackConfig {
       `uiConsole needs ${missing.join(" and ")} (the console is built with their URLs); add ${missing.join(", ")} to systems or remove uiConsole`,
     );
   }
+  return systems;
+}
 
-  const architecture = r.string("architecture");
-
-  const appRepoPath = path.resolve(r.string("appRepoPath"));
-  const promotion = readPromotion(r, stack);
-
-  // Network
+/** A new VPC, or an existing one with its subnets. */
+function readNetwork(r: Reader): StackConfig["network"] {
   const vpcId = r.string("vpcId");
   const publicSubnetIds = r.array("publicSubnetIds");
   const privateSubnetIds = r.array("privateSubnetIds");
@@ -389,12 +439,16 @@ export function loadConfig(): StackConfig {
   const parsedCidr = parseCidr(cidr);
   if (!parsedCidr) r.problem("vpcCidr", `"${cidr}" is not an IPv4 CIDR block such as 10.0.0.0/16`);
   else if (parsedCidr.prefix < 16) r.problem("vpcCidr", `/${parsedCidr.prefix} is larger than a VPC may be; use /16 or longer`);
-  const availabilityZones = r.integer("availabilityZones");
-  const natGateways = r.string("natGateways");
+  return {
+    existing: vpcId ? { vpcId, publicSubnetIds, privateSubnetIds } : undefined,
+    cidr,
+    availabilityZones: r.integer("availabilityZones"),
+    natGateways: r.string("natGateways") as "single" | "onePerAz" | "instance",
+  };
+}
 
-  const domain = r.string("domain").toLowerCase().replace(/\.$/, "");
-
-  // Load balancer
+/** The load balancer: who may reach it and each restricted endpoint, and its listener ports without a domain. */
+function readEdge(r: Reader, domain: string): { alb: StackConfig["alb"]; adminCidrs: string[]; controlCidrs: string[] } {
   const ingressCidrs = r.array("allowedIngressCidrs");
   if (ingressCidrs.length === 0) r.problem("allowedIngressCidrs", "is empty, so nobody could reach the load balancer; use [\"0.0.0.0/0\"] for public");
   const adminCidrs = r.array("gatewayAdminCidrs");
@@ -423,152 +477,130 @@ export function loadConfig(): StackConfig {
       seen.set(port, key);
     }
   }
+  const alb = { ingressCidrs, accessLogs: r.boolean("albAccessLogs"), deletionProtection: r.boolean("albDeletionProtection"), idleTimeoutSeconds, ports };
+  return { alb, adminCidrs, controlCidrs };
+}
 
-  // Health checks: the limits the ELBv2 API enforces.
-  const healthCheck: HealthCheckTiming = {
+/** Target-group health checks: each key's own limits are the ELBv2 API's (config-schema.ts). */
+function readHealthCheck(r: Reader): HealthCheckTiming {
+  return {
     intervalSeconds: r.integer("healthCheckIntervalSeconds"),
     timeoutSeconds: r.integer("healthCheckTimeoutSeconds"),
     healthyThreshold: r.integer("healthyThreshold"),
     unhealthyThreshold: r.integer("unhealthyThreshold"),
     deregistrationDelaySeconds: r.integer("deregistrationDelaySeconds"),
   };
+}
 
-  const logRetentionDays = r.integer("logRetentionDays");
-  const secretRecoveryWindowDays = r.integer("secretRecoveryWindowDays");
-
-  const throughputMode = r.string("efsThroughputMode");
+/** The file systems, their backups and a restore in progress. */
+function readStorage(r: Reader): Pick<StackConfig, "efs" | "backups"> & { restores: Record<"gateway" | "securityStack", VolumeRestore | undefined> } {
+  const throughputMode = r.string("efsThroughputMode") as StackConfig["efs"]["throughputMode"];
   const provisioned = r.integer("efsProvisionedThroughputMibps");
-  const transitionToIa = r.string("efsTransitionToIa");
-  const replicationRegion = r.string("efsReplicationRegion");
-  const backupsOn = r.boolean("backups");
   const backups: BackupSettings = {
     dailyRetentionDays: r.integer("backupDailyRetentionDays"),
     monthlyRetentionMonths: r.integer("backupMonthlyRetentionMonths"),
     copyRegion: r.string("backupCopyRegion") || undefined,
     vaultLock: r.boolean("backupVaultLock"),
   };
-  const restores = {
-    gateway: readRestore(r.string("gatewayRestoreFileSystemId"), r.string("gatewayRestorePath")),
-    securityStack: readRestore(r.string("securityStackRestoreFileSystemId"), r.string("securityStackRestorePath")),
+  return {
+    efs: {
+      throughputMode,
+      provisionedThroughputMibps: throughputMode === "provisioned" ? provisioned : undefined,
+      transitionToIa: r.string("efsTransitionToIa"),
+      replicationRegion: r.string("efsReplicationRegion") || undefined,
+    },
+    backups: r.boolean("backups") ? backups : undefined,
+    restores: {
+      gateway: readRestore(r.string("gatewayRestoreFileSystemId"), r.string("gatewayRestorePath")),
+      securityStack: readRestore(r.string("securityStackRestoreFileSystemId"), r.string("securityStackRestorePath")),
+    },
   };
+}
 
-  const ecrKeepImages = r.integer("ecrKeepImages");
-
-  const alarms: AlarmSettings = {
+function readAlarms(r: Reader): AlarmSettings {
+  return {
     emails: r.array("alarmEmails"),
     cpuPercent: r.integer("alarmCpuPercent"),
     memoryPercent: r.integer("alarmMemoryPercent"),
     target5xxCount: r.integer("alarm5xxCount"),
     evaluationPeriods: r.integer("alarmEvaluationPeriods"),
   };
+}
 
-  const taskSize = (cpuKey: ConfigKeyName, memoryKey: ConfigKeyName): TaskSize => ({ cpu: r.integer(cpuKey), memory: r.integer(memoryKey) });
-
-
+/** The Supabase project; the URL's form is its key's own limit, here whether the stack needs it. */
+function readSupabase(r: Reader, systems: Record<SystemName, boolean>): StackConfig["supabase"] {
   const supabase = { url: r.string("supabaseUrl"), anonKey: r.string("supabaseAnonKey") };
-  // The URL's form is its key's own limit; here, whether the stack needs one.
   if ((systems.securityStack || systems.uiConsole) && !supabase.url) {
     r.problem("supabaseUrl", "is required by securityStack and uiConsole; run `pulumi config set supabaseUrl https://<ref>.supabase.co`");
   }
   if (systems.uiConsole && !supabase.anonKey) {
     r.problem("supabaseAnonKey", "is required by uiConsole; run `pulumi config set supabaseAnonKey <anon key>` (it is public)");
   }
+  return supabase;
+}
 
-  const wafOn = r.boolean("waf");
+function readWaf(r: Reader): WafSettings | undefined {
   const waf: WafSettings = {
     rateLimit: r.integer("wafRateLimit"),
     rateWindowSeconds: r.integer("wafRateWindowSeconds"),
     blockedRequestsAlarm: r.integer("wafBlockedRequestsAlarm"),
   };
+  return r.boolean("waf") ? waf : undefined;
+}
 
-  const keyApiJwt = readKeyApiJwt(r, domain, supabase.url);
-
-  const protectState = r.boolean("protectState");
-  const capacities = readCapacities(r, protectState);
-  const schedule = readSchedule(r);
-
-  const chromaImage = r.string("gatewayChromaImage");
-
-  const gatewaySize = taskSize("gatewayCpu", "gatewayMemory");
-  const gateway = {
-    ...gatewaySize,
-    capacity: capacities.gateway,
-    restore: restores.gateway,
-    healthCheckGracePeriodSeconds: r.integer("gatewayHealthCheckGracePeriodSeconds"),
-    chromaImage,
-    intelligenceEnabled: r.boolean("gatewayIntelligenceEnabled"),
-    summaryThresholdBytes: r.integer("gatewaySummaryThresholdBytes"),
-    intelligenceTtlHours: r.integer("gatewayIntelligenceTtlHours"),
-    adminCidrs,
-    keyApiJwt,
+/** Each system's own settings: its task size, capacity, restore and the keys only it reads. */
+function readServices(
+  r: Reader,
+  shared: {
+    capacities: ReturnType<typeof readCapacities>;
+    restores: Record<"gateway" | "securityStack", VolumeRestore | undefined>;
+    adminCidrs: string[];
+    controlCidrs: string[];
+    keyApiJwt: JwtValidation | undefined;
+  },
+): Pick<StackConfig, "gateway" | "securityStack" | "uiConsole"> {
+  const taskSize = (cpuKey: ConfigKeyName, memoryKey: ConfigKeyName): TaskSize => ({ cpu: r.integer(cpuKey), memory: r.integer(memoryKey) });
+  return {
+    gateway: {
+      ...taskSize("gatewayCpu", "gatewayMemory"),
+      capacity: shared.capacities.gateway,
+      restore: shared.restores.gateway,
+      healthCheckGracePeriodSeconds: r.integer("gatewayHealthCheckGracePeriodSeconds"),
+      chromaImage: r.string("gatewayChromaImage"),
+      intelligenceEnabled: r.boolean("gatewayIntelligenceEnabled"),
+      summaryThresholdBytes: r.integer("gatewaySummaryThresholdBytes"),
+      intelligenceTtlHours: r.integer("gatewayIntelligenceTtlHours"),
+      adminCidrs: shared.adminCidrs,
+      keyApiJwt: shared.keyApiJwt,
+    },
+    securityStack: {
+      ...taskSize("securityStackCpu", "securityStackMemory"),
+      capacity: shared.capacities.securityStack,
+      restore: shared.restores.securityStack,
+      healthCheckGracePeriodSeconds: r.integer("securityStackHealthCheckGracePeriodSeconds"),
+      rustLog: r.string("securityStackRustLog"),
+      controlCidrs: shared.controlCidrs,
+      apiDocs: r.boolean("securityStackApiDocs"),
+    },
+    uiConsole: {
+      ...taskSize("uiConsoleCpu", "uiConsoleMemory"),
+      capacity: shared.capacities.uiConsole,
+      minCount: r.integer("uiConsoleMinCount"),
+      maxCount: r.integer("uiConsoleMaxCount"),
+    },
   };
+}
 
-  const securitySize = taskSize("securityStackCpu", "securityStackMemory");
-  const securityStack = {
-    ...securitySize,
-    capacity: capacities.securityStack,
-    restore: restores.securityStack,
-    healthCheckGracePeriodSeconds: r.integer("securityStackHealthCheckGracePeriodSeconds"),
-    rustLog: r.string("securityStackRustLog"),
-    controlCidrs,
-    apiDocs: r.boolean("securityStackApiDocs"),
-  };
-
-  const uiSize = taskSize("uiConsoleCpu", "uiConsoleMemory");
-  const uiConsole = { ...uiSize, capacity: capacities.uiConsole, minCount: r.integer("uiConsoleMinCount"), maxCount: r.integer("uiConsoleMaxCount") };
-
-  const accessLogs = r.boolean("albAccessLogs");
-  const deletionProtection = r.boolean("albDeletionProtection");
-  const ecsExec = r.boolean("ecsExec");
-  const permissionsBoundary = r.string("iamPermissionsBoundary");
-  if (!permissionsBoundary) {
+/** The permissions boundary every role of the stack carries: required (bootstrap/ makes it). */
+function readPermissionsBoundary(r: Reader): string {
+  const boundary = r.string("iamPermissionsBoundary");
+  if (!boundary) {
     r.problem(
       "iamPermissionsBoundary",
       "is not set; every role the stack creates carries bootstrap's permissions boundary, without which the deploy roles may not create it: run `pulumi config set iamPermissionsBoundary ai-platform-stack-boundary`",
     );
   }
-
-  r.checkConstraints(CONFIG_CONSTRAINTS);
-  if (r.problems.length > 0) throw new ConfigError(r.problems);
-
-  return {
-    project,
-    stack,
-    appRepoPath,
-    missingContext: process.env.AI_PLATFORM_OFFLINE_PLAN === "1" ? "warn" : "error",
-    promotion,
-    architecture: architecture as Architecture,
-    systems,
-    network: {
-      existing: vpcId ? { vpcId, publicSubnetIds, privateSubnetIds } : undefined,
-      cidr,
-      availabilityZones,
-      natGateways: natGateways as "single" | "onePerAz" | "instance",
-    },
-    schedule,
-    domain: domain || undefined,
-    waf: wafOn ? waf : undefined,
-    alb: { ingressCidrs, accessLogs, deletionProtection, idleTimeoutSeconds, ports },
-    healthCheck,
-    logRetentionDays,
-    protectState,
-    secretRecoveryWindowDays,
-    efs: {
-      throughputMode: throughputMode as "bursting" | "elastic" | "provisioned",
-      provisionedThroughputMibps: throughputMode === "provisioned" ? provisioned : undefined,
-      transitionToIa,
-      replicationRegion: replicationRegion || undefined,
-    },
-    backups: backupsOn ? backups : undefined,
-    ecrKeepImages,
-    ecsExec,
-    iamPermissionsBoundary: permissionsBoundary,
-    alarms,
-    supabase,
-    gateway,
-    securityStack,
-    uiConsole,
-  };
+  return boundary;
 }
 
 /**
