@@ -13,7 +13,7 @@ import { RULE_PRIORITY } from "./shared/defaults";
 import { Network } from "./platform/network";
 import { EndpointSpec, Platform } from "./platform/platform";
 import { AlarmArgs } from "./service/service-alarms";
-import { SystemDescriptor, SystemSurface, sharedImageArgs } from "./systems/system";
+import { SystemArgs, SystemDescriptor, SystemSurface, sharedImageArgs } from "./systems/system";
 import { maxSnapshotAgeHours } from "./systems/single-writer";
 import { RestrictedPath, WebFirewall } from "./platform/waf";
 import { readOperatorSecrets } from "./resources/operator-secrets";
@@ -76,35 +76,76 @@ export const WAF_OFF_WARNING =
   "off the internet (allowedIngressCidrs).";
 
 export async function composeStack(config: StackConfig, registry: readonly SystemDescriptor[], enabled: Enabled = bySystemsKey): Promise<StackOutputs> {
-  // Before any resource: a system whose secrets have no value would start tasks that cannot.
-  const operatorSecrets = await readOperatorSecrets(
-    registry.filter((s) => enabled(s, config)).flatMap((s) => (s.operatorSecrets ?? []).map((spec) => ({ neededBy: s.title, spec }))),
-  );
-  // Before any resource too: a restore names a file system that must exist here.
+  const active = registry.filter((s) => enabled(s, config));
+  const found = await checkBeforeAnyResource(config, active);
+  if (!config.domain) pulumi.log.warn(NO_DOMAIN_WARNING);
+  if (!config.waf && config.systems.gateway) pulumi.log.warn(WAF_OFF_WARNING);
+  const roleScope = stackRoleScope(config);
+
+  // The topic comes first: the network's NAT instance alarms to it.
+  const alarmTopic = new AlarmTopic("alarms", { emails: config.alarms.emails });
+  const network = new Network("network", { ...config.network, alarmTopicArn: alarmTopic.topic.arn, roleScope });
+  const endpoints = endpointSpecs(config, registry, enabled);
+  const platform = createPlatform(config, network, endpoints);
+  const alarms = alarmArgs(config, alarmTopic);
+  const firewall = config.waf && new WebFirewall("waf", {
+    loadBalancerArn: platform.loadBalancer.arn,
+    settings: config.waf,
+    restrictedPaths: endpoints.flatMap((e) => e.restrictedPaths),
+    logRetentionDays: config.logRetentionDays,
+    alarmTopicArn: alarmTopic.topic.arn,
+  });
+  const subnetCount = config.network.existing?.privateSubnetIds.length ?? config.network.availabilityZones;
+  const systems = buildSystems(active, {
+    config, network, platform, subnetCount, alarms, roleScope, operatorSecrets: found.operatorSecrets, restoredFileSystems: found.restoredFileSystems,
+  });
+  const backup = createBackup(config, systems, { network, platform, alarmTopic, roleScope });
+  const dashboard = new Dashboard("dashboard", {
+    clusterName: platform.cluster.name,
+    loadBalancerArnSuffix: platform.loadBalancer.arnSuffix,
+    systems: systems.map(({ descriptor, surface }) => ({ title: descriptor.title, service: surface.service, volume: surface.volume, writerMetrics: surface.writerMetrics })),
+    webAclName: firewall ? firewall.webAcl.name : undefined,
+    natInstanceId: network.natInstance?.instance.id,
+    restoreTestStateMachineArn: backup?.restoreTest?.stateMachine.arn,
+  });
+  return stackOutputs(systems, { network, platform, alarmTopic, dashboard, backup, appRevision: found.appRevision });
+}
+
+/** A built system: its descriptor and what it exposes. */
+type BuiltSystem = { descriptor: SystemDescriptor; surface: SystemSurface };
+
+/**
+ * What must hold before any resource exists: the operators' secrets have values (a task could not start without
+ * them), a restore names a file system that exists here, and a promoting stack runs only what its source ran.
+ */
+async function checkBeforeAnyResource(config: StackConfig, active: readonly SystemDescriptor[]) {
+  const operatorSecrets = await readOperatorSecrets(active.flatMap((s) => (s.operatorSecrets ?? []).map((spec) => ({ neededBy: s.title, spec }))));
   const restoredFileSystems = await findRestoredFileSystems(
-    registry.filter((s) => enabled(s, config)).flatMap((s) => {
+    active.flatMap((s) => {
       const restore = s.restore?.of(config);
       return restore && s.restore ? [{ key: s.restore.key, restore }] : [];
     }),
   );
-  if (!config.domain) pulumi.log.warn(NO_DOMAIN_WARNING);
-  if (!config.waf && config.systems.gateway) pulumi.log.warn(WAF_OFF_WARNING);
-  const roleScope: StackRoleScope = {
+  const app = readAppRevision(config.appRepoPath);
+  if (app.warning) pulumi.log.warn(app.warning);
+  await promote(config, active, app.revision);
+  return { operatorSecrets, restoredFileSystems, appRevision: app.revision };
+}
+
+/** Every role of the stack: under its own path, with bootstrap's permissions boundary. */
+function stackRoleScope(config: StackConfig): StackRoleScope {
+  return {
     path: stackIamPath(config.stack),
     permissionsBoundary: boundaryArn(aws.getCallerIdentityOutput().accountId, config.iamPermissionsBoundary),
   };
-  // Before any resource too: a stack that promotes from another refuses, here, images that stack does not run.
-  const app = readAppRevision(config.appRepoPath);
-  if (app.warning) pulumi.log.warn(app.warning);
-  await promote(config, registry.filter((s) => enabled(s, config)), app.revision);
-  // The topic comes first: the network's NAT instance alarms to it.
-  const alarmTopic = new AlarmTopic("alarms", { emails: config.alarms.emails });
-  const network = new Network("network", { ...config.network, alarmTopicArn: alarmTopic.topic.arn, roleScope });
-  const subnetCount = config.network.existing?.privateSubnetIds.length ?? config.network.availabilityZones;
+}
 
-  // Each endpoint owns a block of rule priorities by its place among all registered endpoints, so switching a
-  // system off never moves another system's rules.
-  const endpoints: (EndpointSpec & { system: SystemDescriptor; restrictedPaths: RestrictedPath[] })[] = registry
+/**
+ * The enabled systems' endpoints. Each owns a block of rule priorities by its place among all registered endpoints,
+ * so switching a system off never moves another system's rules.
+ */
+function endpointSpecs(config: StackConfig, registry: readonly SystemDescriptor[], enabled: Enabled) {
+  return registry
     .flatMap((system) => system.endpoints.map((e) => ({ system, e })))
     .map(({ system, e }, i) => ({
       system,
@@ -112,14 +153,16 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
       subdomain: e.subdomain,
       listenerPort: e.listenerPort(config),
       priority: (i + 1) * RULE_PRIORITY.span,
-      restrictedPaths: (e.restrictedPaths ?? []).map((p) => ({ name: p.name, pathPrefix: p.pathPrefix, allowCidrs: p.allowCidrs(config) })),
+      restrictedPaths: (e.restrictedPaths ?? []).map((p): RestrictedPath => ({ name: p.name, pathPrefix: p.pathPrefix, allowCidrs: p.allowCidrs(config) })),
     }))
     .filter((e) => enabled(e.system, config));
+}
 
-  const platform = new Platform("platform", {
+function createPlatform(config: StackConfig, network: Network, endpoints: ReturnType<typeof endpointSpecs>): Platform {
+  return new Platform("platform", {
     vpcId: network.vpcId,
     publicSubnetIds: network.publicSubnetIds,
-    endpoints: endpoints.map(({ system: _system, restrictedPaths: _restricted, ...spec }) => spec),
+    endpoints: endpoints.map(({ system: _system, restrictedPaths: _restricted, ...spec }): EndpointSpec => spec),
     domain: config.domain,
     ingressCidrs: config.alb.ingressCidrs,
     accessLogs: config.alb.accessLogs,
@@ -129,27 +172,23 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     logRetentionDays: config.logRetentionDays,
     execSessionLogs: config.ecsExec ? { retentionDays: config.logRetentionDays } : undefined,
   });
+}
 
-  const alarms: AlarmArgs = {
+function alarmArgs(config: StackConfig, alarmTopic: AlarmTopic): AlarmArgs {
+  return {
     topicArn: alarmTopic.topic.arn,
     cpuPercent: config.alarms.cpuPercent,
     memoryPercent: config.alarms.memoryPercent,
     target5xxCount: config.alarms.target5xxCount,
     evaluationPeriods: config.alarms.evaluationPeriods,
   };
-  const systemArgs = { config, network, platform, subnetCount, alarms, operatorSecrets, restoredFileSystems, roleScope };
+}
 
-  const firewall = config.waf && new WebFirewall("waf", {
-    loadBalancerArn: platform.loadBalancer.arn,
-    settings: config.waf,
-    restrictedPaths: endpoints.flatMap((e) => e.restrictedPaths),
-    logRetentionDays: config.logRetentionDays,
-    alarmTopicArn: alarmTopic.topic.arn,
-  });
-
+/** Each enabled system, in registry order, after the systems it needs. */
+function buildSystems(active: readonly SystemDescriptor[], systemArgs: SystemArgs): BuiltSystem[] {
   const built: Record<string, SystemSurface | undefined> = {};
-  const systems: { descriptor: SystemDescriptor; surface: SystemSurface }[] = [];
-  for (const descriptor of registry.filter((s) => enabled(s, config))) {
+  const systems: BuiltSystem[] = [];
+  for (const descriptor of active) {
     const missing = (descriptor.needs ?? []).filter((n) => !built[n]);
     if (missing.length) {
       throw new pulumi.RunError(
@@ -160,46 +199,51 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     built[descriptor.key] = surface;
     systems.push({ descriptor, surface });
   }
+  return systems;
+}
 
-  // The vault and its role exist whenever there is a file system, `backups` on or off: no config change deletes a
-  // recovery point. Every file system of every volume is backed up: its own, and a restored one in use beside it.
+/**
+ * The vault and its role exist whenever there is a file system, `backups` on or off: no config change deletes a
+ * recovery point. Every file system of every volume is backed up: its own, and a restored one in use beside it.
+ */
+function createBackup(
+  config: StackConfig,
+  systems: BuiltSystem[],
+  shared: { network: Network; platform: Platform; alarmTopic: AlarmTopic; roleScope: StackRoleScope },
+): BackupPlan | undefined {
   const volumes = systems.flatMap(({ surface }) => (surface.volume ? [surface.volume] : []));
-  const backup = volumes.length
-    ? new BackupPlan("backup", {
-        settings: config.backups,
-        fileSystemArns: volumes.flatMap((v) => v.fileSystemArns),
-        protectState: config.protectState,
-        alarmTopicArn: alarmTopic.topic.arn,
-        roleScope,
-        restoreTest: {
-          volumes,
-          maxSnapshotAgeHours: maxSnapshotAgeHours(config.schedule),
-          vpcId: network.vpcId,
-          subnetIds: network.privateSubnetIds,
-          clusterArn: platform.cluster.arn,
-          image: sharedImageArgs(config),
-          architecture: config.architecture,
-          logRetentionDays: config.logRetentionDays,
-        },
-      })
-    : undefined;
-
-  const dashboard = new Dashboard("dashboard", {
-    clusterName: platform.cluster.name,
-    loadBalancerArnSuffix: platform.loadBalancer.arnSuffix,
-    systems: systems.map(({ descriptor, surface }) => ({ title: descriptor.title, service: surface.service, volume: surface.volume, writerMetrics: surface.writerMetrics })),
-    webAclName: firewall ? firewall.webAcl.name : undefined,
-    natInstanceId: network.natInstance?.instance.id,
-    restoreTestStateMachineArn: backup?.restoreTest?.stateMachine.arn,
+  if (!volumes.length) return undefined;
+  return new BackupPlan("backup", {
+    settings: config.backups,
+    fileSystemArns: volumes.flatMap((v) => v.fileSystemArns),
+    protectState: config.protectState,
+    alarmTopicArn: shared.alarmTopic.topic.arn,
+    roleScope: shared.roleScope,
+    restoreTest: {
+      volumes,
+      maxSnapshotAgeHours: maxSnapshotAgeHours(config.schedule),
+      vpcId: shared.network.vpcId,
+      subnetIds: shared.network.privateSubnetIds,
+      clusterArn: shared.platform.cluster.arn,
+      image: sharedImageArgs(config),
+      architecture: config.architecture,
+      logRetentionDays: config.logRetentionDays,
+    },
   });
+}
 
+/** The outputs contract, from what was built. */
+function stackOutputs(
+  systems: BuiltSystem[],
+  built: { network: Network; platform: Platform; alarmTopic: AlarmTopic; dashboard: Dashboard; backup?: BackupPlan; appRevision: string },
+): StackOutputs {
+  const { network, platform, backup } = built;
   /** A map over the enabled systems, by key, of what `pick` gives (systems without it are left out). */
   const bySystem = <T>(pick: (s: SystemSurface) => T | undefined): Record<string, T> =>
     Object.fromEntries(systems.flatMap(({ descriptor, surface }) => {
       const v = pick(surface);
       return v === undefined ? [] : [[descriptor.key, v] as const];
     }));
-
   const urls = Object.fromEntries(
     systems.flatMap(({ descriptor, surface }) => descriptor.endpoints.map((e) => [e.output, surface.urls[e.name]] as const)),
   );
@@ -212,7 +256,7 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     clusterArn: platform.cluster.arn,
     albDnsName: platform.loadBalancer.dnsName,
     albSecurityGroupId: platform.albSecurityGroup.id,
-    appRevision: app.revision,
+    appRevision: built.appRevision,
     ecrRepositoryUrls: bySystem((s) => s.image.repositoryUrl),
     imageDigests: bySystem((s) => s.image.digest),
     imageTags: bySystem((s) => s.image.tag),
@@ -221,8 +265,8 @@ export async function composeStack(config: StackConfig, registry: readonly Syste
     secretArns: Object.fromEntries(systems.flatMap(({ surface }) => Object.entries(surface.secrets).map(([k, secret]) => [k, secret.arn] as const))),
     logGroupNames: bySystem((s) => s.service.logGroup.name),
     serviceNames: bySystem((s) => s.service.service.name),
-    alarmTopicArn: alarmTopic.topic.arn,
-    dashboardUrl: dashboard.url,
+    alarmTopicArn: built.alarmTopic.topic.arn,
+    dashboardUrl: built.dashboard.url,
     rolloutBoundSeconds: pulumi.output(bySystem((s) => s.service.rolloutBoundSeconds)),
     ...(backup ? { backupVaultName: backup.vault.name, backupRoleArn: backup.role.arn } : {}),
   };
