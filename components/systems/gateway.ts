@@ -56,12 +56,7 @@ export class Gateway extends pulumi.ComponentResource {
     const gw = config.gateway;
     const parent = { parent: this };
 
-    this.image = new Image(
-      name,
-      { ...sharedImageArgs(config), ...GATEWAY_IMAGE },
-      parent,
-    );
-
+    this.image = new Image(name, { ...sharedImageArgs(config), ...GATEWAY_IMAGE }, parent);
     this.volume = new Volume(
       name,
       {
@@ -73,7 +68,6 @@ export class Gateway extends pulumi.ComponentResource {
       },
       parent,
     );
-
     this.geminiApiKey = new Secret(
       `${name}-gemini-api-key`,
       { description: GEMINI_API_KEY.description, operator: args.operatorSecrets[GEMINI_API_KEY.key], recoveryWindowDays: config.secretRecoveryWindowDays },
@@ -81,85 +75,19 @@ export class Gateway extends pulumi.ComponentResource {
     );
     this.adminApiKey = new Secret(
       `${name}-admin-api-key`,
-      {
-        description: "MCP Gateway: bootstrap admin API key (tupl_ + 64 hex)",
-        generate: { prefix: "tupl_", bytes: 32 },
-        recoveryWindowDays: config.secretRecoveryWindowDays,
-      },
+      { description: "MCP Gateway: bootstrap admin API key (tupl_ + 64 hex)", generate: { prefix: "tupl_", bytes: 32 }, recoveryWindowDays: config.secretRecoveryWindowDays },
       parent,
     );
+    this.chromaImage = gw.intelligenceEnabled ? this.createChromaImage(name, config) : undefined;
 
-    // The vendor's image, copied into our ECR repository: the task runs the copy by digest. It takes nothing from
-    // the app checkout, so its (empty) build context is our own dockerfiles/.
-    this.chromaImage = gw.intelligenceEnabled
-      ? new Image(
-          `${name}-chroma`,
-          {
-            ...sharedImageArgs(config),
-            contextPath: DOCKERFILES_DIR,
-            dockerfile: "chroma.Dockerfile",
-            sourceDirs: [],
-            infraDirs: [WRITER_INFRA_DIR],
-            buildArgs: { CHROMA_IMAGE: gw.chromaImage },
-          },
-          parent,
-        )
-      : undefined;
     const snapshotAt = snapshotTimeUtc(config.schedule);
-    const chroma = this.chromaImage
-      ? [
-          underWriterLock(
-            {
-              name: "chromadb",
-              image: { ref: this.chromaImage.imageRef, repositoryArn: this.chromaImage.repository.arn },
-              ports: [CHROMA_PORT],
-              environment: { IS_PERSISTENT: "TRUE", ANONYMIZED_TELEMETRY: "FALSE" },
-              healthCheck: { ...chromaHealthCheck(CHROMA_PORT), startPeriodSeconds: 30 },
-              mounts: [{ volume: "chroma", containerPath: CHROMA_DATA_DIR }],
-              // The vendor's image runs as root; the copy runs as the chroma access point's owner.
-              user: VOLUME_OWNER_USER,
-              writablePaths: ["/tmp"],
-            },
-            // Chroma offers no online backup: its copy is taken with the server frozen, a point-in-time copy.
-            { directories: { chroma: CHROMA_DATA_DIR }, freeze: true, at: snapshotAt },
-          ),
-        ]
-      : [];
-
     this.service = new FargateService(
       name,
       {
         ...sharedServiceArgs(args),
         size: gw,
         capacity: gw.capacity,
-        containers: [
-          ...chroma,
-          underWriterLock(
-            {
-              name: "gateway",
-              image: { ref: this.image.imageRef, repositoryArn: this.image.repository.arn },
-              ports: [GATEWAY_PORT],
-              environment: {
-                MCP_GATEWAY_HTTP_PORT: String(GATEWAY_PORT),
-                MCP_GATEWAY_TENANTS_ROOT: "/app/tenants",
-                MCP_GATEWAY_CHROMA_URL: `http://localhost:${CHROMA_PORT}`,
-                MCP_GATEWAY_INTELLIGENCE_ENABLED: String(gw.intelligenceEnabled),
-                MCP_GATEWAY_SUMMARY_THRESHOLD_BYTES: String(gw.summaryThresholdBytes),
-                MCP_GATEWAY_INTELLIGENCE_TTL_HOURS: String(gw.intelligenceTtlHours),
-              },
-              secrets: { GEMINI_API_KEY: this.geminiApiKey, [ADMIN_KEY_VARIABLE]: this.adminApiKey },
-              healthCheck: { ...gatewayHealthCheck(GATEWAY_PORT), startPeriodSeconds: 60 },
-              dependsOn: gw.intelligenceEnabled ? [{ containerName: "chromadb", condition: "HEALTHY" as const }] : undefined,
-              mounts: [
-                { volume: "tenants", containerPath: "/app/tenants" },
-                { volume: "workspace", containerPath: "/app/workspace" },
-              ],
-              user: VOLUME_OWNER_USER,
-              writablePaths: ["/tmp"],
-            },
-            { directories: { tenants: "/app/tenants", workspace: "/app/workspace" }, at: snapshotAt },
-          ),
-        ],
+        containers: [...(this.chromaImage ? [chromaContainer(this.chromaImage, snapshotAt)] : []), this.gatewayContainer(gw, snapshotAt)],
         exposedPorts: [
           {
             endpoint: platform.endpoint(GATEWAY_ENDPOINT),
@@ -177,12 +105,78 @@ export class Gateway extends pulumi.ComponentResource {
       },
       parent,
     );
-
     this.writerMetrics = createWriterAlarms(name, { service: this.service, clusterName: platform.cluster.name, topicArn: args.alarms.topicArn }, this);
 
     this.url = platform.endpoint(GATEWAY_ENDPOINT).url;
     this.registerOutputs({ url: this.url });
   }
+
+  /**
+   * The vendor's image, copied into our ECR repository: the task runs the copy by digest. It takes nothing from the
+   * app checkout, so its (empty) build context is our own dockerfiles/.
+   */
+  private createChromaImage(name: string, config: GatewayArgs["config"]): Image {
+    return new Image(
+      `${name}-chroma`,
+      {
+        ...sharedImageArgs(config),
+        contextPath: DOCKERFILES_DIR,
+        dockerfile: "chroma.Dockerfile",
+        sourceDirs: [],
+        infraDirs: [WRITER_INFRA_DIR],
+        buildArgs: { CHROMA_IMAGE: config.gateway.chromaImage },
+      },
+      { parent: this },
+    );
+  }
+
+  /** The gateway's own container: the MCP proxy, its tenants and workspace, its two secrets. */
+  private gatewayContainer(gw: GatewayArgs["config"]["gateway"], snapshotAt: string) {
+    return underWriterLock(
+      {
+        name: "gateway",
+        image: { ref: this.image.imageRef, repositoryArn: this.image.repository.arn },
+        ports: [GATEWAY_PORT],
+        environment: {
+          MCP_GATEWAY_HTTP_PORT: String(GATEWAY_PORT),
+          MCP_GATEWAY_TENANTS_ROOT: "/app/tenants",
+          MCP_GATEWAY_CHROMA_URL: `http://localhost:${CHROMA_PORT}`,
+          MCP_GATEWAY_INTELLIGENCE_ENABLED: String(gw.intelligenceEnabled),
+          MCP_GATEWAY_SUMMARY_THRESHOLD_BYTES: String(gw.summaryThresholdBytes),
+          MCP_GATEWAY_INTELLIGENCE_TTL_HOURS: String(gw.intelligenceTtlHours),
+        },
+        secrets: { GEMINI_API_KEY: this.geminiApiKey, [ADMIN_KEY_VARIABLE]: this.adminApiKey },
+        healthCheck: { ...gatewayHealthCheck(GATEWAY_PORT), startPeriodSeconds: 60 },
+        dependsOn: gw.intelligenceEnabled ? [{ containerName: "chromadb", condition: "HEALTHY" as const }] : undefined,
+        mounts: [
+          { volume: "tenants", containerPath: "/app/tenants" },
+          { volume: "workspace", containerPath: "/app/workspace" },
+        ],
+        user: VOLUME_OWNER_USER,
+        writablePaths: ["/tmp"],
+      },
+      { directories: { tenants: "/app/tenants", workspace: "/app/workspace" }, at: snapshotAt },
+    );
+  }
+}
+
+/** ChromaDB, the gateway's sidecar on localhost, from our copy of its image. */
+function chromaContainer(image: Image, snapshotAt: string) {
+  return underWriterLock(
+    {
+      name: "chromadb",
+      image: { ref: image.imageRef, repositoryArn: image.repository.arn },
+      ports: [CHROMA_PORT],
+      environment: { IS_PERSISTENT: "TRUE", ANONYMIZED_TELEMETRY: "FALSE" },
+      healthCheck: { ...chromaHealthCheck(CHROMA_PORT), startPeriodSeconds: 30 },
+      mounts: [{ volume: "chroma", containerPath: CHROMA_DATA_DIR }],
+      // The vendor's image runs as root; the copy runs as the chroma access point's owner.
+      user: VOLUME_OWNER_USER,
+      writablePaths: ["/tmp"],
+    },
+    // Chroma offers no online backup: its copy is taken with the server frozen, a point-in-time copy.
+    { directories: { chroma: CHROMA_DATA_DIR }, freeze: true, at: snapshotAt },
+  );
 }
 
 /** The gateway's Gemini key, kept by operators in Secrets Manager. */

@@ -84,66 +84,13 @@ export class SecurityStack extends pulumi.ComponentResource {
       parent,
     );
 
-    const image = { ref: this.image.imageRef, repositoryArn: this.image.repository.arn };
-    // Every process of the image runs as the image's user, the volumes' owner, each with a /tmp of its own.
-    const runAs = { user: VOLUME_OWNER_USER, writablePaths: ["/tmp"] };
-    const data = { volume: "data", containerPath: "/app/data" };
-    const models = { volume: "hf-cache", containerPath: HF_CACHE_DIR };
-    const shared = { LD_LIBRARY_PATH: "/app", HF_HOME: HF_CACHE_DIR, SUPABASE_URL: config.supabase.url };
-
     this.service = new FargateService(
       name,
       {
         ...sharedServiceArgs(args),
         size: ss,
         capacity: ss.capacity,
-        // Every process runs under the task's writer lock: all three write /app/data. The data plane, first up and
-        // last down, takes the nightly copy (SQLite's online backup, through the image's python).
-        containers: [
-          underWriterLock(
-            {
-              name: "data-plane",
-              image,
-              command: ["/app/bridge-server"],
-              workingDirectory: "/app",
-              // Listens inside the task only: no target group, no security-group rule admits it.
-              ports: [DATA_PLANE_PORT],
-              environment: { ...shared, RUST_LOG: ss.rustLog },
-              healthCheck: { ...tcpHealthCheck(DATA_PLANE_PORT), intervalSeconds: 10, startPeriodSeconds: 30 },
-              mounts: [data, models],
-              ...runAs,
-            },
-            { directories: { data: data.containerPath }, at: snapshotTimeUtc(config.schedule) },
-          ),
-          underWriterLock({
-            name: "management-plane",
-            image,
-            command: ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", String(MANAGEMENT_PLANE_PORT)],
-            workingDirectory: "/app/management-plane",
-            ports: [MANAGEMENT_PLANE_PORT],
-            environment: { ...shared, DATA_PLANE_GRPC_URL: `localhost:${DATA_PLANE_PORT}` },
-            secrets: { GOOGLE_API_KEY: this.googleApiKey, SUPABASE_JWT_SECRET: this.supabaseJwtSecret },
-            // A start that finds the models in the EFS cache is healthy well within this patience; a first start that
-            // downloads them has the service's grace period too, during which ECS ignores this check (deploy-time.ts).
-            healthCheck: { ...bodyStatusHealthCheck(MANAGEMENT_PLANE_PORT), intervalSeconds: 30, retries: 10, startPeriodSeconds: 300 },
-            dependsOn: [{ containerName: "data-plane", condition: "HEALTHY" }],
-            mounts: [data, models],
-            ...runAs,
-          }),
-          underWriterLock({
-            name: "control-plane",
-            image,
-            command: ["python", "server.py"],
-            workingDirectory: "/app/policy_control_plane",
-            ports: [CONTROL_PLANE_PORT],
-            environment: { ...shared, MANAGEMENT_PLANE_URL: `http://localhost:${MANAGEMENT_PLANE_PORT}` },
-            secrets: { SUPABASE_JWT_SECRET: this.supabaseJwtSecret },
-            healthCheck: { ...statusCodeHealthCheck(CONTROL_PLANE_PORT), intervalSeconds: 15, startPeriodSeconds: 30 },
-            dependsOn: [{ containerName: "management-plane", condition: "HEALTHY" }],
-            mounts: [data],
-            ...runAs,
-          }),
-        ],
+        containers: this.containers(config),
         exposedPorts: [
           // The API serves the console's browsers: open, but its interactive docs only where the stack says so.
           {
@@ -176,6 +123,66 @@ export class SecurityStack extends pulumi.ComponentResource {
     this.apiUrl = platform.endpoint("api").url;
     this.controlUrl = platform.endpoint("control").url;
     this.registerOutputs({ apiUrl: this.apiUrl, controlUrl: this.controlUrl });
+  }
+
+  /**
+   * The three processes of the one image, each a container. Every process runs under the task's writer lock: all
+   * three write /app/data. The data plane, first up and last down, takes the nightly copy (SQLite's online backup,
+   * through the image's python).
+   */
+  private containers(config: SecurityStackArgs["config"]) {
+    const ss = config.securityStack;
+    const image = { ref: this.image.imageRef, repositoryArn: this.image.repository.arn };
+    // Every process of the image runs as the image's user, the volumes' owner, each with a /tmp of its own.
+    const runAs = { user: VOLUME_OWNER_USER, writablePaths: ["/tmp"] };
+    const data = { volume: "data", containerPath: "/app/data" };
+    const models = { volume: "hf-cache", containerPath: HF_CACHE_DIR };
+    const shared = { LD_LIBRARY_PATH: "/app", HF_HOME: HF_CACHE_DIR, SUPABASE_URL: config.supabase.url };
+    return [
+      underWriterLock(
+        {
+          name: "data-plane",
+          image,
+          command: ["/app/bridge-server"],
+          workingDirectory: "/app",
+          // Listens inside the task only: no target group, no security-group rule admits it.
+          ports: [DATA_PLANE_PORT],
+          environment: { ...shared, RUST_LOG: ss.rustLog },
+          healthCheck: { ...tcpHealthCheck(DATA_PLANE_PORT), intervalSeconds: 10, startPeriodSeconds: 30 },
+          mounts: [data, models],
+          ...runAs,
+        },
+        { directories: { data: data.containerPath }, at: snapshotTimeUtc(config.schedule) },
+      ),
+      underWriterLock({
+        name: "management-plane",
+        image,
+        command: ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", String(MANAGEMENT_PLANE_PORT)],
+        workingDirectory: "/app/management-plane",
+        ports: [MANAGEMENT_PLANE_PORT],
+        environment: { ...shared, DATA_PLANE_GRPC_URL: `localhost:${DATA_PLANE_PORT}` },
+        secrets: { GOOGLE_API_KEY: this.googleApiKey, SUPABASE_JWT_SECRET: this.supabaseJwtSecret },
+        // A start that finds the models in the EFS cache is healthy well within this patience; a first start that
+        // downloads them has the service's grace period too, during which ECS ignores this check (deploy-time.ts).
+        healthCheck: { ...bodyStatusHealthCheck(MANAGEMENT_PLANE_PORT), intervalSeconds: 30, retries: 10, startPeriodSeconds: 300 },
+        dependsOn: [{ containerName: "data-plane", condition: "HEALTHY" }],
+        mounts: [data, models],
+        ...runAs,
+      }),
+      underWriterLock({
+        name: "control-plane",
+        image,
+        command: ["python", "server.py"],
+        workingDirectory: "/app/policy_control_plane",
+        ports: [CONTROL_PLANE_PORT],
+        environment: { ...shared, MANAGEMENT_PLANE_URL: `http://localhost:${MANAGEMENT_PLANE_PORT}` },
+        secrets: { SUPABASE_JWT_SECRET: this.supabaseJwtSecret },
+        healthCheck: { ...statusCodeHealthCheck(CONTROL_PLANE_PORT), intervalSeconds: 15, startPeriodSeconds: 30 },
+        dependsOn: [{ containerName: "management-plane", condition: "HEALTHY" }],
+        mounts: [data],
+        ...runAs,
+      }),
+    ];
   }
 }
 
