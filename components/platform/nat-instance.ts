@@ -87,33 +87,7 @@ export class NatInstance extends pulumi.ComponentResource {
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
     const readyStackName = stackScoped(`${name}-ready`);
 
-    // The instance reads its wait condition's URL from the stack, and nothing else.
-    const role = new aws.iam.Role(
-      name,
-      {
-        ...args.roleScope,
-        assumeRolePolicy: pulumi.jsonStringify(trustedBy("ec2.amazonaws.com", account)),
-      },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-ready`,
-      {
-        role: role.id,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Action: "cloudformation:DescribeStackResource",
-              Resource: pulumi.interpolate`arn:aws:cloudformation:${region}:${account}:stack/${readyStackName}/*`,
-            },
-          ],
-        }),
-      },
-      parent,
-    );
-    const profile = new aws.iam.InstanceProfile(name, { role: role.name, path: args.roleScope.path }, parent);
+    const profile = this.createInstanceProfile(name, args.roleScope, readyStackName, { region, account });
 
     this.instance = new aws.ec2.Instance(
       name,
@@ -156,9 +130,54 @@ export class NatInstance extends pulumi.ComponentResource {
         ),
     );
 
-    // EC2's status checks, one alarm each: the host's (EC2 recovers the instance onto healthy hardware) and the
-    // instance's own (nothing but a reboot or a new instance helps; the topic hears of it).
-    const topic = args.alarmTopicArn ? [args.alarmTopicArn] : [];
+    this.createStatusAlarms(name, region, args.alarmTopicArn);
+
+    this.registerOutputs({ instanceId: this.instance.id });
+  }
+
+  /** The instance's role and profile: it reads its wait condition's URL from the stack, and nothing else. */
+  private createInstanceProfile(
+    name: string,
+    roleScope: StackRoleScope,
+    readyStackName: string,
+    { region, account }: { region: pulumi.Output<string>; account: pulumi.Output<string> },
+  ): aws.iam.InstanceProfile {
+    const parent = { parent: this };
+    const role = new aws.iam.Role(
+      name,
+      {
+        ...roleScope,
+        assumeRolePolicy: pulumi.jsonStringify(trustedBy("ec2.amazonaws.com", account)),
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-ready`,
+      {
+        role: role.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "cloudformation:DescribeStackResource",
+              Resource: pulumi.interpolate`arn:aws:cloudformation:${region}:${account}:stack/${readyStackName}/*`,
+            },
+          ],
+        }),
+      },
+      parent,
+    );
+    return new aws.iam.InstanceProfile(name, { role: role.name, path: roleScope.path }, parent);
+  }
+
+  /**
+   * EC2's status checks, one alarm each: the host's (EC2 recovers the instance onto healthy hardware) and the
+   * instance's own (nothing but a reboot or a new instance helps; the topic hears of it).
+   */
+  private createStatusAlarms(name: string, region: pulumi.Output<string>, alarmTopicArn?: pulumi.Input<string>): void {
+    const parent = { parent: this };
+    const topic = alarmTopicArn ? [alarmTopicArn] : [];
     const statusAlarm = (
       suffix: string,
       check: "system" | "instance",
@@ -189,7 +208,7 @@ export class NatInstance extends pulumi.ComponentResource {
       periods: 2,
       missing: "missing",
     });
-    if (args.alarmTopicArn) {
+    if (alarmTopicArn) {
       statusAlarm("instance-check", "instance", "NAT instance: its own status check fails; the private subnets have no way out (reboot it, or replace it)", {
         actions: topic,
         periods: 3,
@@ -197,6 +216,5 @@ export class NatInstance extends pulumi.ComponentResource {
       });
     }
 
-    this.registerOutputs({ instanceId: this.instance.id });
   }
 }
