@@ -64,84 +64,7 @@ export class Dashboard extends pulumi.ComponentResource {
           ),
         ),
       ])
-      .apply(([regionName, cluster, lb, webAcl, natInstance, restoreTest, systems]) => {
-        const widgets: Widget[] = [];
-        let y = 0;
-        const metric = (title: string, metrics: unknown[][], x: number, stat = "Average"): Widget => ({
-          type: "metric",
-          x,
-          y,
-          width: W,
-          height: H,
-          properties: { title, region: regionName, stat, period: 60, view: "timeSeries", metrics },
-        });
-        if (webAcl) {
-          widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: "## Web application firewall" } });
-          y += 1;
-          const acl = { WebACL: webAcl, Region: regionName, Rule: "ALL" };
-          widgets.push(metric("Requests allowed and blocked", [["AWS/WAFV2", "AllowedRequests", ...dims(acl)], [".", "BlockedRequests", ...dims(acl)]], 0, "Sum"));
-          y += H;
-        }
-        if (natInstance) {
-          widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: "## NAT instance" } });
-          y += 1;
-          const ec2 = dims({ InstanceId: natInstance });
-          widgets.push(metric("Status checks failed", [["AWS/EC2", "StatusCheckFailed_System", ...ec2], [".", "StatusCheckFailed_Instance", ...ec2]], 0, "Maximum"));
-          widgets.push(metric("Traffic out (bytes)", [["AWS/EC2", "NetworkOut", ...ec2]], W, "Sum"));
-          y += H;
-        }
-        if (restoreTest) {
-          widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: "## Backups" } });
-          y += 1;
-          const sfn = dims({ StateMachineArn: restoreTest });
-          widgets.push(
-            metric(
-              "Restore test: checks passed and not",
-              [["AWS/States", "ExecutionsSucceeded", ...sfn], ...RESTORE_TEST.failureMetrics.map((m) => [".", m, ...sfn])],
-              0,
-              "Sum",
-            ),
-          );
-          y += H;
-        }
-        for (const [title, serviceName, targetGroups, fileSystemId, writerMetrics] of systems) {
-          widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: `## ${title}` } });
-          y += 1;
-          const svc = { ClusterName: cluster, ServiceName: serviceName };
-          widgets.push(metric("Running tasks", [["ECS/ContainerInsights", "RunningTaskCount", ...dims(svc)], [".", "DesiredTaskCount", ...dims(svc)]], 0, "Minimum"));
-          widgets.push(metric("CPU and memory (%)", [["AWS/ECS", "CPUUtilization", ...dims(svc)], [".", "MemoryUtilization", ...dims(svc)]], W));
-          if (fileSystemId) {
-            const fsDims = dims({ FileSystemId: fileSystemId });
-            // MeteredIOBytes is a sum per period, PermittedThroughput a rate in bytes/s: drawn side by side they
-            // differ by the period. Plot what the alarm watches instead, throughput in % of the permitted.
-            widgets.push(
-              metric(
-                "EFS throughput use (%) and burst credits",
-                [
-                  [{ id: "usage", expression: "(metered / PERIOD(metered)) * 100 / permitted", label: "Throughput use (%)" }],
-                  ["AWS/EFS", "MeteredIOBytes", ...fsDims, { id: "metered", stat: "Sum", visible: false }],
-                  [".", "PermittedThroughput", ...fsDims, { id: "permitted", visible: false }],
-                  [".", "BurstCreditBalance", ...fsDims, { yAxis: "right" }],
-                ],
-                2 * W,
-              ),
-            );
-          }
-          y += H;
-          if (writerMetrics.length) {
-            widgets.push(metric("Writer lock waits and failed snapshots", writerMetrics.map((m) => [SINGLE_WRITER_ALARM.namespace, m]), 0, "Sum"));
-            y += H;
-          }
-          for (const [tgSuffix, port] of targetGroups) {
-            const tg = { TargetGroup: tgSuffix, LoadBalancer: lb };
-            widgets.push(metric(`Port ${port}: target health`, [["AWS/ApplicationELB", "HealthyHostCount", ...dims(tg)], [".", "UnHealthyHostCount", ...dims(tg)]], 0, "Maximum"));
-            widgets.push(metric(`Port ${port}: 5xx and requests`, [["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...dims(tg)], [".", "RequestCount", ...dims(tg)]], W, "Sum"));
-            widgets.push(metric(`Port ${port}: response time (p95, s)`, [["AWS/ApplicationELB", "TargetResponseTime", ...dims(tg)]], 2 * W, "p95"));
-            y += H;
-          }
-        }
-        return JSON.stringify({ widgets });
-      });
+      .apply(renderDashboard);
 
     this.dashboard = new aws.cloudwatch.Dashboard(
       name,
@@ -151,6 +74,89 @@ export class Dashboard extends pulumi.ComponentResource {
     this.url = pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${this.dashboard.dashboardName}`;
     this.registerOutputs({ url: this.url });
   }
+}
+
+/** The resolved inputs of the dashboard: region, cluster, load balancer, optional parts, and each system's. */
+type DashboardInputs = [string, string, string, string, string, string, [string, string, [string, number | undefined][], string, string[]][]];
+
+/** The dashboard's widgets, row by row: the firewall, the NAT instance, backups, then each system. */
+function renderDashboard([regionName, cluster, lb, webAcl, natInstance, restoreTest, systems]: DashboardInputs): string {
+    const widgets: Widget[] = [];
+    let y = 0;
+    const metric = (title: string, metrics: unknown[][], x: number, stat = "Average"): Widget => ({
+      type: "metric",
+      x,
+      y,
+      width: W,
+      height: H,
+      properties: { title, region: regionName, stat, period: 60, view: "timeSeries", metrics },
+    });
+    if (webAcl) {
+      widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: "## Web application firewall" } });
+      y += 1;
+      const acl = { WebACL: webAcl, Region: regionName, Rule: "ALL" };
+      widgets.push(metric("Requests allowed and blocked", [["AWS/WAFV2", "AllowedRequests", ...dims(acl)], [".", "BlockedRequests", ...dims(acl)]], 0, "Sum"));
+      y += H;
+    }
+    if (natInstance) {
+      widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: "## NAT instance" } });
+      y += 1;
+      const ec2 = dims({ InstanceId: natInstance });
+      widgets.push(metric("Status checks failed", [["AWS/EC2", "StatusCheckFailed_System", ...ec2], [".", "StatusCheckFailed_Instance", ...ec2]], 0, "Maximum"));
+      widgets.push(metric("Traffic out (bytes)", [["AWS/EC2", "NetworkOut", ...ec2]], W, "Sum"));
+      y += H;
+    }
+    if (restoreTest) {
+      widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: "## Backups" } });
+      y += 1;
+      const sfn = dims({ StateMachineArn: restoreTest });
+      widgets.push(
+        metric(
+          "Restore test: checks passed and not",
+          [["AWS/States", "ExecutionsSucceeded", ...sfn], ...RESTORE_TEST.failureMetrics.map((m) => [".", m, ...sfn])],
+          0,
+          "Sum",
+        ),
+      );
+      y += H;
+    }
+    for (const [title, serviceName, targetGroups, fileSystemId, writerMetrics] of systems) {
+      widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: `## ${title}` } });
+      y += 1;
+      const svc = { ClusterName: cluster, ServiceName: serviceName };
+      widgets.push(metric("Running tasks", [["ECS/ContainerInsights", "RunningTaskCount", ...dims(svc)], [".", "DesiredTaskCount", ...dims(svc)]], 0, "Minimum"));
+      widgets.push(metric("CPU and memory (%)", [["AWS/ECS", "CPUUtilization", ...dims(svc)], [".", "MemoryUtilization", ...dims(svc)]], W));
+      if (fileSystemId) {
+        const fsDims = dims({ FileSystemId: fileSystemId });
+        // MeteredIOBytes is a sum per period, PermittedThroughput a rate in bytes/s: drawn side by side they
+        // differ by the period. Plot what the alarm watches instead, throughput in % of the permitted.
+        widgets.push(
+          metric(
+            "EFS throughput use (%) and burst credits",
+            [
+              [{ id: "usage", expression: "(metered / PERIOD(metered)) * 100 / permitted", label: "Throughput use (%)" }],
+              ["AWS/EFS", "MeteredIOBytes", ...fsDims, { id: "metered", stat: "Sum", visible: false }],
+              [".", "PermittedThroughput", ...fsDims, { id: "permitted", visible: false }],
+              [".", "BurstCreditBalance", ...fsDims, { yAxis: "right" }],
+            ],
+            2 * W,
+          ),
+        );
+      }
+      y += H;
+      if (writerMetrics.length) {
+        widgets.push(metric("Writer lock waits and failed snapshots", writerMetrics.map((m) => [SINGLE_WRITER_ALARM.namespace, m]), 0, "Sum"));
+        y += H;
+      }
+      for (const [tgSuffix, port] of targetGroups) {
+        const tg = { TargetGroup: tgSuffix, LoadBalancer: lb };
+        widgets.push(metric(`Port ${port}: target health`, [["AWS/ApplicationELB", "HealthyHostCount", ...dims(tg)], [".", "UnHealthyHostCount", ...dims(tg)]], 0, "Maximum"));
+        widgets.push(metric(`Port ${port}: 5xx and requests`, [["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...dims(tg)], [".", "RequestCount", ...dims(tg)]], W, "Sum"));
+        widgets.push(metric(`Port ${port}: response time (p95, s)`, [["AWS/ApplicationELB", "TargetResponseTime", ...dims(tg)]], 2 * W, "p95"));
+        y += H;
+      }
+    }
+    return JSON.stringify({ widgets });
 }
 
 /** CloudWatch's flat `name, value, name, value` form of dimensions. */
