@@ -123,42 +123,13 @@ export class WebFirewall extends pulumi.ComponentResource {
       };
     });
 
-    const managed: Rule[] = WAF_MANAGED_GROUPS.map((group) => ({
-      name: group.name,
-      priority: WAF_PRIORITY[group.key],
-      overrideAction: { none: {} },
-      statement: {
-        managedRuleGroupStatement: {
-          vendorName: "AWS",
-          name: group.name,
-          // Only when there is one: the provider stores no empty override block, so [] would differ every time.
-          ...(group.countOnly.length ? { ruleActionOverrides: group.countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } })) } : {}),
-        },
-      },
-      visibilityConfig: visibility(`${name}-${group.name}`),
-    }));
-
-    const rateLimit: Rule = {
-      name: "rate-limit-per-ip",
-      priority: WAF_PRIORITY.rateLimit,
-      action: { block: {} },
-      statement: {
-        rateBasedStatement: {
-          aggregateKeyType: "IP",
-          limit: args.settings.rateLimit,
-          evaluationWindowSec: args.settings.rateWindowSeconds,
-        },
-      },
-      visibilityConfig: visibility(`${name}-rate-limit`),
-    };
-
     this.webAcl = new aws.wafv2.WebAcl(
       name,
       {
         scope: "REGIONAL",
         description: "Public load balancer: managed rule groups, per-IP rate limit, restricted paths",
         defaultAction: { allow: {} },
-        rules: [...restricted, ...managed, rateLimit].sort((a, b) => (a.priority as number) - (b.priority as number)),
+        rules: [...restricted, ...managedRules(name), rateLimitRule(name, args.settings)].sort((a, b) => (a.priority as number) - (b.priority as number)),
         visibilityConfig: visibility(name),
       },
       parent,
@@ -206,4 +177,39 @@ export class WebFirewall extends pulumi.ComponentResource {
 
     this.registerOutputs({ webAclArn: this.webAcl.arn, logGroupName: this.logGroup.name });
   }
+}
+
+/** AWS's managed rule groups, each at its priority, with the rules the stacks only count. */
+function managedRules(name: string): Rule[] {
+  return WAF_MANAGED_GROUPS.map((group) => ({
+    name: group.name,
+    priority: WAF_PRIORITY[group.key],
+    overrideAction: { none: {} },
+    statement: {
+      managedRuleGroupStatement: {
+        vendorName: "AWS",
+        name: group.name,
+        // Only when there is one: the provider stores no empty override block, so [] would differ every time.
+        ...(group.countOnly.length ? { ruleActionOverrides: group.countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } })) } : {}),
+      },
+    },
+    visibilityConfig: visibility(`${name}-${group.name}`),
+  }));
+}
+
+/** The per-IP rate limit. */
+function rateLimitRule(name: string, settings: WebFirewallArgs["settings"]): Rule {
+  return {
+    name: "rate-limit-per-ip",
+    priority: WAF_PRIORITY.rateLimit,
+    action: { block: {} },
+    statement: {
+      rateBasedStatement: {
+        aggregateKeyType: "IP",
+        limit: settings.rateLimit,
+        evaluationWindowSec: settings.rateWindowSeconds,
+      },
+    },
+    visibilityConfig: visibility(`${name}-rate-limit`),
+  };
 }
