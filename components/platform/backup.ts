@@ -112,44 +112,9 @@ export class BackupPlan extends pulumi.ComponentResource {
       (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-${i === 0 ? "backup" : "restore"}`, { role: role.name, policyArn }, keptWithState),
     );
 
-    const vaultIn = (suffix: string, region?: string) => {
-      // The stack's region: protected with the state, and retained with it or once locked (a locked vault cannot be
-      // deleted). A copy region: retained always (config-constraints.ts, REPLACEMENT_SAFE_KEYS), never protected,
-      // which would refuse the move to a new region at `up`.
-      const options = region
-        ? { parent: this, retainOnDelete: true }
-        : { parent: this, protect: args.protectState, retainOnDelete: args.protectState || Boolean(settings?.vaultLock) };
-      const key = new aws.kms.Key(
-        `${name}${suffix}`,
-        {
-          region,
-          description: `AWS Backup vault of the stack's file systems${region ? ` (copies in ${region})` : ""}.${lock}`,
-          enableKeyRotation: true,
-          deletionWindowInDays: 30,
-          policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [accountAdministersKey(account), ...backupRoleUsesKey(role.arn)] }),
-        },
-        options,
-      );
-      // Without protectState (staging) a destroy deletes the vault with its recovery points: the explicit way.
-      const vault = new aws.backup.Vault(`${name}${suffix}`, { region, kmsKeyArn: key.arn, forceDestroy: !args.protectState }, options);
-      if (settings?.vaultLock) {
-        new aws.backup.VaultLockConfiguration(
-          `${name}${suffix}`,
-          {
-            region,
-            backupVaultName: vault.name,
-            changeableForDays: BACKUP_SCHEDULE.vaultLockGraceDays,
-            minRetentionDays: VAULT_LOCK.minRetentionDays,
-            maxRetentionDays: VAULT_LOCK.maxRetentionDays,
-          },
-          // Every field forces a replacement, and a locked vault takes no new lock: once made, the lock is left alone.
-          { ...options, retainOnDelete: true, ignoreChanges: ["changeableForDays", "minRetentionDays", "maxRetentionDays"] },
-        );
-      }
-      return vault;
-    };
-    this.vault = vaultIn("");
-    if (settings?.copyRegion) this.copyVault = vaultIn("-copy", settings.copyRegion);
+    const vault = { name, args, account, roleArn: role.arn, lock };
+    this.vault = this.createVault(vault, "");
+    if (settings?.copyRegion) this.copyVault = this.createVault(vault, "-copy", settings.copyRegion);
 
     if (settings) {
       const rule = (ruleName: string, schedule: string, deleteAfter: number): aws.types.input.backup.PlanRule => ({
@@ -198,5 +163,49 @@ export class BackupPlan extends pulumi.ComponentResource {
     }
 
     this.registerOutputs({ vaultName: this.vault.name, planId: this.plan?.id });
+  }
+
+  /**
+   * A vault on a key of its own, in the stack's region or a copy region, and its lock when the stack asks for one.
+   */
+  private createVault(
+    { name, args, account, roleArn, lock }: { name: string; args: BackupPlanArgs; account: pulumi.Output<string>; roleArn: pulumi.Output<string>; lock: string },
+    suffix: string,
+    region?: string,
+  ): aws.backup.Vault {
+    // The stack's region: protected with the state, and retained with it or once locked (a locked vault cannot be
+    // deleted). A copy region: retained always (config-constraints.ts, REPLACEMENT_SAFE_KEYS), never protected,
+    // which would refuse the move to a new region at `up`.
+    const options = region
+      ? { parent: this, retainOnDelete: true }
+      : { parent: this, protect: args.protectState, retainOnDelete: args.protectState || Boolean(args.settings?.vaultLock) };
+    const key = new aws.kms.Key(
+      `${name}${suffix}`,
+      {
+        region,
+        description: `AWS Backup vault of the stack's file systems${region ? ` (copies in ${region})` : ""}.${lock}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [accountAdministersKey(account), ...backupRoleUsesKey(roleArn)] }),
+      },
+      options,
+    );
+    // Without protectState (staging) a destroy deletes the vault with its recovery points: the explicit way.
+    const vault = new aws.backup.Vault(`${name}${suffix}`, { region, kmsKeyArn: key.arn, forceDestroy: !args.protectState }, options);
+    if (args.settings?.vaultLock) {
+      new aws.backup.VaultLockConfiguration(
+        `${name}${suffix}`,
+        {
+          region,
+          backupVaultName: vault.name,
+          changeableForDays: BACKUP_SCHEDULE.vaultLockGraceDays,
+          minRetentionDays: VAULT_LOCK.minRetentionDays,
+          maxRetentionDays: VAULT_LOCK.maxRetentionDays,
+        },
+        // Every field forces a replacement, and a locked vault takes no new lock: once made, the lock is left alone.
+        { ...options, retainOnDelete: true, ignoreChanges: ["changeableForDays", "minRetentionDays", "maxRetentionDays"] },
+      );
+    }
+    return vault;
   }
 }
