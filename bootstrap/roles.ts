@@ -158,11 +158,51 @@ function deployRole(args: CiRolesArgs, env: string): aws.iam.Role {
   const role = githubRole(`deploy-${env}`, args, `environment:${env}`, `ai-platform: pulumi up of the ${env} stack`, DEPLOY_SESSION_SECONDS);
   attach(role, `deploy-${env}-power-user`, "PowerUserAccess");
 
+  inline(role, `deploy-${env}-iam`, delegationStatements(args, env));
+
+  // Every stack's state to read (prod reads staging's outputs to promote what it ran), its own to write; its own
+  // secrets key to encrypt and decrypt. PowerUserAccess would allow the rest of S3, KMS and Secrets Manager too, so
+  // another environment's state writes, secrets key and secrets are denied outright.
+  const others = args.cfg.environments.filter((e) => e !== env);
+  inline(role, `deploy-${env}-state`, [
+    ...readState(args, [pulumi.interpolate`${state.bucket.arn}/*`]),
+    { Sid: "WriteOwnStack", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: stackStatePaths(state.bucket.arn, env) },
+    { Sid: "OwnSecretsKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: state.secretsKeys[env].arn },
+    ...(others.length
+      ? [
+          { Sid: "NotOtherStacksState", Effect: "Deny", Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], Resource: others.flatMap((e) => stackStatePaths(state.bucket.arn, e)) },
+          { Sid: "NotOtherSecretsKeys", Effect: "Deny", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:CreateGrant"], Resource: others.map((e) => state.secretsKeys[e].arn) },
+          {
+            Sid: "NotOtherOperatorSecrets",
+            Effect: "Deny",
+            Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:DeleteSecret", "secretsmanager:PutResourcePolicy"],
+            Resource: others.map((e) => pulumi.interpolate`arn:aws:secretsmanager:${args.cfg.region}:${account}:secret:ai-platform/${e}/*`),
+          },
+          {
+            Sid: "NotOtherGeneratedSecrets",
+            Effect: "Deny",
+            Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:DeleteSecret", "secretsmanager:PutResourcePolicy"],
+            Resource: "*",
+            Condition: { StringEquals: { [`aws:ResourceTag/${GENERATED_SECRET_TAG}`]: others } },
+          },
+        ]
+      : []),
+  ]);
+  return role;
+}
+
+/**
+ * Of IAM, a deploy role gets AWS's delegation pattern: roles and instance profiles under its stack's path, created
+ * and given permissions only with the stacks' boundary, passed only to the services that run as them; no boundary
+ * removed or replaced, the boundary policy and the CI roles never touched.
+ */
+function delegationStatements(args: CiRolesArgs, env: string): pulumi.Input<unknown>[] {
+  const { account } = args;
   const path = stackIamPath(env);
   const roles = pulumi.interpolate`arn:aws:iam::${account}:role${path}*`;
   const profiles = pulumi.interpolate`arn:aws:iam::${account}:instance-profile${path}*`;
   const withBoundary = { StringEquals: { "iam:PermissionsBoundary": args.boundaryArn } };
-  inline(role, `deploy-${env}-iam`, [
+  return [
     // Making a role, or giving it permissions, only under the stack's path and only with the boundary.
     {
       Sid: "CreateAndGrantWithBoundary",
@@ -221,35 +261,5 @@ function deployRole(args: CiRolesArgs, env: string): aws.iam.Role {
     },
     // The CI roles are bootstrap's: no deploy role changes its own permissions or another's trust.
     { Sid: "NotTheCiRoles", Effect: "Deny", Action: "iam:*", Resource: pulumi.interpolate`arn:aws:iam::${account}:role${CI_ROLE_PATH}*` },
-  ]);
-
-  // Every stack's state to read (prod reads staging's outputs to promote what it ran), its own to write; its own
-  // secrets key to encrypt and decrypt. PowerUserAccess would allow the rest of S3, KMS and Secrets Manager too, so
-  // another environment's state writes, secrets key and secrets are denied outright.
-  const others = args.cfg.environments.filter((e) => e !== env);
-  inline(role, `deploy-${env}-state`, [
-    ...readState(args, [pulumi.interpolate`${state.bucket.arn}/*`]),
-    { Sid: "WriteOwnStack", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: stackStatePaths(state.bucket.arn, env) },
-    { Sid: "OwnSecretsKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: state.secretsKeys[env].arn },
-    ...(others.length
-      ? [
-          { Sid: "NotOtherStacksState", Effect: "Deny", Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], Resource: others.flatMap((e) => stackStatePaths(state.bucket.arn, e)) },
-          { Sid: "NotOtherSecretsKeys", Effect: "Deny", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:CreateGrant"], Resource: others.map((e) => state.secretsKeys[e].arn) },
-          {
-            Sid: "NotOtherOperatorSecrets",
-            Effect: "Deny",
-            Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:DeleteSecret", "secretsmanager:PutResourcePolicy"],
-            Resource: others.map((e) => pulumi.interpolate`arn:aws:secretsmanager:${args.cfg.region}:${account}:secret:ai-platform/${e}/*`),
-          },
-          {
-            Sid: "NotOtherGeneratedSecrets",
-            Effect: "Deny",
-            Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:DeleteSecret", "secretsmanager:PutResourcePolicy"],
-            Resource: "*",
-            Condition: { StringEquals: { [`aws:ResourceTag/${GENERATED_SECRET_TAG}`]: others } },
-          },
-        ]
-      : []),
-  ]);
-  return role;
+  ];
 }
