@@ -87,45 +87,7 @@ export class RestoreTest extends pulumi.ComponentResource {
       },
     });
 
-    const workflowRole = new aws.iam.Role(`${name}-workflow`, { ...args.roleScope, assumeRolePolicy: assume("states.amazonaws.com") }, parent);
-    const workflowPolicy = new aws.iam.RolePolicy(
-      `${name}-workflow`,
-      {
-        role: workflowRole.id,
-        policy: pulumi.jsonStringify({
-          Version: POLICY_VERSION,
-          Statement: [
-            {
-              Sid: "MountTheRestoredFileSystem",
-              Effect: "Allow",
-              Action: ["elasticfilesystem:CreateMountTarget", "elasticfilesystem:DescribeMountTargets", "elasticfilesystem:DeleteMountTarget"],
-              Resource: pulumi.interpolate`arn:aws:elasticfilesystem:${region}:${account}:file-system/*`,
-            },
-            // What CreateMountTarget needs of EC2 from its caller (EFS API reference).
-            { Sid: "MountTargetNetwork", Effect: "Allow", Action: ["ec2:DescribeSubnets", "ec2:DescribeNetworkInterfaces", "ec2:CreateNetworkInterface"], Resource: "*" },
-            // A task definition's ARN is not known before it is registered: the family bounds what may run.
-            { Sid: "RegisterTheCheck", Effect: "Allow", Action: ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"], Resource: "*" },
-            {
-              Sid: "RunTheCheck",
-              Effect: "Allow",
-              Action: "ecs:RunTask",
-              Resource: pulumi.interpolate`arn:aws:ecs:${region}:${account}:task-definition/${family}:*`,
-            },
-            { Sid: "WatchTheCheck", Effect: "Allow", Action: ["ecs:StopTask", "ecs:DescribeTasks"], Resource: "*" },
-            { Sid: "PassTheCheckRoles", Effect: "Allow", Action: "iam:PassRole", Resource: [executionRole.arn, taskRole.arn] },
-            // The rule through which Step Functions waits for a task (`ecs:runTask.sync`).
-            {
-              Sid: "TaskEvents",
-              Effect: "Allow",
-              Action: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-              Resource: pulumi.interpolate`arn:aws:events:${region}:${account}:rule/StepFunctionsGetEventsForECSTaskRule`,
-            },
-            { Sid: "ReportTheVerdict", Effect: "Allow", Action: "backup:PutRestoreValidationResult", Resource: "*" },
-          ],
-        }),
-      },
-      parent,
-    );
+    const { workflowRole, workflowPolicy } = this.createWorkflowRole(name, { args, assume, region, account, family, taskRoles: [executionRole, taskRole] });
     this.stateMachine = new aws.sfn.StateMachine(
       name,
       { roleArn: workflowRole.arn, definition: pulumi.jsonStringify(definition), type: "STANDARD" },
@@ -171,6 +133,14 @@ export class RestoreTest extends pulumi.ComponentResource {
     new aws.cloudwatch.EventTarget(`${name}-completed`, { rule: completed.name, arn: this.stateMachine.arn, roleArn: eventsRole.arn }, parent);
 
     // A failed check ends its execution failed; one that timed out or was stopped is no verdict either.
+    this.createFailureAlarm(name, args.alarmTopicArn);
+
+    this.registerOutputs({ planName: this.plan.name, stateMachineArn: this.stateMachine.arn });
+  }
+
+  /** The alarm of a check that failed, timed out or was aborted. */
+  private createFailureAlarm(name: string, alarmTopicArn: pulumi.Input<string>): void {
+    const parent = { parent: this };
     const metric = (metricName: string) => ({ namespace: "AWS/States", metricName, dimensions: { StateMachineArn: this.stateMachine.arn }, stat: "Sum", period: RESTORE_TEST.failedPeriodSeconds });
     new aws.cloudwatch.MetricAlarm(
       `${name}-failed`,
@@ -185,13 +155,66 @@ export class RestoreTest extends pulumi.ComponentResource {
         threshold: 0,
         comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "notBreaching",
-        alarmActions: [args.alarmTopicArn],
-        okActions: [args.alarmTopicArn],
+        alarmActions: [alarmTopicArn],
+        okActions: [alarmTopicArn],
       },
       parent,
     );
+  }
 
-    this.registerOutputs({ planName: this.plan.name, stateMachineArn: this.stateMachine.arn });
+  /** The workflow's role: mount and unmount the restored copy, run the check's family, report the verdict. */
+  private createWorkflowRole(
+    name: string,
+    { args, assume, region, account, family, taskRoles }: {
+      args: RestoreTestArgs;
+      assume: (service: string) => pulumi.Output<string>;
+      region: pulumi.Output<string>;
+      account: pulumi.Output<string>;
+      family: string;
+      taskRoles: aws.iam.Role[];
+    },
+  ) {
+    const parent = { parent: this };
+    const workflowRole = new aws.iam.Role(`${name}-workflow`, { ...args.roleScope, assumeRolePolicy: assume("states.amazonaws.com") }, parent);
+    const workflowPolicy = new aws.iam.RolePolicy(
+      `${name}-workflow`,
+      {
+        role: workflowRole.id,
+        policy: pulumi.jsonStringify({
+          Version: POLICY_VERSION,
+          Statement: [
+            {
+              Sid: "MountTheRestoredFileSystem",
+              Effect: "Allow",
+              Action: ["elasticfilesystem:CreateMountTarget", "elasticfilesystem:DescribeMountTargets", "elasticfilesystem:DeleteMountTarget"],
+              Resource: pulumi.interpolate`arn:aws:elasticfilesystem:${region}:${account}:file-system/*`,
+            },
+            // What CreateMountTarget needs of EC2 from its caller (EFS API reference).
+            { Sid: "MountTargetNetwork", Effect: "Allow", Action: ["ec2:DescribeSubnets", "ec2:DescribeNetworkInterfaces", "ec2:CreateNetworkInterface"], Resource: "*" },
+            // A task definition's ARN is not known before it is registered: the family bounds what may run.
+            { Sid: "RegisterTheCheck", Effect: "Allow", Action: ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"], Resource: "*" },
+            {
+              Sid: "RunTheCheck",
+              Effect: "Allow",
+              Action: "ecs:RunTask",
+              Resource: pulumi.interpolate`arn:aws:ecs:${region}:${account}:task-definition/${family}:*`,
+            },
+            { Sid: "WatchTheCheck", Effect: "Allow", Action: ["ecs:StopTask", "ecs:DescribeTasks"], Resource: "*" },
+            { Sid: "PassTheCheckRoles", Effect: "Allow", Action: "iam:PassRole", Resource: taskRoles.map((r) => r.arn) },
+            // The rule through which Step Functions waits for a task (`ecs:runTask.sync`).
+            {
+              Sid: "TaskEvents",
+              Effect: "Allow",
+              Action: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+              Resource: pulumi.interpolate`arn:aws:events:${region}:${account}:rule/StepFunctionsGetEventsForECSTaskRule`,
+            },
+            { Sid: "ReportTheVerdict", Effect: "Allow", Action: "backup:PutRestoreValidationResult", Resource: "*" },
+          ],
+        }),
+      },
+      parent,
+    );
+    return { workflowRole, workflowPolicy };
   }
 
   /** The check's task and the restored file system's mount target: NFS between them, HTTPS out (ECR, logs). */
