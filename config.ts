@@ -3,7 +3,20 @@ import * as pulumi from "@pulumi/pulumi";
 import { CRON_DAYS, awakeHoursPerWeek } from "./components/shared/defaults";
 import { CONFIG_CONSTRAINTS, ConfigValue, ConfigValues, Constraint } from "./config-constraints";
 import { CAPACITY_MODES, ConfigKey, ConfigKeyName, PROJECT, SYSTEM_NAMES, configSchema, limitProblem } from "./config-schema";
-import type { VolumeRestore } from "./components/resources/volume";
+
+/**
+ * A file system restored from a backup, adopted by the volume instead of its own.
+ * @example { fileSystemId: "fs-0123456789abcdef0", path: "aws-backup-restore_2026-05-01T03-10-00-000Z/gateway/writer/snapshot" }
+ */
+export interface VolumeRestore {
+  /** The restored file system, in this account and region, on the volume's own key. */
+  fileSystemId: string;
+  /**
+   * The directory of the restored file system that holds the access points' directories: the nightly snapshot
+   * under AWS Backup's `aws-backup-restore_<timestamp>/` (`<root>/writer/snapshot`), or the live copy (`<root>`).
+   */
+  path: string;
+}
 
 /** The systems a stack can switch on. */
 export type SystemName = (typeof SYSTEM_NAMES)[number];

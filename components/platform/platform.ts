@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { denyInsecureTransport } from "../shared/bucket-policy";
 import { CLUSTER_CAPACITY_PROVIDERS } from "../service/capacity";
 import { Endpoint } from "../service/load-balancing";
+import { createLogBucket } from "./log-bucket";
 
 export type { Endpoint } from "../service/load-balancing";
 
@@ -270,7 +270,7 @@ export class Platform extends pulumi.ComponentResource {
   private createAccessLogBucket(name: string, args: PlatformArgs): aws.s3.Bucket {
     const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this });
     const caller = aws.getCallerIdentityOutput({}, { parent: this });
-    const bucket = this.createLogBucket(`${name}-alb-logs`, args, (arn) => [
+    const bucket = createLogBucket(this, `${name}-alb-logs`, args, (arn) => [
       // Regions opened before August 2022 deliver as the regional ELB account; newer ones as the service.
       {
         Sid: "AlbLogDeliveryAccount",
@@ -289,7 +289,7 @@ export class Platform extends pulumi.ComponentResource {
     ]);
     this.accessLogBucketPolicy = bucket.policy;
 
-    const accessLogs = this.createLogBucket(`${name}-alb-logs-access`, args, (arn) => [
+    const accessLogs = createLogBucket(this, `${name}-alb-logs-access`, args, (arn) => [
       {
         Sid: "S3ServerAccessLogDelivery",
         Effect: "Allow",
@@ -306,55 +306,8 @@ export class Platform extends pulumi.ComponentResource {
     );
     return bucket.bucket;
   }
-
-  /**
-   * A private bucket for delivered logs: public access blocked, owner-enforced objects, SSE-S3 (the only
-   * encryption ALB and S3 log delivery write to), expiry after the log retention, TLS only, and the delivery
-   * statements given.
-   */
-  private createLogBucket(
-    name: string,
-    args: PlatformArgs,
-    delivery: (arn: pulumi.Output<string>) => Record<string, unknown>[],
-  ): { bucket: aws.s3.Bucket; policy: aws.s3.BucketPolicy } {
-    const parent = { parent: this };
-    const bucket = new aws.s3.Bucket(name, { forceDestroy: !args.protectState }, { parent: this, retainOnDelete: args.protectState });
-    new aws.s3.BucketPublicAccessBlock(
-      name,
-      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      parent,
-    );
-    new aws.s3.BucketOwnershipControls(name, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      name,
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-      parent,
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      name,
-      {
-        bucket: bucket.id,
-        rules: [{ id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: Math.max(args.logRetentionDays, 1) } }],
-      },
-      parent,
-    );
-    const policy = new aws.s3.BucketPolicy(
-      name,
-      {
-        bucket: bucket.id,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            ...delivery(bucket.arn),
-            denyInsecureTransport(bucket.arn),
-          ],
-        }),
-      },
-      parent,
-    );
-    return { bucket, policy };
-  }
 }
+
 
 /** Where S3 writes the server access logs of the ALB log bucket, in the access-log bucket. */
 const ACCESS_LOG_PREFIX = "alb-logs/";

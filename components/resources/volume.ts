@@ -3,94 +3,18 @@ import * as aws from "@pulumi/aws";
 import { accountAdministersKey } from "../shared/key-policy";
 import {
   ACCESS_POINT_OWNER,
-  ALARM_PERIOD_SECONDS,
-  BURST_CREDIT_ALARM_BYTES,
-  EFS_ALARM,
-  EFS_REPLICATION_LAG_ALARM_SECONDS,
   PORTS,
-  THROUGHPUT_ALARM_PERCENT,
 } from "../shared/defaults";
-import { childOptions, formerNames, stackScoped } from "../shared/naming";
-import { ConfigError } from "../../config";
+import { childOptions, formerNames } from "../shared/naming";
+import { createReplication } from "./volume-replication";
+import { createThroughputAlarm } from "./volume-alarms";
+import type { RestoredFileSystem } from "./restored-file-system";
+import { AccessPointSpec, WRITER_ACCESS_POINT } from "./access-point";
 
-/** One directory tree of the file system, entered through its own access point. */
-export interface AccessPointSpec {
-  /** Volume name used in the task definition, and the directory's name under the volume's root. @example "tenants" */
-  name: string;
-  /**
-   * What a restore does not bring back: data the system rebuilds on its own (a model cache). It has no snapshot,
-   * and on a restored file system it starts empty. @default false
-   */
-  rebuildable?: boolean;
-  /** POSIX user every file operation through this access point runs as. @default ACCESS_POINT_OWNER.uid (1000) */
-  uid?: number;
-  /** POSIX group of every file operation through this access point. @default ACCESS_POINT_OWNER.gid (1000) */
-  gid?: number;
-  /** Mode of the directory when EFS creates it. @default ACCESS_POINT_OWNER.permissions ("0750") */
-  permissions?: string;
-  /**
-   * Files the restore test requires in the snapshot whenever the backed-up live directory has them.
-   * @example ["tenants.json"]
-   */
-  restoreRequires?: string[];
-}
-
-/**
- * The access point of the volume's writer directory (components/systems/single-writer.ts): its lock and its consistent
- * snapshots, `<root>/writer/snapshot/<access point>`.
- */
-export const WRITER_ACCESS_POINT = "writer";
-
-/**
- * A file system restored from a backup, adopted by the volume instead of its own.
- * @example { fileSystemId: "fs-0123456789abcdef0", path: "aws-backup-restore_2026-05-01T03-10-00-000Z/gateway/writer/snapshot" }
- */
-export interface VolumeRestore {
-  /** The restored file system, in this account and region, on the volume's own key. */
-  fileSystemId: string;
-  /**
-   * The directory of the restored file system that holds the access points' directories: the nightly snapshot
-   * under AWS Backup's `aws-backup-restore_<timestamp>/` (`<root>/writer/snapshot`), or the live copy (`<root>`).
-   */
-  path: string;
-}
-
-/** A restored file system as found in the account before any resource is registered (findRestoredFileSystems). */
-export interface RestoredFileSystem extends VolumeRestore {
-  arn: string;
-  /** The key it is encrypted with. */
-  kmsKeyId: string;
-}
-
-/**
- * Looks up every restored file system the config names, before any resource is registered: one that is not in this
- * account and region, or not encrypted, is refused at preview with the key that names it, and nothing is touched.
- */
-export async function findRestoredFileSystems(wanted: { key: string; restore: VolumeRestore }[]): Promise<Record<string, RestoredFileSystem>> {
-  const found: Record<string, RestoredFileSystem> = {};
-  const problems: string[] = [];
-  await Promise.all(
-    wanted.map(async ({ key, restore }) => {
-      let fs: aws.efs.GetFileSystemResult;
-      try {
-        fs = await aws.efs.getFileSystem({ fileSystemId: restore.fileSystemId });
-      } catch (e) {
-        problems.push(
-          `${pulumi.getProject()}:${key}: ${restore.fileSystemId} is not an EFS file system of this account in this region (${(e as Error).message}); ` +
-            "restore the recovery point into this region, or set the id of the file system the restore job created",
-        );
-        return;
-      }
-      if (!fs.encrypted) {
-        problems.push(`${pulumi.getProject()}:${key}: ${restore.fileSystemId} is not encrypted; restore the recovery point again with Encrypted=true and the volume's key (output efsKeyArns)`);
-        return;
-      }
-      found[restore.fileSystemId] = { ...restore, arn: fs.arn, kmsKeyId: fs.kmsKeyId };
-    }),
-  );
-  if (problems.length) throw new ConfigError(problems.sort());
-  return found;
-}
+export { WRITER_ACCESS_POINT } from "./access-point";
+export type { AccessPointSpec } from "./access-point";
+export type { RestoredFileSystem, VolumeRestore } from "./restored-file-system";
+export { findRestoredFileSystems } from "./restored-file-system";
 
 export interface VolumeArgs {
   vpcId: pulumi.Input<string>;
@@ -247,8 +171,8 @@ export class Volume extends pulumi.ComponentResource {
     this.fileSystemPolicy = inUse.fileSystemPolicy;
     this.mounts = inUse.mounts;
 
-    if (args.alarmTopicArn) this.createThroughputAlarm(name, args.throughputMode, args.alarmTopicArn);
-    if (args.replicationRegion) this.createReplication(name, args.replicationRegion, args.alarmTopicArn);
+    if (args.alarmTopicArn) createThroughputAlarm({ fileSystemId: this.fileSystemId, name, mode: args.throughputMode, topicArn: args.alarmTopicArn, options: (child) => this.childName(child) });
+    if (args.replicationRegion) createReplication(this, this.fileSystemId, name, args.replicationRegion, args.alarmTopicArn);
 
     this.registerOutputs({ fileSystemId: this.fileSystemId });
   }
@@ -352,100 +276,7 @@ export class Volume extends pulumi.ComponentResource {
     return { mountTargets, fileSystemPolicy, mounts };
   }
 
-  private createThroughputAlarm(name: string, mode: VolumeArgs["throughputMode"], topicArn: pulumi.Input<string>): void {
-    const dimensions = { FileSystemId: this.fileSystemId };
-    const common = { evaluationPeriods: EFS_ALARM.evaluationPeriods, alarmActions: [topicArn], okActions: [topicArn], treatMissingData: "notBreaching" };
-    if (mode === "bursting") {
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-burst-credits`,
-        {
-          ...common,
-          name: stackScoped(`${name}-efs-burst-credits-low`),
-          alarmDescription: `EFS ${name}: burst credits low; throughput will drop to the baseline`,
-          namespace: "AWS/EFS",
-          metricName: "BurstCreditBalance",
-          dimensions,
-          statistic: "Minimum",
-          period: EFS_ALARM.burstCreditPeriodSeconds,
-          threshold: BURST_CREDIT_ALARM_BYTES,
-          comparisonOperator: "LessThanThreshold",
-        },
-        this.childName(`${name}-burst-credits`),
-      );
-      return;
-    }
-    // Throughput use in percent: metered bytes per second over the permitted throughput (AWS's formula).
-    new aws.cloudwatch.MetricAlarm(
-      `${name}-throughput`,
-      {
-        ...common,
-        name: stackScoped(`${name}-efs-throughput-high`),
-        alarmDescription: `EFS ${name}: above ${THROUGHPUT_ALARM_PERCENT}% of permitted throughput`,
-        threshold: THROUGHPUT_ALARM_PERCENT,
-        comparisonOperator: "GreaterThanThreshold",
-        metricQueries: [
-          {
-            id: "metered",
-            metric: { namespace: "AWS/EFS", metricName: "MeteredIOBytes", dimensions, stat: "Sum", period: ALARM_PERIOD_SECONDS },
-          },
-          {
-            id: "permitted",
-            metric: { namespace: "AWS/EFS", metricName: "PermittedThroughput", dimensions, stat: "Average", period: ALARM_PERIOD_SECONDS },
-          },
-          { id: "usage", expression: `(metered / ${ALARM_PERIOD_SECONDS}) * 100 / permitted`, label: "Throughput use (%)", returnData: true },
-        ],
-      },
-      this.childName(`${name}-throughput`),
-    );
-  }
 
-  /**
-   * A read-only replica of the file system in use, in another region, on a key of its own there. AWS states an
-   * RPO of 15 minutes for most file systems; the replica is not point-in-time consistent across files, so SQLite
-   * databases may need the last backup instead. Deleting the replication leaves the replica as a writable file
-   * system of its own (and its key), which `pulumi destroy` does not remove.
-   */
-  private createReplication(name: string, region: string, topicArn?: pulumi.Input<string>): void {
-    const key = new aws.kms.Key(
-      `${name}-replica`,
-      { region, description: `EFS ${name}: replica in ${region}`, enableKeyRotation: true, deletionWindowInDays: 30 },
-      // The replica outlives the replication (and the stack): so must the key that reads it. Retained, not
-      // protected: a new efsReplicationRegion replaces the key (region is ForceNew), which `protect` would refuse.
-      { parent: this, retainOnDelete: true },
-    );
-    // Not protected: adopting a restored file system or moving the replica replaces the replication (source and
-    // region are ForceNew), and deleting one loses nothing (the replica stays, writable, with its retained key).
-    // Deleted before its replacement is made: EFS holds one replication configuration per source file system and
-    // refuses a second (ReplicationAlreadyExists), and the provider would otherwise create the new one first.
-    const replication = new aws.efs.ReplicationConfiguration(
-      name,
-      { sourceFileSystemId: this.fileSystemId, destination: { region, kmsKeyId: key.arn } },
-      { parent: this, deleteBeforeReplace: true },
-    );
-    if (topicArn) {
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-replication-lag`,
-        {
-          name: stackScoped(`${name}-efs-replication-lag`),
-          alarmDescription: `EFS ${name}: the replica in ${region} is more than ${EFS_REPLICATION_LAG_ALARM_SECONDS / 60} minutes behind (AWS states 15 for most file systems)`,
-          namespace: "AWS/EFS",
-          metricName: "TimeSinceLastSync",
-          // EFS publishes TimeSinceLastSync per source and destination: an alarm on the source alone matches nothing.
-          dimensions: { FileSystemId: this.fileSystemId, DestinationFileSystemId: replication.destination.apply((d) => d.fileSystemId ?? "") },
-          statistic: "Maximum",
-          period: EFS_ALARM.burstCreditPeriodSeconds,
-          evaluationPeriods: 1,
-          threshold: EFS_REPLICATION_LAG_ALARM_SECONDS,
-          comparisonOperator: "GreaterThanThreshold",
-          // Until the first sync (hours for a large file system) there is no datapoint; that is not lag.
-          treatMissingData: "notBreaching",
-          alarmActions: [topicArn],
-          okActions: [topicArn],
-        },
-        { parent: this, dependsOn: [replication] },
-      );
-    }
-  }
 
   /** Admits NFS from a task security group; called by the service that mounts the volume, which waits for the rule. */
   allowClient(clientName: string, securityGroupId: pulumi.Input<string>): aws.vpc.SecurityGroupIngressRule {

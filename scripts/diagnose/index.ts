@@ -6,11 +6,11 @@
 import { Task } from "@aws-sdk/client-ecs";
 import { Finding } from "./causes";
 import { classifyTarget, classifyTask } from "./classify";
-import { Clients, ContainerLog, ServiceRecords, collect, defaultClients, lastLogLines } from "./collect";
+import { Clients, ServiceRecords, collect, defaultClients, lastLogLines } from "./collect";
 import { DiagnoseError } from "./errors";
 import { DiagnoseOutputs } from "./outputs";
 import { renderDiagnosis } from "./render";
-import { ServiceState, serviceState, sleepAction, wakeAction } from "./state";
+import { serviceState, sleepAction, wakeAction } from "./state";
 
 export { DIAGNOSE_ACTIONS } from "./actions";
 export { CAUSES, runbookAnchor } from "./causes";
@@ -19,6 +19,8 @@ export { DiagnoseError } from "./errors";
 export { readStackOutputs } from "./outputs";
 export type { DiagnoseOutputs } from "./outputs";
 export type { Clients } from "./collect";
+export type { Diagnosis, FindingGroup, ServiceDiagnosis } from "./types";
+import type { Diagnosis, FindingGroup, ServiceDiagnosis } from "./types";
 
 export interface DiagnoseOptions {
   /** The stack's name, for the report and the commands it suggests. */
@@ -28,40 +30,6 @@ export interface DiagnoseOptions {
   clients?: Clients;
   /** The time the diagnosis is made, for the lookback of deployments. @default now */
   now?: Date;
-}
-
-/** Records that share a finding: one line for many tasks that failed the same way. */
-export interface FindingGroup {
-  finding: Finding;
-  /** What the finding was read from. */
-  source: "service" | "stopped task" | "target";
-  /** Tasks (or targets) it covers. */
-  count: number;
-  /** The newest stopped task of the group. */
-  latest?: { taskId: string; stoppedAt?: Date };
-  /** The newest task's container log, when the finding names a container. */
-  log?: ContainerLog;
-}
-
-export interface ServiceDiagnosis {
-  system: string;
-  serviceName: string;
-  state: ServiceState;
-  findings: FindingGroup[];
-  /** ECS's service events, newest first. */
-  events: { createdAt?: Date; message: string }[];
-}
-
-export interface Diagnosis {
-  stack: string;
-  cluster: string;
-  /** Where the services were found: the stack's outputs, or the state of a stack that has none yet. */
-  from: "outputs" | "state";
-  /** Every service runs what it should (a sleeping one does). */
-  healthy: boolean;
-  services: ServiceDiagnosis[];
-  /** The report, as the command prints it. */
-  markdown: string;
 }
 
 /** Diagnoses every service of the stack. Throws DiagnoseError when AWS cannot be read at all. */

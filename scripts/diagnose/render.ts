@@ -4,7 +4,7 @@
  * the container's last log lines) and its latest events.
  */
 import { CAUSES, runbookLink } from "./causes";
-import type { Diagnosis, FindingGroup, ServiceDiagnosis } from "./index";
+import type { Diagnosis, FindingGroup, ServiceDiagnosis } from "./types";
 import { iso } from "./state";
 
 /** ECS keeps 100 events per service; the newest few say what the deployment did last. */

@@ -1,7 +1,7 @@
 /** Markdown of what differs between two stacks: resources, reviewed settings, and estimated cost. */
 import { CostEstimate, money } from "./cost";
 import { OWNERS, OWNER_TITLES, StackPlan, TYPES } from "./model";
-import { table } from "./render";
+import { table } from "./markdown";
 
 /** A reviewed setting whose value differs: [before/base, after/other]. */
 export interface SettingChange {

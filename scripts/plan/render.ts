@@ -5,16 +5,9 @@ import { CostEstimate, HOURS_PER_MONTH, money, usd } from "./cost";
 import { Price } from "./pricing";
 import { renderDiagram } from "./diagram";
 import { OWNERS, OWNER_TITLES, PromotionSystemPlan, ServicePlan, StackPlan, SYSTEMS, SystemKey } from "./model";
+import { table } from "./markdown";
 
-/** A Markdown table; cells are escaped so a `|` in a value cannot break it. */
-export function table(header: string[], rows: (string | number)[][]): string {
-  const cell = (v: string | number) => String(v).replace(/\|/g, "\\|").replace(/\n/g, "<br>");
-  return [
-    `| ${header.map(cell).join(" | ")} |`,
-    `|${header.map(() => "---").join("|")}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
-  ].join("\n");
-}
+export { table } from "./markdown";
 
 const code = (s: string | number) => `\`${s}\``;
 const onOff = (b: boolean) => (b ? "on" : "off");
