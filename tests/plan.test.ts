@@ -135,8 +135,8 @@ describe("outputs and rollout bounds", () => {
   });
 });
 
-describe("the README's deploy figures", () => {
-  const readme = () => fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+describe("docs/architecture.md's deploy figures", () => {
+  const readme = () => fs.readFileSync(path.join(__dirname, "..", "docs", "architecture.md"), "utf8");
   const minutes = (n: number) => Math.ceil(n / 60);
 
   it("are prod's, as the plan computes them: configured wait, later deploy, first start, cutover, timeouts", () => {
