@@ -135,7 +135,7 @@ export function docCommands(): DocCommand[] {
     for (const code of codeOf(markdown)) {
       if (code.block !== block) program = "ai-platform";
       block = code.block;
-      let here = program;
+      let here: DocCommand["program"] = program;
       for (const { argv: words, nested } of simpleCommands(code.code)) {
         let argv = words;
         while (argv.length && /^[A-Z_]+=/.test(argv[0])) argv = argv.slice(1);
@@ -149,6 +149,19 @@ export function docCommands(): DocCommand[] {
     }
   }
   return found;
+}
+
+/** Every resource URN the docs' code names, in a command or assigned to a variable, with its page and line. */
+export function docUrns(): { page: string; line: number; urn: string }[] {
+  return docPages().flatMap((page) =>
+    codeOf(fs.readFileSync(path.join(ROOT, page), "utf8")).flatMap((code) =>
+      simpleCommands(code.code)
+        .flatMap((c) => c.argv)
+        .map((word) => word.replace(/^[A-Z_]+=/, ""))
+        .filter((word) => word.startsWith("urn:pulumi:"))
+        .map((urn) => ({ page, line: code.line, urn })),
+    ),
+  );
 }
 
 /** The options an argument list gives (`--name` of `--name value` and `--name=value`). */
