@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { configSchema } from "../config-schema";
-import { DocCommand, botocoreAvailable, botocoreOperations, docCommands, docPages, docUrns, optionsOf, positionalsOf } from "./support/doc-commands";
+import { DocCommand, PULUMI_FLAGS, botocoreAvailable, botocoreOperations, docCommands, docPages, docUrns, optionsOf, positionalsOf } from "./support/doc-commands";
 import { ROOT } from "./support/harness";
 
 const read = (page: string) => fs.readFileSync(path.join(ROOT, page), "utf8");
@@ -160,8 +160,6 @@ const PULUMI_COMMANDS: Record<string, string[]> = {
   policy: ["disable", "enable", "group", "ls", "new", "publish", "rm", "validate-config"],
 };
 
-/** Pulumi options that take no value (the rest of a command's `--x y` pairs take one). */
-const PULUMI_FLAGS = new Set(["--json", "--path", "--secret", "--plaintext", "--show-secrets", "--all", "--force", "--yes", "--target-dependents", "--expect-no-changes", "--refresh", "--local", "--show-name"]);
 
 const pulumiCommands = commands.filter((c) => c.argv[0] === "pulumi");
 

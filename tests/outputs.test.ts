@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { servicesInState } from "../scripts/diagnose/outputs";
+import { documentedStackOutputs } from "./support/doc-commands";
 import { RELEASE_OUTPUTS } from "../components/shared/defaults";
 import { FIXTURE_APP_REVISION, ProgramRun, ROOT, StackName, containerDefinitions, runProgram } from "./support/harness";
 
@@ -125,6 +126,12 @@ describe.each<[StackName, { azs: number; urls: (alb: string) => Record<string, s
     const documented = documentedOutputs();
     expect(documented.map(([name]) => name)).toEqual(OUTPUT_NAMES);
     for (const [name, type] of documented) expect([name, hasDocumentedType(o[name], type)]).toEqual([name, true]);
+  });
+
+  it("hold every output a `pulumi stack output <name>` of the docs reads", () => {
+    const read = documentedStackOutputs("ai-platform");
+    expect(read.length).toBeGreaterThan(5);
+    expect(read.filter(({ name }) => !(name in o))).toEqual([]);
   });
 
   it("give each system's public URL as a string", () => {

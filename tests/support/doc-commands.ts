@@ -178,6 +178,21 @@ export function positionalsOf(argv: string[], flags: ReadonlySet<string>): strin
   return out;
 }
 
+/** Pulumi options that take no value (the rest of a command's `--x y` pairs take one). */
+export const PULUMI_FLAGS: ReadonlySet<string> = new Set([
+  "--json", "--path", "--secret", "--plaintext", "--show-secrets", "--show-urns", "--all", "--force", "--yes",
+  "--target-dependents", "--expect-no-changes", "--refresh", "--local", "--show-name",
+]);
+
+/** The outputs `pulumi stack output <name>` reads in the docs, for one program (ai-platform's or the bootstrap's). */
+export function documentedStackOutputs(program: DocCommand["program"]): { where: string; name: string }[] {
+  return docCommands()
+    .filter((c) => c.program === program && c.argv[0] === "pulumi")
+    .map((c) => ({ c, words: positionalsOf(c.argv, PULUMI_FLAGS) }))
+    .filter(({ words }) => words[0] === "stack" && words[1] === "output" && words[2] !== undefined)
+    .map(({ c, words }) => ({ where: `${c.page}:${c.line}`, name: words[2] }));
+}
+
 /** What botocore's service model says about each AWS CLI operation (tests/support/botocore-operations.py). */
 export interface OperationModel {
   service: boolean;
