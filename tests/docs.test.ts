@@ -209,7 +209,7 @@ describe("each `pulumi` command in the docs", () => {
     const pairs = new Set(urns.map((u) => u.split("::")[0].split("$").slice(-2).join("$") + "::" + u.split("::")[1]));
     // A URN cut short on purpose (`urn:pulumi:prod::ai-platform::…::gateway`) illustrates a shape; it names nothing.
     const named = docUrns().filter(({ urn }) => !urn.includes("…") && /^urn:pulumi:[^:]+::[^:]+::.+::[^:]+$/.test(urn));
-    expect(named.length).toBeGreaterThanOrEqual(3);
+    expect(named.length).toBeGreaterThanOrEqual(1);
     const problems: string[] = [];
     for (const { page, line, urn } of named) {
       const [, project, types, name] = urn.slice("urn:pulumi:".length).split("::");
