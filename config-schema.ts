@@ -2,7 +2,7 @@
  * Every stack config key the program reads: its type, default, description and limits.
  *
  * This table is the single source of the defaults and of each key's own limits. `Pulumi.yaml`'s `config:` block
- * and the README's config table are generated from it (`npm run gen:project`, descriptions with their limits),
+ * and docs/config.md's table are generated from it (`npm run gen:project`, descriptions with their limits),
  * and a test fails when they drift apart; config.ts enforces the limits of every key that is set, whether or not
  * the stack uses it. Rules between keys (memory for a CPU size, a timeout under its interval) stay in config.ts.
  */
@@ -127,7 +127,7 @@ export function limitProblem(l: Limits, value: string | number | string[]): stri
   return `${value} is ${l.is ? `not ${l.is}` : "out of range"}; use ${limitsText(l)}${suffix}`;
 }
 
-/** A key's limits in words, for its description in Pulumi.yaml and the README ("Limits: 2 to 6."). */
+/** A key's limits in words, for its description in Pulumi.yaml and docs/config.md ("Limits: 2 to 6."). */
 export function limitsDescription(k: ConfigKey): string | undefined {
   const phrases: string[] = [];
   const allowed = limitsText(k);

@@ -1,6 +1,6 @@
 /**
  * The program: reads the stack config once, composes the stack from the system registry, and exports the
- * outputs contract (README "Outputs"; pinned by tests/outputs.test.ts): the shared outputs and, for each enabled
+ * outputs contract (docs/outputs.md; pinned by tests/outputs.test.ts): the shared outputs and, for each enabled
  * system, the URL output its descriptor names. Never rename an output silently.
  */
 import { loadConfig } from "./config";

@@ -26,7 +26,7 @@ import { findRestoredFileSystems } from "./resources/volume";
 export type Enabled = (system: SystemDescriptor, config: StackConfig) => boolean;
 const bySystemsKey: Enabled = (system, config) => Boolean((config.systems as Record<string, boolean>)[system.key]);
 
-/** The outputs contract (README "Outputs"; pinned by tests/outputs.test.ts). Never rename silently. */
+/** The outputs contract (docs/outputs.md; pinned by tests/outputs.test.ts). Never rename silently. */
 export interface StackOutputs {
   [url: string]: unknown;
   vpcId: pulumi.Output<string>;
@@ -63,7 +63,7 @@ export interface StackOutputs {
 export const NO_DOMAIN_WARNING =
   "ai-platform:domain is not set, so the load balancer serves plain HTTP: API keys (tupl_...), Supabase tokens " +
   "and every request and answer cross the internet unencrypted. Use this only for a quick trial; for HTTPS set " +
-  "`pulumi config set domain <Route 53 zone>` (README: First deploy).";
+  "`pulumi config set domain <Route 53 zone>` (docs/deploy.md).";
 
 /**
  * Said at preview and in the offline plan by a stack that runs the gateway without the web firewall: the key API

@@ -10,7 +10,7 @@
 
 /**
  * Seconds from the start of `up` until the first service can be created: VPC and NAT, EFS mount targets, the ALB,
- * and a domain's certificate validated by DNS. An estimate, from the README's first-deploy table (its upper figures:
+ * and a domain's certificate validated by DNS. An estimate, from docs/deploy.md's first-deploy table (its upper figures:
  * NAT 4, mount targets 3, ALB 4, ACM's usual 10 minutes, partly in parallel); ACM may take longer, and `up` then
  * fails on the certificate's own timeout and continues where it stopped.
  */
@@ -18,7 +18,7 @@ export const PLATFORM_READY_SECONDS = 15 * 60;
 
 /**
  * Seconds a cold build and push of the largest image takes (the security stack: Rust and Python wheels, no registry
- * cache). An estimate from the README's figures (10–25 minutes); builds run beside the platform's phase, but the
+ * cache). An estimate from docs/deploy.md's figures (10–25 minutes); builds run beside the platform's phase, but the
  * services wait for both, so the budget adds them.
  */
 export const COLD_IMAGE_BUILD_SECONDS = 25 * 60;

@@ -2,7 +2,7 @@
  * `npm run diagnose -- --stack <name> [--outputs <file.json>]`
  *
  * Says why a deploy failed or hangs: for each service of the stack, its deployment state and the cause of each
- * recent stopped task and refused target, with the fix in one line and a pointer to the README runbook. Markdown
+ * recent stopped task and refused target, with the fix in one line and a pointer to the runbook (docs/runbook.md). Markdown
  * on stdout; exit 0 when every service is healthy, 1 when one is not, 2 when the stack or AWS cannot be read.
  */
 import { DIAGNOSE_ACTIONS, DiagnoseError, diagnose, readStackOutputs } from "./diagnose/index";
@@ -25,7 +25,7 @@ Says why a deploy failed or hangs. For each ECS service in the stack's outputs: 
 the circuit breaker or an alarm rolled it back, running against desired tasks, and each recent stopped task and
 unhealthy target classified into a cause (image pull, secrets, EFS mount, load balancer or container health
 checks, an exited container with its last log lines, out of memory, Spot interruption, sleeping stack), with
-the fix in one line and its README runbook entry. Anything it cannot classify is shown as AWS said it.
+the fix in one line and its runbook entry (docs/runbook.md). Anything it cannot classify is shown as AWS said it.
 
   --stack     the stack to diagnose; its outputs come from \`pulumi stack output --json --stack <name>\`
               (a stack whose first \`pulumi up\` failed has none: its services come from \`pulumi stack export\`)

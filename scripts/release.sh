@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The app revision the workflows hand from one stack to the next, and what a deploy changed (README: Delivery).
+# The app revision the workflows hand from one stack to the next, and what a deploy changed (docs/delivery.md).
 #
 #   scripts/release.sh deploy-ref <stack>        the app commit a deploy or preview of <stack> checks out
 #   scripts/release.sh running-ref <stack>       the app commit <stack> runs (what the drift check builds)

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_SESSION_SECONDS } from "../lib/deploy-budget";
 import { BootstrapOutputs, CI_SESSION_SECONDS, GITHUB_OIDC, OWNER_TAG, SECRETS_KEY_ALIAS, bootstrap, readBootstrapConfig } from "../bootstrap/bootstrap";
 import { DIAGNOSE_ACTIONS } from "../scripts/diagnose/actions";
+import { documentedStackOutputs } from "./support/doc-commands";
 import { ROOT } from "./support/harness";
 import { MANAGED_POLICIES, Principal, decide } from "./support/iam";
 
@@ -213,6 +214,12 @@ describe("the outputs", () => {
     // The app repository's and the plan's cost threshold are the operator's to set, not the account's.
     return [...new Set([...text.matchAll(/vars\.([A-Z_]+)/g)].map((m) => m[1]))].filter((v) => !v.startsWith("APP_") && v !== "PLAN_COST_THRESHOLD_PERCENT").sort();
   };
+
+  it("hold every output a `pulumi stack output <name>` of the docs reads after `cd bootstrap`", () => {
+    const read = documentedStackOutputs("bootstrap");
+    expect(read.length).toBeGreaterThan(0);
+    expect(read.filter(({ name }) => !(name in run.outputs))).toEqual([]);
+  });
 
   it("are what the workflows read, the secrets provider of each stack and the boundary's name", () => {
     expect(Object.keys(run.outputs).filter((k) => !["PULUMI_SECRETS_PROVIDER", "IAM_PERMISSIONS_BOUNDARY"].includes(k)).sort()).toEqual(workflowVars());

@@ -266,7 +266,7 @@ describe("each cause, from its recorded API responses", () => {
     expect(run.code).toBe(expected.healthy ? 0 : 1);
     for (const [, cause, line, fix] of expected.findings) {
       expect(run.stdout).toContain(`**${line}**`);
-      expect(run.stdout).toContain(`Fix: ${fix}. Runbook: [README.md#diagnose-${cause}](README.md#diagnose-${cause})`);
+      expect(run.stdout).toContain(`Fix: ${fix}. Runbook: [docs/runbook.md#diagnose-${cause}](docs/runbook.md#diagnose-${cause})`);
     }
   });
 
@@ -383,7 +383,7 @@ describe("a stack without outputs", () => {
       {},
       "outputs file <file> has no outputs: the stack has not been deployed (run `pulumi up`), or its first `pulumi up` failed (then run without --outputs: its state names the services)",
     ],
-    ["has no cluster", { serviceNames: { gateway: "gateway-7178987" } }, 'outputs file <file> has no clusterName output: is it a stack of this program (README "Outputs contract")?'],
+    ["has no cluster", { serviceNames: { gateway: "gateway-7178987" } }, 'outputs file <file> has no clusterName output: is it a stack of this program (docs/outputs.md)?'],
     ["has no services", { clusterName: "platform-f7a2fe3" }, "outputs file <file> has no serviceNames output (a map of system to ECS service name): is it a stack of this program?"],
   ])("fails in one line, exit 2, when the stack %s", async (_what, outputs, message) => {
     aws.serve({});
@@ -536,15 +536,15 @@ describe("the permissions it needs", () => {
 
 describe("the runbook", () => {
   it("has an entry for every cause, where the report points", () => {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const anchors = [...readme.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1]);
+    const runbook = fs.readFileSync(path.join(ROOT, "docs", "runbook.md"), "utf8");
+    const anchors = [...runbook.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1]);
     expect(anchors).toEqual(expect.arrayContaining(Object.keys(CAUSES).map((c) => runbookAnchor(c as keyof typeof CAUSES))));
   });
 
   it("starts from the diagnosis", () => {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const runbook = readme.slice(readme.indexOf("## Runbook"));
-    expect(runbook.split("\n").find((l) => l.startsWith("### ") || l.startsWith("**"))).toBe("### Diagnose a failed deploy");
+    const runbook = fs.readFileSync(path.join(ROOT, "docs", "runbook.md"), "utf8");
+    expect(runbook.startsWith("# Runbook\n")).toBe(true);
+    expect(runbook.split("\n").find((l) => l.startsWith("## ") || l.startsWith("**"))).toBe("## Diagnose a failed deploy");
     expect(runbook).toContain("npm run diagnose -- --stack $STACK");
   });
 });

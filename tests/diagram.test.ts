@@ -1,14 +1,14 @@
 /**
  * The stack's picture (scripts/plan/diagram.ts): Mermaid's own parser accepts it for both stacks, it stays inside
  * Mermaid's edge limit, it shows every service, container, file system and listener the program registers, and the
- * README's architecture picture is the generated one.
+ * architecture picture of docs/architecture.md is the generated one.
  */
 import { execFileSync } from "child_process";
 import * as os from "os";
 import * as path from "path";
 import { MAX_EDGES, renderDiagram } from "../scripts/plan/diagram";
 import { PlanResult, renderPlan } from "../scripts/plan/index";
-import { diagramBlock, readmeDiagram } from "../scripts/readme-diagram";
+import { diagramBlock, documentedDiagram } from "../scripts/readme-diagram";
 import { ROOT } from "./support/harness";
 
 const PARSER = path.join(ROOT, "tests", "support", "mermaid-parse.mjs");
@@ -52,8 +52,8 @@ describe("Mermaid's parser, as the tests use it", () => {
   });
 });
 
-describe("the README's architecture picture", () => {
+describe("docs/architecture.md's picture", () => {
   it("is the prod picture as `npm run gen:diagram` writes it", () => {
-    expect(readmeDiagram()).toBe(diagramBlock(renderDiagram(result.stacks.prod!.plan).text));
+    expect(documentedDiagram()).toBe(diagramBlock(renderDiagram(result.stacks.prod!.plan).text));
   });
 });

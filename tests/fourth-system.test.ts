@@ -1,5 +1,5 @@
 /**
- * Adding a system is one descriptor and one component (README "Add a system"): the fixture in
+ * Adding a system is one descriptor and one component (docs/architecture.md "Add a system"): the fixture in
  * tests/fixtures/fourth-system, run through the real composition, gets its endpoint, listener, service, outputs,
  * dashboard row and plan ownership, and leaves every resource of the three systems as it was.
  */

@@ -1,11 +1,12 @@
 /**
- * The outputs contract (index.ts, README "Outputs"): other teams read these with StackReference, so their
+ * The outputs contract (index.ts, docs/outputs.md): other teams read these with StackReference, so their
  * names, types and shapes are pinned here for both stacks. A rename, a changed shape, a secret value in an
  * output, or a key left behind by a system that is off fails this file.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { servicesInState } from "../scripts/diagnose/outputs";
+import { documentedStackOutputs } from "./support/doc-commands";
 import { RELEASE_OUTPUTS } from "../components/shared/defaults";
 import { FIXTURE_APP_REVISION, ProgramRun, ROOT, StackName, containerDefinitions, runProgram } from "./support/harness";
 
@@ -61,21 +62,19 @@ type System = keyof typeof URL_OUTPUT;
 /** The task definition that runs each system's image. */
 const TASK_DEFINITION: Record<System, string> = { gateway: "gateway", securityStack: "security", uiConsole: "console" };
 
-/** The README's "Outputs contract" table: output name → documented type. */
+/** docs/outputs.md's "Outputs contract" table: output name → documented type. */
 function documentedOutputs(): [string, string][] {
-  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Outputs contract"));
-  const table = section.slice(0, section.indexOf("\n## ", 1));
+  const table = fs.readFileSync(path.join(ROOT, "docs", "outputs.md"), "utf8");
   return [...table.matchAll(/^\| `(\w+)` \| ([^|]+?) \|/gm)].map((m) => [m[1], m[2]]);
 }
 
-/** Whether a resolved output has the type the README documents. */
+/** Whether a resolved output has the type docs/outputs.md documents. */
 function hasDocumentedType(value: unknown, type: string): boolean {
   if (type === "string") return typeof value === "string";
   if (type === "string[]") return Array.isArray(value) && value.every((v) => typeof v === "string");
   const map = /^map: \w+ → (string|number)$/.exec(type);
   if (map) return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === map[1]);
-  throw new Error(`README documents an unknown output type: ${type}`);
+  throw new Error(`docs/outputs.md documents an unknown output type: ${type}`);
 }
 const ALL: System[] = ["gateway", "securityStack", "uiConsole"];
 
@@ -123,10 +122,16 @@ describe.each<[StackName, { azs: number; urls: (alb: string) => Record<string, s
     expect(Object.keys(o)).toEqual(OUTPUT_NAMES);
   });
 
-  it("are the names the README documents, each with its documented type", () => {
+  it("are the names docs/outputs.md documents, each with its documented type", () => {
     const documented = documentedOutputs();
     expect(documented.map(([name]) => name)).toEqual(OUTPUT_NAMES);
     for (const [name, type] of documented) expect([name, hasDocumentedType(o[name], type)]).toEqual([name, true]);
+  });
+
+  it("hold every output a `pulumi stack output <name>` of the docs reads", () => {
+    const read = documentedStackOutputs("ai-platform");
+    expect(read.length).toBeGreaterThan(5);
+    expect(read.filter(({ name }) => !(name in o))).toEqual([]);
   });
 
   it("give each system's public URL as a string", () => {

@@ -135,8 +135,8 @@ describe("outputs and rollout bounds", () => {
   });
 });
 
-describe("the README's deploy figures", () => {
-  const readme = () => fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+describe("docs/architecture.md's deploy figures", () => {
+  const readme = () => fs.readFileSync(path.join(__dirname, "..", "docs", "architecture.md"), "utf8");
   const minutes = (n: number) => Math.ceil(n / 60);
 
   it("are prod's, as the plan computes them: configured wait, later deploy, first start, cutover, timeouts", () => {
@@ -450,5 +450,47 @@ describe("the release: what each stack is built from, its image tags and its pro
   it("compares the promotion of prod and staging in the settings", () => {
     expect(result.diff?.settings).toContainEqual({ key: "Promotion", values: ["none", "from staging"] });
     expect(release.stacks.prod!.plan.settings).toContainEqual({ key: "Promotion", value: `from staging, overridden: "${REASON}"` });
+  });
+});
+
+describe("the docs' figures that come from the plan", () => {
+  const page = (name: string) => fs.readFileSync(path.join(__dirname, "..", "docs", name), "utf8");
+  const minutes = (n: number) => Math.ceil(n / 60);
+  const service = (r: StackResult, name: string) => r.plan.services.find((s) => s.name === name)!;
+
+  it("price staging as the plan does (docs/architecture.md, Capacity): the total, the same stack always on demand, its backups and Container Insights", () => {
+    const cost = costOf(staging);
+    const item = (prefix: string) => cost.lines.filter((l) => l.item.startsWith(prefix)).reduce((n, l) => n + l.usd, 0);
+    const text = page("architecture.md");
+    expect(text).toContain(`The offline plan prices staging at **${money(cost.total)} a month**`);
+    expect(text).toContain(`every service on demand around the clock would be ${money(cost.totalAlwaysOnDemand)}`);
+    expect(text).toContain(`before these settings it was ${money(217.39)}`);
+    expect(text).toContain(`the stack's own backups add ${money(item("AWS Backup"))}`);
+    expect(text).toContain(`so it costs what the tasks run (${money(item("Container Insights"))} a month here`);
+    const t = cost.table.prices;
+    expect(text).toContain(`instead of a NAT gateway (${money(730 * t.natHour.usd + ASSUMPTIONS.natGb * t.natGb.usd)} a month each`);
+  });
+
+  it("give staging's single writers' Spot outage as the plan bounds it (docs/architecture.md, Capacity)", () => {
+    const outage = (name: string) => {
+      const d = service(staging, name).deployTime!;
+      return minutes(d.taskStartSeconds + d.healthySeconds + d.targetHealthySeconds);
+    };
+    expect(page("architecture.md")).toContain(`(up to about ${outage("gateway")} and ${outage("security")} minutes by their deploy-time bounds`);
+  });
+
+  it("give the first start of each service as the plan bounds it (docs/deploy.md, First deploy)", () => {
+    const first = (name: string) => minutes(service(staging, name).deployTime!.firstStart.totalSeconds);
+    expect(page("deploy.md")).toContain(`console ≈ ${first("console")} min, gateway ≈ ${first("gateway")} min, security stack ≈ ${first("security")} min on first start`);
+  });
+
+  it("give the redeploy inside a restore's RTO as the plan bounds it (docs/runbook.md, Backups)", () => {
+    const bound = (name: string) => minutes(service(staging, name).deployTime!.totalSeconds);
+    expect(page("runbook.md")).toContain(`the plan's deploy-time bound: gateway ${bound("gateway")} min, security ${bound("security")} min`);
+  });
+
+  it("show a stack the change leaves alone as the plan prints it (docs/plan.md)", () => {
+    const resources = /(\d+) resources\./.exec(staging.markdown)![1];
+    expect(page("plan.md")).toContain(`(${resources} resources, ${money(costOf(staging).total)} a month)`);
   });
 });

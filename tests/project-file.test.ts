@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigKey, ConfigType, PROJECT, configSchema, limitProblem, limitsDescription } from "../config-schema";
-import { describe as describeKey, renderConfigTable, renderProjectFile } from "../scripts/project-file";
+import { CONFIG_DOC, configTableIn, describe as describeKey, renderConfigTable, renderProjectFile } from "../scripts/project-file";
 import { ROOT, StackName } from "./support/harness";
 
 /**
@@ -63,7 +63,11 @@ describe("Pulumi.yaml", () => {
     }
   });
 
-  it("writes each key's limits into its description, and the README's table, from the schema", () => {
+  it("is the config table docs/config.md holds, as `npm run gen:project` writes it", () => {
+    expect(configTableIn(fs.readFileSync(CONFIG_DOC, "utf8"))).toBe(renderConfigTable());
+  });
+
+  it("writes each key's limits into its description, and docs/config.md's table, from the schema", () => {
     const limited = Object.entries(schema).filter(([, spec]) => limitsDescription(spec));
     expect(limited.length).toBeGreaterThan(30);
     const table = renderConfigTable();

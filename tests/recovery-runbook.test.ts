@@ -1,5 +1,5 @@
 /**
- * The README's recovery section says what the program does: the snapshot times, the restore test's limits, the vault
+ * The runbook's recovery section (docs/runbook.md) says what the program does: the snapshot times, the restore test's limits, the vault
  * lock's bounds, the recovery point before a deploy, the config keys of a restore, and an entry for every alarm the
  * single writers and the restore test raise. A change to any of them fails here until the runbook says it too.
  */
@@ -11,7 +11,7 @@ import { configSchema } from "../config-schema";
 import { PRE_MIGRATION_BACKUP_TIMEOUT_MINUTES } from "../lib/deploy-budget";
 import { ProgramRun, ROOT, runProgram } from "./support/harness";
 
-const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+const readme = fs.readFileSync(path.join(ROOT, "docs", "runbook.md"), "utf8");
 const runbook = readme.slice(readme.indexOf("**Backups, RPO and RTO.**"), readme.indexOf("**Wake a sleeping stack now**"));
 const number = (n: number) => n.toLocaleString("en-US");
 

@@ -2,6 +2,8 @@
  * The edge: the web ACL in front of the load balancer (its rules read as WAF evaluates them, tests/support/waf.ts),
  * its logging and alarm, and the key API's token check on the load balancer.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { Captured, ProgramRun, runProgram } from "./support/harness";
 import { keyApiSpellings, readingsReaching } from "./support/routers";
 import { blockingRule, matches } from "./support/waf";
@@ -93,6 +95,16 @@ describe.each(["staging", "prod"] as const)("the web ACL of %s", (stack) => {
     // The key API is decided before any group can allow or block it.
     const keyApi = ruleNamed(acl, "block-key-api");
     expect(keyApi.priority).toBe(Math.min(...priorities));
+  });
+
+  it("holds its rules in the priority order docs/architecture.md lists them, each with its priority", () => {
+    const page = fs.readFileSync(path.join(__dirname, "..", "docs", "architecture.md"), "utf8");
+    const edge = page.slice(page.indexOf("1. **The web ACL**"), page.indexOf("2. **TLS**"));
+    const documented = [...edge.matchAll(/^ {3}- `([\w-]+)` \((?:priority )?(\d+)\)(?: and `([\w-]+)` \((\d+)\))?/gm)].flatMap((m) =>
+      m[3] ? [`${m[1]} ${m[2]}`, `${m[3]} ${m[4]}`] : [`${m[1]} ${m[2]}`],
+    );
+    const rules = [...acl.inputs.rules].sort((x: any, y: any) => x.priority - y.priority);
+    expect(documented).toEqual(rules.map((r: any) => `${r.name} ${r.priority}`));
   });
 
   it("only counts SizeRestrictions_BODY of the Common group (an ALB hands WAF 8 KB of a body; MCP calls are larger)", () => {

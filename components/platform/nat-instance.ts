@@ -108,7 +108,7 @@ export class NatInstance extends pulumi.ComponentResource {
         tags: { Name: stackScoped(name) },
       },
       // A new AMI release would replace the instance (a minute without egress) on an unrelated `pulumi up`;
-      // patching is a deliberate `pulumi up --replace` of it (README runbook).
+      // patching is a deliberate `pulumi up --replace` of it (docs/runbook.md).
       { parent: this, ignoreChanges: ["ami"] },
     );
 

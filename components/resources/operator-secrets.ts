@@ -17,7 +17,7 @@ import { ConfigError } from "../../config";
 export interface OperatorSecretSpec {
   /** Its key: the last part of its name and how the problems name it. @example "geminiApiKey" */
   key: string;
-  /** What it is, for the problems and the README. @example "Gemini API key of the MCP Gateway (GEMINI_API_KEY)" */
+  /** What it is, for the problems and the docs. @example "Gemini API key of the MCP Gateway (GEMINI_API_KEY)" */
   description: string;
 }
 

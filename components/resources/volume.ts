@@ -140,7 +140,7 @@ export class Volume extends pulumi.ComponentResource {
       },
       // EFS takes a key only at creation (kmsKeyId is ForceNew): a file system made before the volumes had keys of
       // their own keeps AWS's key rather than being replaced, data and all. Moving it onto the volume's key is a
-      // restore into a new file system with that key (README runbook).
+      // restore into a new file system with that key (docs/runbook.md).
       { ...stateful, ignoreChanges: ["kmsKeyId"] },
     );
     const backupStatus = args.defaultBackups === false ? "DISABLED" : "ENABLED";

@@ -1,6 +1,6 @@
 /**
- * The causes the diagnosis names, each with the README runbook entry that explains it (README "Diagnose a failed
- * deploy"; tests/diagnose.test.ts checks every anchor exists). A cause that is no failure (a Spot interruption, a
+ * The causes the diagnosis names, each with the runbook entry that explains it (docs/runbook.md "Diagnose a
+ * failed deploy"; tests/diagnose.test.ts checks every anchor exists). A cause that is no failure (a Spot interruption, a
  * scheduled scale-in, a task a deployment replaced) is shown so the picture is whole, and never makes a service
  * unhealthy by itself.
  */
@@ -20,11 +20,11 @@ export const CAUSES = {
 
 export type CauseId = keyof typeof CAUSES;
 
-/** The README anchor of a cause's runbook entry. */
+/** The docs/runbook.md anchor of a cause's runbook entry. */
 export const runbookAnchor = (cause: CauseId): string => `diagnose-${cause}`;
 
 /** Where a reader finds the runbook entry, relative to the repository root. */
-export const runbookLink = (cause: CauseId): string => `README.md#${runbookAnchor(cause)}`;
+export const runbookLink = (cause: CauseId): string => `docs/runbook.md#${runbookAnchor(cause)}`;
 
 /** One classified record: what happened in one line, the fix in one line, and the record's own words. */
 export interface Finding {

@@ -1,7 +1,7 @@
 /**
  * The diagnosis of a stack (`npm run diagnose`), as a library: for each service in the stack's outputs, its
  * deployment state and the cause of each recent stopped task and refused target, with the fix in one line and a
- * pointer to the README runbook. Read-only (actions.ts lists every call).
+ * pointer to the runbook (docs/runbook.md). Read-only (actions.ts lists every call).
  */
 import { Task } from "@aws-sdk/client-ecs";
 import { Finding } from "./causes";

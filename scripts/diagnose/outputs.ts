@@ -1,5 +1,5 @@
 /**
- * The stack's outputs the diagnosis starts from (README "Outputs contract"): the cluster and each system's ECS
+ * The stack's outputs the diagnosis starts from (docs/outputs.md): the cluster and each system's ECS
  * service. Everything else it finds through ECS (target groups from the service, log streams from the task
  * definition), so it needs no output the program does not already export.
  *
@@ -83,7 +83,7 @@ export function parseOutputs(raw: unknown, origin: string): DiagnoseOutputs {
   }
   const { clusterName, serviceNames, clusterArn } = outputs;
   if (typeof clusterName !== "string" || !clusterName) {
-    throw new DiagnoseError(`${origin} has no clusterName output: is it a stack of this program (README "Outputs contract")?`);
+    throw new DiagnoseError(`${origin} has no clusterName output: is it a stack of this program (docs/outputs.md)?`);
   }
   const services = typeof serviceNames === "object" && serviceNames !== null ? Object.entries(serviceNames) : [];
   if (!services.length || services.some(([, name]) => typeof name !== "string" || !name)) {

@@ -1,7 +1,7 @@
 /**
  * A service's deploy time and rollback guarantees, recomputed from what the program registered (task definition,
  * target groups, the alarms the service names, its deployment settings), never from the component's own arithmetic:
- * the tests hold the component, the plan and the README to these, for every service a run has, a fourth one included.
+ * the tests hold the component, the plan and docs/architecture.md to these, for every service a run has, a fourth one included.
  */
 import { ALARM_PERIOD_SECONDS, CIRCUIT_BREAKER, DEPLOYMENT_ALARM, TASK_START_SECONDS } from "../../components/shared/defaults";
 import { Captured, ProgramRun, containerDefinitions } from "./harness";
