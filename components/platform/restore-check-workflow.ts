@@ -47,7 +47,7 @@ export function checkWorkflow(a: WorkflowArgs): Record<string, unknown> {
   return {
     Comment: "Checks a file system the restore testing plan restored, and reports the verdict to AWS Backup",
     StartAt: "Read the restore",
-    States: { ...mountStates(a), ...checkStates(a), ...cleanupStates(a), ...verdictStates(a) },
+    States: { ...mountStates(a), ...checkStates(a), ...cleanupStates(), ...verdictStates() },
   };
 }
 
@@ -178,7 +178,7 @@ function checkStates(a: WorkflowArgs): Record<string, unknown> {
 }
 
 /** Deregisters the check and removes the mount target, whatever the check found. */
-function cleanupStates(_a: WorkflowArgs): Record<string, unknown> {
+function cleanupStates(): Record<string, unknown> {
   return {
     "Registered?": {
       Type: "Choice",
@@ -226,7 +226,7 @@ function cleanupStates(_a: WorkflowArgs): Record<string, unknown> {
 }
 
 /** Reports the verdict to AWS Backup, and fails the execution when the recovery point failed its check. */
-function verdictStates(_a: WorkflowArgs): Record<string, unknown> {
+function verdictStates(): Record<string, unknown> {
   return {
     "Report the verdict": {
       Type: "Task",
