@@ -7,7 +7,6 @@
  * registry: Pulumi and the AWS SDK load once per process and stay loaded, and each run re-evaluates only the
  * project's own files (index.ts, config, components), transpiled once per file content.
  */
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as moduleApi from "module";
@@ -192,31 +191,11 @@ function isProgramModule(file: string, root: string): boolean {
   return !rel.startsWith("..") && !/^(node_modules|lib|scripts)[\\/]/.test(rel) && !rel.includes(`${path.sep}node_modules${path.sep}`);
 }
 
-/** Transpiled project files by content hash: a run re-evaluates them but never transpiles one twice. */
-const transpiled = new Map<string, string>();
-
 /**
- * Lets Node's require load the project's TypeScript (transpile only; `tsc --noEmit` type-checks), unless a
- * loader such as ts-node already does.
+ * Lets Node's require load the project's TypeScript (lib/ts-loader.js), unless a loader such as ts-node already
+ * does.
  */
-function ensureTypeScriptLoader(): void {
-  const extensions = nodeModuleApi()._extensions;
-  if (extensions[".ts"]) return;
-  const ts = nativeRequire("typescript") as typeof import("typescript");
-  extensions[".ts"] = (module: { _compile(code: string, filename: string): void }, filename: string) => {
-    const source = fs.readFileSync(filename, "utf8");
-    const key = `${filename}\0${crypto.createHash("sha1").update(source).digest("hex")}`;
-    let code = transpiled.get(key);
-    if (code === undefined) {
-      code = ts.transpileModule(source, {
-        fileName: filename,
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false },
-      }).outputText;
-      transpiled.set(key, code);
-    }
-    module._compile(code, filename);
-  };
-}
+const ensureTypeScriptLoader = (): void => void nativeRequire(path.join(__dirname, "ts-loader.js"));
 
 /**
  * Loads the program afresh with Node's require: the modules of this checkout and of the run's `root` again,
