@@ -7,7 +7,6 @@
  * registry: Pulumi and the AWS SDK load once per process and stay loaded, and each run re-evaluates only the
  * project's own files (index.ts, config, components), transpiled once per file content.
  */
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as moduleApi from "module";
@@ -192,31 +191,11 @@ function isProgramModule(file: string, root: string): boolean {
   return !rel.startsWith("..") && !/^(node_modules|lib|scripts)[\\/]/.test(rel) && !rel.includes(`${path.sep}node_modules${path.sep}`);
 }
 
-/** Transpiled project files by content hash: a run re-evaluates them but never transpiles one twice. */
-const transpiled = new Map<string, string>();
-
 /**
- * Lets Node's require load the project's TypeScript (transpile only; `tsc --noEmit` type-checks), unless a
- * loader such as ts-node already does.
+ * Lets Node's require load the project's TypeScript (lib/ts-loader.js), unless a loader such as ts-node already
+ * does.
  */
-function ensureTypeScriptLoader(): void {
-  const extensions = nodeModuleApi()._extensions;
-  if (extensions[".ts"]) return;
-  const ts = nativeRequire("typescript") as typeof import("typescript");
-  extensions[".ts"] = (module: { _compile(code: string, filename: string): void }, filename: string) => {
-    const source = fs.readFileSync(filename, "utf8");
-    const key = `${filename}\0${crypto.createHash("sha1").update(source).digest("hex")}`;
-    let code = transpiled.get(key);
-    if (code === undefined) {
-      code = ts.transpileModule(source, {
-        fileName: filename,
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false },
-      }).outputText;
-      transpiled.set(key, code);
-    }
-    module._compile(code, filename);
-  };
-}
+const ensureTypeScriptLoader = (): void => void nativeRequire(path.join(__dirname, "ts-loader.js"));
 
 /**
  * Loads the program afresh with Node's require: the modules of this checkout and of the run's `root` again,
@@ -335,18 +314,36 @@ function aliasUrn(urn: string, parentUrn: string, alias: AliasMessage): string {
 /** The former name an alias gives, if it renames the resource. */
 const formerName = (alias: AliasMessage): string | undefined => alias.getSpec?.()?.getName() || undefined;
 
+/** What the runner records of a registration beyond the mock monitor's state: the request's inputs and options. */
+type Registration = Omit<Captured, "type" | "name" | "urn" | "custom" | "state">;
+
+/**
+ * One run of the program: the mocks and config set for it, the program evaluated in a stack, and what it
+ * registered read back from the mock monitor.
+ */
 async function execute(opts: RunOptions): Promise<RunData> {
   const pulumi = loadPulumi();
-  const rpc = nativeRequire("@pulumi/pulumi/runtime/rpc");
   const { values, secretKeys } = stackConfig(opts);
-  const region = values["aws:region"] ?? "us-east-1";
-  const options = new Map<string, Omit<Captured, "type" | "name" | "urn" | "custom" | "state">>();
-  const warnings: string[] = [];
   // A renamed resource keeps what AWS gave it under its former name (its autoname, id, ARN), as the engine and
   // the provider keep them for an aliased resource; the mocks answer from the former name.
   const formerNames = new Map<string, string>();
+  await setRunMocks(pulumi, opts, values["aws:region"] ?? "us-east-1", formerNames);
+  pulumi.runtime.setAllConfig(inProgramRealm(values), inProgramRealm(secretKeys));
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;
+  const registrations = recordRegistrations(monitor, formerNames);
+  const { outputs, warnings } = await runInStack(pulumi, opts);
+  return { stack: opts.stack, config: values, resources: capturedResources(monitor, registrations), outputs, warnings };
+}
 
-  await pulumi.runtime.setMocks(
+/** The mock monitor, as the runner uses it (the SDK's type hides these). */
+interface MockMonitor {
+  registerResource(req: RegisterRequest, callback: (err: unknown, resp: any) => void): unknown;
+  getRegisteredResources(): Map<string, { urn: string; state: any }>;
+}
+
+/** Pulumi's mocks for this run: the mocked AWS (mocks.ts) in the run's region, and the stacks it may reference. */
+function setRunMocks(pulumi: typeof PulumiModule, opts: RunOptions, region: string, formerNames: ReadonlyMap<string, string>): Promise<void> {
+  return pulumi.runtime.setMocks(
     {
       newResource: (args) =>
         inProgramRealm(
@@ -362,18 +359,23 @@ async function execute(opts: RunOptions): Promise<RunData> {
     // What a DIY (S3) backend reports as every stack's organization.
     DIY_ORGANIZATION,
   );
-  pulumi.runtime.setAllConfig(inProgramRealm(values), inProgramRealm(secretKeys));
+}
 
-  // Wrap the mock monitor to see what the mocks API hides: the inputs as sent, parents and resource options.
-  const monitor = pulumi.runtime.getMonitor() as any;
+/**
+ * Wraps the mock monitor to see what the mocks API hides: the inputs as sent, parents and resource options, by
+ * URN (the map returned, filled as the program registers). A renamed resource's former name goes to `formerNames`.
+ */
+function recordRegistrations(monitor: MockMonitor, formerNames: Map<string, string>): ReadonlyMap<string, Registration> {
+  const rpc = nativeRequire("@pulumi/pulumi/runtime/rpc");
+  const registrations = new Map<string, Registration>();
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: RegisterRequest, callback: (err: unknown, resp: any) => void) => {
+  monitor.registerResource = (req, callback) => {
     const renamed = (req.getAliasesList?.() ?? []).map(formerName).find(Boolean);
     if (renamed) formerNames.set(`${req.getType()}::${req.getName()}`, renamed);
     return register(req, (err: unknown, resp: any) => {
       if (!err && resp) {
         const timeouts = req.getCustomtimeouts?.();
-        options.set(resp.getUrn(), {
+        registrations.set(resp.getUrn(), {
           id: resp.getId?.() || undefined,
           inputs: unwrapSecrets(rpc.deserializeProperties(req.getObject())),
           parentUrn: req.getParent() || undefined,
@@ -392,18 +394,25 @@ async function execute(opts: RunOptions): Promise<RunData> {
       callback(err, resp);
     });
   };
+  return registrations;
+}
+
+/**
+ * Evaluates the program in a stack, with the run's environment variables set and the engine's warnings kept;
+ * rejects with the program's error. Everything it sets is restored after.
+ */
+async function runInStack(pulumi: typeof PulumiModule, opts: RunOptions): Promise<{ outputs: Record<string, any>; warnings: string[] }> {
+  const warnings: string[] = [];
   const engineLog = pulumi.log.warn;
   (pulumi.log as any).warn = (msg: string) => {
     warnings.push(msg);
     return Promise.resolve();
   };
-
   const previousEnv: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     previousEnv[k] = programProcess.env[k];
     programProcess.env[k] = v;
   }
-  let outputs: Record<string, any>;
   // An error thrown while the stack initializes would also surface as an unhandled rejection; catch it
   // inside and rethrow it from here so callers can assert on it.
   let programError: unknown;
@@ -426,9 +435,10 @@ async function execute(opts: RunOptions): Promise<RunData> {
       }
     });
     if (programError) throw programError;
-    outputs = await resolveDeep(raw ?? {});
+    const outputs = await resolveDeep(raw ?? {});
     await new Promise((resolve) => setImmediate(resolve));
     if (unhandled.length) throw unhandled[0];
+    return { outputs, warnings };
   } finally {
     try {
       // The stack's outputs are registered after its promise resolves; let that RPC reach this run's mock
@@ -445,12 +455,16 @@ async function execute(opts: RunOptions): Promise<RunData> {
       }
     }
   }
+}
 
+/** Every resource the mock monitor holds, with the state the mocked AWS returned and what was recorded at registration. */
+function capturedResources(monitor: MockMonitor, registrations: ReadonlyMap<string, Registration>): Captured[] {
+  const rpc = nativeRequire("@pulumi/pulumi/runtime/rpc");
   const resources: Captured[] = [];
-  for (const [urn, r] of (monitor.getRegisteredResources() as Map<string, { urn: string; state: any }>).entries()) {
+  for (const [urn, r] of monitor.getRegisteredResources().entries()) {
     const [typePath, name] = urn.split("::").slice(-2);
     const type = typePath.split("$").pop()!;
-    const o = options.get(urn);
+    const o = registrations.get(urn);
     const state = unwrapSecrets(rpc.deserializeProperties(toStruct(r.state)));
     resources.push({
       type,
@@ -470,8 +484,7 @@ async function execute(opts: RunOptions): Promise<RunData> {
       aliases: o?.aliases ?? [],
     });
   }
-
-  return { stack: opts.stack, config: values, resources, outputs, warnings };
+  return resources;
 }
 
 /** The mock monitor's stored state as a protobuf Struct (a component's registered outputs are a plain object). */

@@ -101,7 +101,7 @@ const CHILD = path.join(__dirname, "run-child.ts");
  */
 export function runInOwnProcess(opts: RunOptions & { root: string }): ProgramRun {
   const out = path.join(opts.root, ".plan-run.json");
-  const r = spawnSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), CHILD, JSON.stringify(opts), out], {
+  const r = spawnSync(process.execPath, ["-r", path.join(ROOT, "lib", "ts-loader.js"), CHILD, JSON.stringify(opts), out], {
     cwd: ROOT,
     env: { ...process.env, [PACKAGES_ROOT_ENV]: opts.root },
     encoding: "utf8",

@@ -130,25 +130,72 @@ export const usd = (n: number): string => `$${Number(n.toFixed(2)) === n ? n.toF
 export const money = (n: number): string => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
-/** The monthly estimate of one stack. */
-export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
-  const p = (k: PriceKey) => table.prices[k].usd;
-  const lines: CostLine[] = [];
-  const add = (owner: Owner, item: string, basis: string, amount: number, prices: PriceRef[]) =>
-    lines.push({ owner, item, basis, usd: round2(amount), prices });
-  const notes: string[] = [];
-  const unpriced: string[] = [];
-  /** A price in a region the stack copies data to, or undefined (and a line in `unpriced`) when the table lacks it. */
-  const copyPrice = (region: string, key: CopyRegionKey, what: string): { usd: number; ref: PriceRef } | undefined => {
-    const price = table.copyRegions[region]?.[key];
-    if (price) return { usd: price.usd, ref: `${region}/${key}` };
-    unpriced.push(`${what} in ${region}: ${table.file} has no ${key} for ${region} (copyRegions); add it with its source and date`);
-    return undefined;
-  };
-  const h = HOURS_PER_MONTH;
+/** What one section of the estimate finds: its lines, the notes about them, and what the table could not price. */
+interface CostSection {
+  lines: CostLine[];
+  notes: string[];
+  unpriced: string[];
+}
 
-  // Fargate: tasks × (vCPU × price + GB × price) × hours awake; autoscaled services at their floor; the tasks
-  // ECS places on FARGATE_SPOT at the Spot price. Beside it, the same tasks on demand around the clock.
+/** A section's own record and the helpers that write to it: each section returns its record, shared with no other. */
+function sectionWriter(table: PriceTable) {
+  const section: CostSection = { lines: [], notes: [], unpriced: [] };
+  return {
+    section,
+    p: (k: PriceKey) => table.prices[k].usd,
+    add: (owner: Owner, item: string, basis: string, amount: number, prices: PriceRef[]) =>
+      void section.lines.push({ owner, item, basis, usd: round2(amount), prices }),
+    notes: section.notes,
+    /** A price in a region the stack copies data to, or undefined (and a line in `unpriced`) when the table lacks it. */
+    copyPrice: (region: string, key: CopyRegionKey, what: string): { usd: number; ref: PriceRef } | undefined => {
+      const price = table.copyRegions[region]?.[key];
+      if (price) return { usd: price.usd, ref: `${region}/${key}` };
+      section.unpriced.push(`${what} in ${region}: ${table.file} has no ${key} for ${region} (copyRegions); add it with its source and date`);
+      return undefined;
+    },
+  };
+}
+
+/** The monthly estimate of one stack: each section's lines in the order the plan lists them, then the totals. */
+export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
+  const fargate = fargateCost(plan, table);
+  const sections = [
+    fargate.section,
+    efsCost(plan, table),
+    backupCost(plan, table),
+    replicationCost(plan, table),
+    secretsCost(plan, table),
+    alarmsCost(plan, table),
+    logsCost(plan, table),
+    ecrCost(plan, table),
+    loadBalancerCost(plan, table),
+    natCost(plan, table),
+    publicIpv4Cost(plan, table),
+    dashboardCost(plan, table),
+    kmsCost(plan, table),
+    wafCost(plan, table),
+    insightsCost(plan, table, fargate.capacity),
+  ];
+  const lines = sections.flatMap((x) => x.lines);
+  const capacity = fargate.capacity;
+  const byOwner = Object.fromEntries(OWNERS.map((o) => [o, round2(lines.filter((l) => l.owner === o).reduce((n, l) => n + l.usd, 0))])) as Record<Owner, number>;
+  const total = round2(Object.values(byOwner).reduce((n, v) => n + v, 0));
+  const notes = [
+    ...sections.flatMap((x) => x.notes),
+    "Not priced: data transfer out to the internet and across AZs, the Route 53 hosted zone and queries, the ALB access-log bucket (S3), EFS's default backups (when backups is false), restores, SNS notifications, CloudWatch API calls, ACM certificates (free). No free tier or Savings Plan is applied.",
+  ];
+  const unpriced = sections.flatMap((x) => x.unpriced);
+  const totalAlwaysOnDemand = round2(total - capacity.reduce((n, c) => n + c.configured, 0) + capacity.reduce((n, c) => n + c.alwaysOnDemand, 0));
+  return { region: plan.region, lines, byOwner, total, notes, unpriced, assumptions: assumptionsOf(table), table, capacity, totalAlwaysOnDemand };
+}
+
+/**
+ * Fargate: tasks × (vCPU × price + GB × price) × hours awake; autoscaled services at their floor; the tasks ECS
+ * places on FARGATE_SPOT at the Spot price. Beside it, the same tasks on demand around the clock.
+ */
+function fargateCost(plan: StackPlan, table: PriceTable): { section: CostSection; capacity: CapacityLine[] } {
+  const { section, p, add, notes } = sectionWriter(table);
+  const h = HOURS_PER_MONTH;
   const capacity: CapacityLine[] = [];
   for (const svc of plan.services) {
     const arm = svc.architecture === "ARM64";
@@ -191,8 +238,12 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
       );
     }
   }
+  return { section, capacity };
+}
 
-  // EFS: stored GB in Standard, plus Elastic throughput per GB moved.
+/** EFS: stored GB in Standard, plus Elastic throughput per GB moved. */
+function efsCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add, notes } = sectionWriter(table);
   for (const v of plan.volumes) {
     const stored = ASSUMPTIONS.efsStoredGb[v.owner] ?? 1;
     add(v.owner, `EFS storage (${v.name})`, `${stored} GB × ${usd(p("efsStandardGbMonth"))}`, stored * p("efsStandardGbMonth"), ["efsStandardGbMonth"]);
@@ -210,10 +261,16 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
       notes.push(`EFS ${v.name} uses provisioned throughput (${v.provisionedMibps} MiB/s), which the price table does not price.`);
     }
   }
+  return section;
+}
 
-  // AWS Backup: a full copy of each file system, then the changes each retained recovery point holds: a month's
-  // writes for each month of daily retention, and one month's for each monthly point. The copy vault holds the
-  // same in the copy region, at that region's price, and receives the new data across regions.
+/**
+ * AWS Backup: a full copy of each file system, then the changes each retained recovery point holds: a month's
+ * writes for each month of daily retention, and one month's for each monthly point. The copy vault holds the same
+ * in the copy region, at that region's price, and receives the new data across regions.
+ */
+function backupCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add, copyPrice } = sectionWriter(table);
   if (plan.platform.backup) {
     const b = plan.platform.backup;
     const daily = b.rules.find((r) => r.name === "daily")?.retentionDays ?? 0;
@@ -237,7 +294,12 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
       }
     }
   }
-  // EFS replication: the replica's storage at the Standard price of its region, and the writes sent across.
+  return section;
+}
+
+/** EFS replication: the replica's storage at the Standard price of its region, and the writes sent across. */
+function replicationCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add, copyPrice } = sectionWriter(table);
   for (const r of plan.platform.replication) {
     const stored = ASSUMPTIONS.efsStoredGb[r.owner] ?? 1;
     const writes = ASSUMPTIONS.efsWriteGb[r.owner] ?? 1;
@@ -251,20 +313,32 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
       [replica.ref, "crossRegionTransferGb"],
     );
   }
+  return section;
+}
 
-  // Secrets Manager, per secret.
+/** Secrets Manager, per secret. */
+function secretsCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add } = sectionWriter(table);
   for (const owner of OWNERS) {
     const n = plan.secrets.filter((s) => s.owner === owner).length;
     if (n) add(owner, "Secrets Manager", `${n} secret${n === 1 ? "" : "s"} × ${usd(p("secretMonth"))}`, n * p("secretMonth"), ["secretMonth"]);
   }
+  return section;
+}
 
-  // CloudWatch alarms, per alarm metric.
+/** CloudWatch alarms, per alarm metric. */
+function alarmsCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add } = sectionWriter(table);
   for (const owner of OWNERS) {
     const n = plan.alarmMetrics[owner];
     if (n) add(owner, "CloudWatch alarms", `${n} alarm metric${n === 1 ? "" : "s"} × ${usd(p("alarmMetricMonth"))}`, n * p("alarmMetricMonth"), ["alarmMetricMonth"]);
   }
+  return section;
+}
 
-  // CloudWatch Logs: ingestion, plus storage of what the retention keeps.
+/** CloudWatch Logs: ingestion, plus storage of what the retention keeps. */
+function logsCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add } = sectionWriter(table);
   for (const svc of plan.services) {
     const gb = ASSUMPTIONS.logsGb[svc.owner] ?? 1;
     const retention = svc.logGroup?.retentionDays ?? 30;
@@ -277,18 +351,34 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
       ["logsIngestGb", "logsStorageGbMonth"],
     );
   }
+  return section;
+}
 
-  // ECR storage.
+/** ECR storage. */
+function ecrCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add } = sectionWriter(table);
   for (const img of plan.images) {
     const gb = ASSUMPTIONS.ecrStoredGb[img.owner] ?? 0.5;
     add(img.owner, `ECR storage (${img.name})`, `${gb} GB × ${usd(p("ecrStorageGbMonth"))}`, gb * p("ecrStorageGbMonth"), ["ecrStorageGbMonth"]);
   }
+  return section;
+}
 
-  // --- Shared platform
+/** The shared load balancer: its hours and its average LCUs. */
+function loadBalancerCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add } = sectionWriter(table);
+  const h = HOURS_PER_MONTH;
   if (plan.platform.alb) {
     const lcu = ASSUMPTIONS.albLcu;
     add("shared", "Application Load Balancer", `${h} h × ${usd(p("albHour"))} + ${lcu} LCU × ${h} h × ${usd(p("albLcuHour"))}`, h * p("albHour") + lcu * h * p("albLcuHour"), ["albHour", "albLcuHour"]);
   }
+  return section;
+}
+
+/** NAT: the NAT instances (priced as a t4g.nano and its root volume) or the NAT gateways and what they process. */
+function natCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add, notes } = sectionWriter(table);
+  const h = HOURS_PER_MONTH;
   for (const nat of plan.network.natInstances) {
     add(
       "shared",
@@ -309,6 +399,14 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
       ["natHour", "natGb"],
     );
   }
+  return section;
+}
+
+/** Public IPv4 addresses: one per ALB node, NAT gateway and NAT instance. */
+function publicIpv4Cost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add } = sectionWriter(table);
+  const h = HOURS_PER_MONTH;
+  const nat = plan.network.natGateways;
   if (plan.network.publicIpv4) {
     const albIps = plan.platform.alb?.subnets ?? 0;
     add(
@@ -319,10 +417,23 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
       ["publicIpv4Hour"],
     );
   }
+  return section;
+}
+
+/** CloudWatch dashboards. */
+function dashboardCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add } = sectionWriter(table);
   const dashboards = plan.platform.dashboards.length;
   if (dashboards) add("shared", "CloudWatch dashboard", `${dashboards} × ${usd(p("dashboardMonth"))}`, dashboards * p("dashboardMonth"), ["dashboardMonth"]);
-  // KMS keys, per owner (each file system's key belongs to its system), at what a key costs once it has had the
-  // two rotations AWS bills; the line says what it costs in its first two years.
+  return section;
+}
+
+/**
+ * KMS keys, per owner (each file system's key belongs to its system), at what a key costs once it has had the two
+ * rotations AWS bills; the line says what it costs in its first two years.
+ */
+function kmsCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add } = sectionWriter(table);
   for (const owner of OWNERS) {
     const keys = plan.run.ofType(TYPES.kmsKey).filter((k) => plan.ownerOf(k) === owner);
     if (!keys.length) continue;
@@ -340,6 +451,12 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
       rotating ? ["kmsKeyMonth", "kmsRotationMonth"] : ["kmsKeyMonth"],
     );
   }
+  return section;
+}
+
+/** The web firewall: the ACL, its rules, requests and its logs. */
+function wafCost(plan: StackPlan, table: PriceTable): CostSection {
+  const { section, p, add } = sectionWriter(table);
   if (plan.platform.waf) {
     const rules = plan.platform.waf.rules.length;
     const req = ASSUMPTIONS.wafRequestsMillion;
@@ -359,9 +476,16 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
       ["logsIngestGb"],
     );
   }
+  return section;
+}
+
+/**
+ * Container Insights: enhanced is billed per observation, tiered. A service's, its tasks' and its containers'
+ * observations exist while its tasks run (a sleeping service's for its awake hours); the cluster's while any does.
+ */
+function insightsCost(plan: StackPlan, table: PriceTable, capacity: CapacityLine[]): CostSection {
+  const { section, add, notes } = sectionWriter(table);
   if (plan.platform.containerInsights === "enhanced") {
-    // Billed per observation, tiered. A service's, its tasks' and its containers' observations exist while its
-    // tasks run (a sleeping service's for its awake hours); the cluster's while any does.
     const o = ASSUMPTIONS.insightsObservationsPerMinute;
     const minutes = (hours: number) => hours * 60;
     const byService = capacity.map((c) => {
@@ -384,16 +508,16 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
   } else if (plan.platform.containerInsights === "enabled") {
     notes.push("Container Insights (standard) is on; its custom metrics are not priced here.");
   }
+  return section;
+}
 
-  const byOwner = Object.fromEntries(OWNERS.map((o) => [o, round2(lines.filter((l) => l.owner === o).reduce((n, l) => n + l.usd, 0))])) as Record<Owner, number>;
-  const total = round2(Object.values(byOwner).reduce((n, v) => n + v, 0));
-
-  notes.push(
-    "Not priced: data transfer out to the internet and across AZs, the Route 53 hosted zone and queries, the ALB access-log bucket (S3), EFS's default backups (when backups is false), restores, SNS notifications, CloudWatch API calls, ACM certificates (free). No free tier or Savings Plan is applied.",
-  );
+/** The usage the estimate assumes, stated beside it. */
+function assumptionsOf(table: PriceTable): string[] {
+  const p = (k: PriceKey) => table.prices[k].usd;
+  const h = HOURS_PER_MONTH;
   const a = ASSUMPTIONS;
   const perSystem = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v} GB`).join(", ");
-  const assumptions = [
+  return [
     `${h} hours in a month (${round2(WEEKS_PER_MONTH)} weeks); a task runs all month at its configured size unless its stack sleeps, then for its awake hours; Spot tasks at the Spot price of the table's date (Spot prices move).`,
     `EFS stored (all in Standard): ${perSystem(a.efsStoredGb)}; Elastic throughput per month: read ${perSystem(a.efsReadGb)}, written ${perSystem(a.efsWriteGb)} (bursting mode has no throughput charge).`,
     `Logs ingested per month: ${perSystem(a.logsGb)}; storage = ingestion × retention days / 30.`,
@@ -404,8 +528,6 @@ export function estimateCost(plan: StackPlan, table: PriceTable): CostEstimate {
     `Container Insights (enhanced): an estimate of observation counts, not a measurement: ${a.insightsObservationsPerMinute.cluster} observations a minute per cluster, ${a.insightsObservationsPerMinute.service} per service, ${a.insightsObservationsPerMinute.task} per running task and ${a.insightsObservationsPerMinute.container} per running container (one per metric per minute).`,
     `KMS: every key rotates yearly; AWS bills ${usd(p("kmsRotationMonth"))} a month for each of a key's first ${KMS_BILLED_ROTATIONS} rotations (pricing from April 2024) on top of the key's ${usd(p("kmsKeyMonth"))}, so a key's price rises in years 2 and 3: the total uses the price from year 3 on, and the KMS lines give years 1 and 2.`,
   ];
-  const totalAlwaysOnDemand = round2(total - capacity.reduce((n, c) => n + c.configured, 0) + capacity.reduce((n, c) => n + c.alwaysOnDemand, 0));
-  return { region: plan.region, lines, byOwner, total, notes, unpriced, assumptions, table, capacity, totalAlwaysOnDemand };
 }
 
 /** The estimate at the price table of the stack's region, or why there is none (no table for the region). */

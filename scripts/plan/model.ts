@@ -359,16 +359,22 @@ export function alarmMetricCount(a: Captured): number {
   return queries.length ? Math.max(1, queries.filter((q) => q.metric).length) : 1;
 }
 
-/** Builds the plan model from one program run. */
-/**
- * The plan model of a run. `systems` are the registered systems whose components own resources (the
- * registry's, unless a run composed others).
- */
-export function buildPlan(
-  run: ProgramRun,
-  extra: { appRepoPath: string },
-  systems: readonly Pick<SystemDescriptor, "key" | "componentType">[] = SYSTEM_REGISTRY,
-): StackPlan {
+/** Lookups over a run's resource tree, which each section of the plan reads. */
+interface RunGraph {
+  run: ProgramRun;
+  byUrn: Map<string, Captured>;
+  kids: Map<string, Captured[]>;
+  root: Captured;
+  ownerOf(r: Captured): Owner;
+  /** Every resource of a type below a component, at any depth. */
+  within(component: Captured, type: string): Captured[];
+  byArn(type: string, arn: string | undefined): Captured | undefined;
+  byIdSuffix(type: string, id: string | undefined): Captured | undefined;
+  tgName(arn: string): string;
+  listenerLabel(arn: string): string;
+}
+
+function runGraph(run: ProgramRun, systems: readonly Pick<SystemDescriptor, "key" | "componentType">[]): RunGraph {
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
   const kids = new Map<string, Captured[]>();
   for (const r of run.resources) {
@@ -405,9 +411,44 @@ export function buildPlan(
     const l = byArn(T.listener, arn);
     return l ? `${l.inputs.protocol}:${l.inputs.port}` : lastSegment(arn);
   };
-  const region = run.config["aws:region"] ?? "us-east-1";
+  return { run, byUrn, kids, root, ownerOf, within, byArn, byIdSuffix, tgName, listenerLabel };
+}
 
-  // --- Network
+/**
+ * The plan model of a run. `systems` are the registered systems whose components own resources (the
+ * registry's, unless a run composed others).
+ */
+export function buildPlan(
+  run: ProgramRun,
+  extra: { appRepoPath: string },
+  systems: readonly Pick<SystemDescriptor, "key" | "componentType">[] = SYSTEM_REGISTRY,
+): StackPlan {
+  const g = runGraph(run, systems);
+  const plan: StackPlan = {
+    stack: run.stack,
+    region: run.config["aws:region"] ?? "us-east-1",
+    run,
+    appRepoPath: extra.appRepoPath,
+    warnings: run.warnings,
+    ownerOf: g.ownerOf,
+    children: (urn) => g.kids.get(urn) ?? [],
+    root: g.root,
+    network: networkPlan(run),
+    platform: platformPlan(g),
+    services: run.ofType(T.service).map((svc) => servicePlan(g, svc)),
+    volumes: run.ofType(T.fileSystem).map((fs) => volumePlan(g, fs)),
+    secrets: run.ofType(T.secretComponent).map((component) => secretPlan(g, component)),
+    images: run.ofType(T.repository).map((repo) => imagePlan(g, repo)),
+    release: releasePlan(run),
+    alarmMetrics: alarmMetricsByOwner(g),
+    settings: [],
+  };
+  plan.settings = settingsOf(plan);
+  return plan;
+}
+
+/** The VPC: the program's own (awsx), or an existing one given by config. */
+function networkPlan(run: ProgramRun): NetworkPlan {
   const vpc = run.ofType(T.vpc)[0];
   const albResource = run.ofType(T.loadBalancer)[0];
   const network: NetworkPlan = vpc
@@ -434,13 +475,18 @@ export function buildPlan(
         publicIpv4: 0,
       };
   network.publicIpv4 = (albResource?.inputs.subnets?.length ?? 0) + network.natGateways + network.natInstances.length;
+  return network;
+}
 
-  // --- Platform
+/** The shared platform: cluster, load balancer, listeners, certificate, DNS, keys, alarms topic, WAF, backup. */
+function platformPlan(g: RunGraph): PlatformPlan {
+  const { run, root, ownerOf, within, byArn, tgName } = g;
   const cluster = run.ofType(T.cluster)[0];
   const bucket = run.ofType(T.bucket)[0];
   const bucketExpiry = run.ofType(T.bucketLifecycle)[0]?.inputs.rules?.[0]?.expiration?.days;
   const topic = run.ofType(T.topic)[0];
-  const platform: PlatformPlan = {
+  const albResource = run.ofType(T.loadBalancer)[0];
+  return {
     containerInsights: cluster?.inputs.settings?.find((s: any) => s.name === "containerInsights")?.value ?? "disabled",
     alb: albResource
       ? {
@@ -484,214 +530,238 @@ export function buildPlan(
     backup: backupPlanView(run),
     replication: run.ofType(T.replication).map((r) => ({ fileSystem: r.name, owner: ownerOf(r), region: r.inputs.destination?.region })),
   };
+}
 
-  // --- Volumes
-  const volumes: VolumePlan[] = run.ofType(T.fileSystem).map((fs) => {
-    const volume = byUrn.get(fs.parentUrn ?? "") ?? fs;
-    const ia = fs.inputs.lifecyclePolicies?.find((p: any) => p.transitionToIa)?.transitionToIa;
-    const back = fs.inputs.lifecyclePolicies?.find((p: any) => p.transitionToPrimaryStorageClass)?.transitionToPrimaryStorageClass;
+/** A file system with its access points, mount targets, backup policy and alarms. */
+function volumePlan(g: RunGraph, fs: Captured): VolumePlan {
+  const { byUrn, ownerOf, within } = g;
+  const volume = byUrn.get(fs.parentUrn ?? "") ?? fs;
+  const ia = fs.inputs.lifecyclePolicies?.find((p: any) => p.transitionToIa)?.transitionToIa;
+  const back = fs.inputs.lifecyclePolicies?.find((p: any) => p.transitionToPrimaryStorageClass)?.transitionToPrimaryStorageClass;
+  return {
+    owner: ownerOf(fs),
+    name: fs.name,
+    throughputMode: fs.inputs.throughputMode,
+    provisionedMibps: fs.inputs.provisionedThroughputInMibps,
+    encrypted: Boolean(fs.inputs.encrypted),
+    protect: fs.protect,
+    retainOnDelete: fs.retainOnDelete,
+    lifecycle: ia ? `to IA ${ia}${back ? `, back ${back}` : ""}` : "none",
+    backup: within(volume, T.backupPolicy)[0]?.inputs.backupPolicy?.status ?? "none",
+    mountTargets: within(volume, T.mountTarget).length,
+    accessPoints: within(volume, T.accessPoint).map((ap) => ({
+      name: ap.name,
+      path: ap.inputs.rootDirectory?.path ?? "/",
+      owner: `${ap.inputs.posixUser?.uid}:${ap.inputs.posixUser?.gid}`,
+      permissions: ap.inputs.rootDirectory?.creationInfo?.permissions ?? "?",
+    })),
+    alarms: within(volume, T.alarm).map(describeAlarm),
+  };
+}
+
+/** A service: its task, containers, deployment bounds, scaling, schedule, routing, alarms and network rules. */
+function servicePlan(g: RunGraph, svc: Captured): ServicePlan {
+  const component = g.byUrn.get(svc.parentUrn ?? "") ?? svc;
+  const td = g.within(component, T.taskDefinition)[0];
+  const defs = td ? containerDefinitions(td) : [];
+  const logGroup = g.within(component, T.logGroup)[0];
+  return {
+    owner: g.ownerOf(svc),
+    name: svc.name,
+    family: td?.inputs.family ?? "?",
+    cpu: Number(td?.inputs.cpu ?? 0),
+    memoryMiB: Number(td?.inputs.memory ?? 0),
+    architecture: td?.inputs.runtimePlatform?.cpuArchitecture ?? "X86_64",
+    desiredCount: svc.inputs.desiredCount ?? 1,
+    scaling: scalingOf(g, component),
+    capacity: (svc.inputs.capacityProviderStrategies ?? [{ capacityProvider: "FARGATE", weight: 1 }]).map((c: any) => ({
+      provider: c.capacityProvider,
+      weight: c.weight ?? 0,
+      ...(c.base ? { base: c.base } : {}),
+    })),
+    schedule: scheduleOf(g, component),
+    minHealthyPercent: svc.inputs.deploymentMinimumHealthyPercent ?? 100,
+    maxPercent: svc.inputs.deploymentMaximumPercent ?? 200,
+    gracePeriodSeconds: svc.inputs.healthCheckGracePeriodSeconds,
+    circuitBreaker: svc.inputs.deploymentCircuitBreaker?.enable
+      ? `on${svc.inputs.deploymentCircuitBreaker.rollback ? " (rollback)" : ""}`
+      : "off",
+    rollbackAlarms: svc.inputs.alarms?.enable ? (svc.inputs.alarms.alarmNames ?? []).length : 0,
+    deployTime: component === svc ? undefined : component.state.deployTime,
+    rollback: component === svc ? undefined : component.state.rollback,
+    timeouts: svc.customTimeouts,
+    ecsExec: Boolean(svc.inputs.enableExecuteCommand),
+    waitForSteadyState: Boolean(svc.inputs.waitForSteadyState),
+    publicIp: Boolean(svc.inputs.networkConfiguration?.assignPublicIp),
+    containers: defs.map((c) => containerPlan(component, c)),
+    volumes: volumeMounts(g, td),
+    targetGroups: targetGroupsOf(g, svc),
+    rules: listenerRules(g, component),
+    logGroup: logGroup ? { name: logGroup.state.name, retentionDays: logGroup.inputs.retentionInDays } : undefined,
+    alarms: g.within(component, T.alarm).map(describeAlarm),
+    ...securityGroupRules(g, component, svc),
+  };
+}
+
+/** A task definition's EFS volumes: the others are the containers' scratch space (their writable paths), shown per container. */
+function volumeMounts(g: RunGraph, td: Captured | undefined): VolumeMountPlan[] {
+  const { byIdSuffix } = g;
+  const tdVolumes: any[] = (td?.inputs.volumes ?? []).filter((v: any) => v.efsVolumeConfiguration);
+  return tdVolumes.map((v) => {
+    const efs = v.efsVolumeConfiguration ?? {};
+    const fs = byIdSuffix(T.fileSystem, efs.fileSystemId);
+    const ap = byIdSuffix(T.accessPoint, efs.authorizationConfig?.accessPointId);
     return {
-      owner: ownerOf(fs),
-      name: fs.name,
-      throughputMode: fs.inputs.throughputMode,
-      provisionedMibps: fs.inputs.provisionedThroughputInMibps,
-      encrypted: Boolean(fs.inputs.encrypted),
-      protect: fs.protect,
-      retainOnDelete: fs.retainOnDelete,
-      lifecycle: ia ? `to IA ${ia}${back ? `, back ${back}` : ""}` : "none",
-      backup: within(volume, T.backupPolicy)[0]?.inputs.backupPolicy?.status ?? "none",
-      mountTargets: within(volume, T.mountTarget).length,
-      accessPoints: within(volume, T.accessPoint).map((ap) => ({
-        name: ap.name,
-        path: ap.inputs.rootDirectory?.path ?? "/",
-        owner: `${ap.inputs.posixUser?.uid}:${ap.inputs.posixUser?.gid}`,
-        permissions: ap.inputs.rootDirectory?.creationInfo?.permissions ?? "?",
-      })),
-      alarms: within(volume, T.alarm).map(describeAlarm),
+      name: v.name,
+      fileSystem: fs?.name ?? efs.fileSystemId ?? "?",
+      accessPointPath: ap?.inputs.rootDirectory?.path ?? "/",
+      encryptedInTransit: efs.transitEncryption === "ENABLED",
+      iam: efs.authorizationConfig?.iam === "ENABLED",
     };
   });
+}
 
-  // --- Services
-  const services: ServicePlan[] = run.ofType(T.service).map((svc) => {
-    const component = byUrn.get(svc.parentUrn ?? "") ?? svc;
-    const td = within(component, T.taskDefinition)[0];
-    const defs = td ? containerDefinitions(td) : [];
-    // EFS volumes only: the others are the containers' scratch space (their writable paths), shown per container.
-    const tdVolumes: any[] = (td?.inputs.volumes ?? []).filter((v: any) => v.efsVolumeConfiguration);
-    const volumeMounts: VolumeMountPlan[] = tdVolumes.map((v) => {
-      const efs = v.efsVolumeConfiguration ?? {};
-      const fs = byIdSuffix(T.fileSystem, efs.fileSystemId);
-      const ap = byIdSuffix(T.accessPoint, efs.authorizationConfig?.accessPointId);
-      return {
-        name: v.name,
-        fileSystem: fs?.name ?? efs.fileSystemId ?? "?",
-        accessPointPath: ap?.inputs.rootDirectory?.path ?? "/",
-        encryptedInTransit: efs.transitEncryption === "ENABLED",
-        iam: efs.authorizationConfig?.iam === "ENABLED",
-      };
-    });
-    const targetGroups: TargetGroupPlan[] = (svc.inputs.loadBalancers ?? []).map((lb: any) => {
-      const tg = byArn(T.targetGroup, lb.targetGroupArn);
-      const hc = tg?.inputs.healthCheck ?? {};
-      return {
-        name: tg?.name ?? lastSegment(lb.targetGroupArn),
-        port: tg?.inputs.port,
-        protocol: tg?.inputs.protocol,
-        path: hc.path,
-        healthPort: hc.port,
-        matcher: hc.matcher,
-        intervalSeconds: hc.interval,
-        timeoutSeconds: hc.timeout,
-        healthyThreshold: hc.healthyThreshold,
-        unhealthyThreshold: hc.unhealthyThreshold,
-        deregistrationDelaySeconds: Number(tg?.inputs.deregistrationDelay ?? 300),
-        container: `${lb.containerName}:${lb.containerPort}`,
-      };
-    });
-    // A target with policies is autoscaling; one without (a sleeping single writer's) only carries the schedule.
-    const scalingTarget = within(component, T.scalingTarget).find((t) => within(component, T.scalingPolicy).some((p) => p.inputs.resourceId === t.inputs.resourceId));
-    const actions = within(component, T.scheduledAction);
-    const wake = actions.find((a) => a.name.endsWith("-wake"));
-    const sleep = actions.find((a) => a.name.endsWith("-sleep"));
-    const policies = within(component, T.scalingPolicy).map((p) => {
-      const c = p.inputs.targetTrackingScalingPolicyConfiguration ?? {};
-      const metric = c.predefinedMetricSpecification?.predefinedMetricType;
-      return metric === "ECSServiceAverageCPUUtilization" ? `CPU ${c.targetValue}%` : metric === "ALBRequestCountPerTarget" ? `${c.targetValue} requests/target` : `${metric} ${c.targetValue}`;
-    });
-    const logGroup = within(component, T.logGroup)[0];
-    const sgIngress = within(component, T.ingress).map((r) => `${r.inputs.fromPort} from ${r.inputs.referencedSecurityGroupId ? "the ALB" : r.inputs.cidrIpv4}`);
-    const taskGroups: string[] = svc.inputs.networkConfiguration?.securityGroups ?? [];
-    const sgEgress = within(component, T.egress)
-      .filter((r) => taskGroups.includes(r.inputs.securityGroupId))
-      .map((r) =>
-        r.inputs.fromPort === 2049
-          ? "NFS 2049 to its EFS"
-          : r.inputs.fromPort === r.inputs.toPort
-            ? `${r.inputs.fromPort} to ${r.inputs.cidrIpv4 ?? "a security group"}`
-            : `TCP ${r.inputs.fromPort}-${r.inputs.toPort} to ${r.inputs.cidrIpv4 ?? "a security group"}`,
-      );
+/** The target groups a service registers with, and their health checks. */
+function targetGroupsOf(g: RunGraph, svc: Captured): TargetGroupPlan[] {
+  const { byArn } = g;
+  return (svc.inputs.loadBalancers ?? []).map((lb: any) => {
+    const tg = byArn(T.targetGroup, lb.targetGroupArn);
+    const hc = tg?.inputs.healthCheck ?? {};
     return {
-      owner: ownerOf(svc),
-      name: svc.name,
-      family: td?.inputs.family ?? "?",
-      cpu: Number(td?.inputs.cpu ?? 0),
-      memoryMiB: Number(td?.inputs.memory ?? 0),
-      architecture: td?.inputs.runtimePlatform?.cpuArchitecture ?? "X86_64",
-      desiredCount: svc.inputs.desiredCount ?? 1,
-      scaling: scalingTarget ? { min: scalingTarget.inputs.minCapacity, max: scalingTarget.inputs.maxCapacity, policies } : undefined,
-      capacity: (svc.inputs.capacityProviderStrategies ?? [{ capacityProvider: "FARGATE", weight: 1 }]).map((c: any) => ({
-        provider: c.capacityProvider,
-        weight: c.weight ?? 0,
-        ...(c.base ? { base: c.base } : {}),
-      })),
-      schedule:
-        wake && sleep
-          ? { wake: wake.inputs.schedule, sleep: sleep.inputs.schedule, timezone: wake.inputs.timezone ?? "UTC", hoursPerWeek: scheduleHoursPerWeek(wake.inputs.schedule, sleep.inputs.schedule) }
-          : undefined,
-      minHealthyPercent: svc.inputs.deploymentMinimumHealthyPercent ?? 100,
-      maxPercent: svc.inputs.deploymentMaximumPercent ?? 200,
-      gracePeriodSeconds: svc.inputs.healthCheckGracePeriodSeconds,
-      circuitBreaker: svc.inputs.deploymentCircuitBreaker?.enable
-        ? `on${svc.inputs.deploymentCircuitBreaker.rollback ? " (rollback)" : ""}`
-        : "off",
-      rollbackAlarms: svc.inputs.alarms?.enable ? (svc.inputs.alarms.alarmNames ?? []).length : 0,
-      deployTime: component === svc ? undefined : component.state.deployTime,
-      rollback: component === svc ? undefined : component.state.rollback,
-      timeouts: svc.customTimeouts,
-      ecsExec: Boolean(svc.inputs.enableExecuteCommand),
-      waitForSteadyState: Boolean(svc.inputs.waitForSteadyState),
-      publicIp: Boolean(svc.inputs.networkConfiguration?.assignPublicIp),
-      containers: defs.map((c) => ({
-        name: c.name,
-        image: shortImage(c.image),
-        command: c.command?.join(" "),
-        ports: (c.portMappings ?? []).map((p: any) => p.containerPort),
-        healthCheck: `${component.state.healthChecks?.[c.name] ?? "none"} (every ${c.healthCheck?.interval}s, ${c.healthCheck?.retries} retries, start ${c.healthCheck?.startPeriod ?? 0}s)`,
-        dependsOn: (c.dependsOn ?? []).map((d: any) => `${d.containerName} ${d.condition}`),
-        mounts: (c.mountPoints ?? []).map((m: any) => `${m.sourceVolume} → ${m.containerPath}${m.readOnly ? " (ro)" : ""}`),
-        runsAs: [
-          c.user ?? "the image's user",
-          c.readonlyRootFilesystem ? "read-only root" : "writable root",
-          `drops ${(c.linuxParameters?.capabilities?.drop ?? []).join(", ") || "nothing"}`,
-          ...((c.linuxParameters?.capabilities?.add ?? []).length ? [`adds ${c.linuxParameters.capabilities.add.join(", ")}`] : []),
-        ].join(", "),
-      })),
-      volumes: volumeMounts,
-      targetGroups,
-      rules: within(component, T.listenerRule)
-        .map((r) => ({
-          name: r.name,
-          listener: listenerLabel(r.inputs.listenerArn),
-          priority: r.inputs.priority,
-          conditions: describeConditions(r.inputs.conditions),
-          action: (r.inputs.actions ?? []).map((a: any) => describeAction(a, tgName)).join("; "),
-        }))
-        .sort((a, b) => a.priority - b.priority),
-      logGroup: logGroup ? { name: logGroup.state.name, retentionDays: logGroup.inputs.retentionInDays } : undefined,
-      alarms: within(component, T.alarm).map(describeAlarm),
-      ingress: sgIngress,
-      egress: sgEgress,
+      name: tg?.name ?? lastSegment(lb.targetGroupArn),
+      port: tg?.inputs.port,
+      protocol: tg?.inputs.protocol,
+      path: hc.path,
+      healthPort: hc.port,
+      matcher: hc.matcher,
+      intervalSeconds: hc.interval,
+      timeoutSeconds: hc.timeout,
+      healthyThreshold: hc.healthyThreshold,
+      unhealthyThreshold: hc.unhealthyThreshold,
+      deregistrationDelaySeconds: Number(tg?.inputs.deregistrationDelay ?? 300),
+      container: `${lb.containerName}:${lb.containerPort}`,
     };
   });
+}
 
-  const secrets: SecretPlan[] = run.ofType(T.secretComponent).map((component) => {
-    const secret = within(component, T.secret)[0];
-    const generated = within(component, T.randomBytes)[0];
-    return {
-      owner: ownerOf(component),
-      name: component.name,
-      origin: generated ? `generated (${generated.inputs.length} random bytes)` : "an operator's, in Secrets Manager (scripts/stack-secrets.sh)",
-      recoveryWindowDays: secret?.inputs.recoveryWindowInDays,
-    };
+/** A target with policies is autoscaling; one without (a sleeping single writer's) only carries the schedule. */
+function scalingOf(g: RunGraph, component: Captured): ServicePlan["scaling"] {
+  const { within } = g;
+  const scalingTarget = within(component, T.scalingTarget).find((t) => within(component, T.scalingPolicy).some((p) => p.inputs.resourceId === t.inputs.resourceId));
+  const policies = within(component, T.scalingPolicy).map((p) => {
+    const c = p.inputs.targetTrackingScalingPolicyConfiguration ?? {};
+    const metric = c.predefinedMetricSpecification?.predefinedMetricType;
+    return metric === "ECSServiceAverageCPUUtilization" ? `CPU ${c.targetValue}%` : metric === "ALBRequestCountPerTarget" ? `${c.targetValue} requests/target` : `${metric} ${c.targetValue}`;
   });
+  return scalingTarget ? { min: scalingTarget.inputs.minCapacity, max: scalingTarget.inputs.maxCapacity, policies } : undefined;
+}
 
-  const images: ImagePlan[] = run.ofType(T.repository).map((repo) => {
-    const component = byUrn.get(repo.parentUrn ?? "");
-    const lifecycle = component ? within(component, T.lifecyclePolicy)[0] : undefined;
-    const keep = lifecycle ? policyDocument(lifecycle)?.rules?.find((r: any) => r.selection?.countType === "imageCountMoreThan")?.selection?.countNumber : undefined;
-    const build = component ? within(component, T.image)[0] : undefined;
-    const i = repo.inputs;
-    return {
-      owner: ownerOf(repo),
-      name: repo.name,
-      repository: `tags ${i.imageTagMutability}, scan on push ${i.imageScanningConfiguration?.scanOnPush ? "on" : "off"}, ${i.encryptionConfigurations?.[0]?.encryptionType ?? "AES256"} encryption${i.forceDelete ? ", deleted with the stack" : ""}`,
-      keepImages: keep,
-      built: build ? `built for ${(build.inputs.platforms ?? []).join(", ")}, pushed, registry cache` : "not built (app repo checkout missing)",
-    };
-  });
+/** The wake and sleep schedule of a service that sleeps. */
+function scheduleOf(g: RunGraph, component: Captured): ServicePlan["schedule"] {
+  const actions = g.within(component, T.scheduledAction);
+  const wake = actions.find((a) => a.name.endsWith("-wake"));
+  const sleep = actions.find((a) => a.name.endsWith("-sleep"));
+  return wake && sleep
+    ? { wake: wake.inputs.schedule, sleep: sleep.inputs.schedule, timezone: wake.inputs.timezone ?? "UTC", hoursPerWeek: scheduleHoursPerWeek(wake.inputs.schedule, sleep.inputs.schedule) }
+    : undefined;
+}
 
+/** What a service's tasks accept, and what they may reach. */
+function securityGroupRules(g: RunGraph, component: Captured, svc: Captured): Pick<ServicePlan, "ingress" | "egress"> {
+  const { within } = g;
+  const sgIngress = within(component, T.ingress).map((r) => `${r.inputs.fromPort} from ${r.inputs.referencedSecurityGroupId ? "the ALB" : r.inputs.cidrIpv4}`);
+  const taskGroups: string[] = svc.inputs.networkConfiguration?.securityGroups ?? [];
+  const sgEgress = within(component, T.egress)
+    .filter((r) => taskGroups.includes(r.inputs.securityGroupId))
+    .map((r) =>
+      r.inputs.fromPort === 2049
+        ? "NFS 2049 to its EFS"
+        : r.inputs.fromPort === r.inputs.toPort
+          ? `${r.inputs.fromPort} to ${r.inputs.cidrIpv4 ?? "a security group"}`
+          : `TCP ${r.inputs.fromPort}-${r.inputs.toPort} to ${r.inputs.cidrIpv4 ?? "a security group"}`,
+    );
+  return { ingress: sgIngress, egress: sgEgress };
+}
+
+/** One container of a task: image, ports, health check, order, mounts and what it runs as. */
+function containerPlan(component: Captured, c: any): ContainerPlan {
+  return {
+    name: c.name,
+    image: shortImage(c.image),
+    command: c.command?.join(" "),
+    ports: (c.portMappings ?? []).map((p: any) => p.containerPort),
+    healthCheck: `${component.state.healthChecks?.[c.name] ?? "none"} (every ${c.healthCheck?.interval}s, ${c.healthCheck?.retries} retries, start ${c.healthCheck?.startPeriod ?? 0}s)`,
+    dependsOn: (c.dependsOn ?? []).map((d: any) => `${d.containerName} ${d.condition}`),
+    mounts: (c.mountPoints ?? []).map((m: any) => `${m.sourceVolume} → ${m.containerPath}${m.readOnly ? " (ro)" : ""}`),
+    runsAs: [
+      c.user ?? "the image's user",
+      c.readonlyRootFilesystem ? "read-only root" : "writable root",
+      `drops ${(c.linuxParameters?.capabilities?.drop ?? []).join(", ") || "nothing"}`,
+      ...((c.linuxParameters?.capabilities?.add ?? []).length ? [`adds ${c.linuxParameters.capabilities.add.join(", ")}`] : []),
+    ].join(", "),
+  };
+}
+
+/** The listener rules that forward to a service, by priority. */
+function listenerRules(g: RunGraph, component: Captured): RulePlan[] {
+  const { within, listenerLabel, tgName } = g;
+  return within(component, T.listenerRule)
+    .map((r) => ({
+      name: r.name,
+      listener: listenerLabel(r.inputs.listenerArn),
+      priority: r.inputs.priority,
+      conditions: describeConditions(r.inputs.conditions),
+      action: (r.inputs.actions ?? []).map((a: any) => describeAction(a, tgName)).join("; "),
+    }))
+    .sort((a, b) => a.priority - b.priority);
+}
+
+/** A secret: generated by the program, or an operator's. */
+function secretPlan(g: RunGraph, component: Captured): SecretPlan {
+  const { ownerOf, within } = g;
+  const secret = within(component, T.secret)[0];
+  const generated = within(component, T.randomBytes)[0];
+  return {
+    owner: ownerOf(component),
+    name: component.name,
+    origin: generated ? `generated (${generated.inputs.length} random bytes)` : "an operator's, in Secrets Manager (scripts/stack-secrets.sh)",
+    recoveryWindowDays: secret?.inputs.recoveryWindowInDays,
+  };
+}
+
+/** An image repository, its lifecycle and whether this run builds its image. */
+function imagePlan(g: RunGraph, repo: Captured): ImagePlan {
+  const { byUrn, ownerOf, within } = g;
+  const component = byUrn.get(repo.parentUrn ?? "");
+  const lifecycle = component ? within(component, T.lifecyclePolicy)[0] : undefined;
+  const keep = lifecycle ? policyDocument(lifecycle)?.rules?.find((r: any) => r.selection?.countType === "imageCountMoreThan")?.selection?.countNumber : undefined;
+  const build = component ? within(component, T.image)[0] : undefined;
+  const i = repo.inputs;
+  return {
+    owner: ownerOf(repo),
+    name: repo.name,
+    repository: `tags ${i.imageTagMutability}, scan on push ${i.imageScanningConfiguration?.scanOnPush ? "on" : "off"}, ${i.encryptionConfigurations?.[0]?.encryptionType ?? "AES256"} encryption${i.forceDelete ? ", deleted with the stack" : ""}`,
+    keepImages: keep,
+    built: build ? `built for ${(build.inputs.platforms ?? []).join(", ")}, pushed, registry cache` : "not built (app repo checkout missing)",
+  };
+}
+
+/** The app revision, the image tags and where the stack promotes from. */
+function releasePlan(run: ProgramRun): ReleasePlan {
   const promotion = run.ofType(T.promotion)[0];
-  const release: ReleasePlan = {
+  return {
     appRevision: run.outputs.appRevision ?? "?",
     imageTags: run.outputs.imageTags ?? {},
     promoteFrom: run.config["ai-platform:promoteFrom"] || undefined,
     promotion: promotion ? { override: promotion.state.override, systems: promotion.state.systems ?? [] } : undefined,
   };
+}
 
+/** The alarm metrics each owner is billed for. */
+function alarmMetricsByOwner(g: RunGraph): Record<Owner, number> {
   const alarmMetrics = Object.fromEntries(OWNERS.map((o) => [o, 0])) as Record<Owner, number>;
-  for (const a of run.ofType(T.alarm)) alarmMetrics[ownerOf(a)] += alarmMetricCount(a);
-
-  const plan: StackPlan = {
-    stack: run.stack,
-    region,
-    run,
-    appRepoPath: extra.appRepoPath,
-    warnings: run.warnings,
-    ownerOf,
-    children: (urn) => kids.get(urn) ?? [],
-    root,
-    network,
-    platform,
-    services,
-    volumes,
-    secrets,
-    images,
-    release,
-    alarmMetrics,
-    settings: [],
-  };
-  plan.settings = settingsOf(plan);
-  return plan;
+  for (const a of g.run.ofType(T.alarm)) alarmMetrics[g.ownerOf(a)] += alarmMetricCount(a);
+  return alarmMetrics;
 }
 
 const onOff = (b: boolean) => (b ? "on" : "off");

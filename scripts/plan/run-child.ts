@@ -1,5 +1,5 @@
 /**
- * `node -r ts-node/register/transpile-only run-child.ts <RunOptions as JSON> <output file>`: runs one program under
+ * `node -r lib/ts-loader.js run-child.ts <RunOptions as JSON> <output file>`: runs one program under
  * mocks in this process and writes the run's data as JSON. Started by scripts/plan/base.ts for a checkout with its
  * own node_modules, with AI_PLATFORM_PACKAGES_ROOT set to it so the runner loads that checkout's Pulumi.
  */
