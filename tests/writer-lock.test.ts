@@ -20,14 +20,21 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-let work: string;
-beforeEach(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), "writer-lock-"));
-});
-afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+/**
+ * A directory of its own for one test, removed after it. The tests run at once (`it.concurrent`): most of their time
+ * is processes waiting on a lock or a clock, and they share no directory.
+ */
+async function inWorkDir(test: (work: string) => Promise<void>): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "writer-lock-"));
+  try {
+    await test(work);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
 
-/** Starts writer-lock with a shell command, as a process group of its own (so a test can kill all of it). */
-function start(command: string, env: Record<string, string>): Run {
+/** Starts writer-lock with a shell command in `work`, as a process group of its own (so a test can kill all of it). */
+function start(work: string, command: string, env: Record<string, string>): Run {
   const child = spawn(WRITER_LOCK, ["sh", "-c", command], {
     env: { PATH: process.env.PATH ?? "", WRITER_DIR: path.join(work, "writer"), WRITER_LOCK_POLL_SECONDS: "0.1", ...env },
     cwd: work,
@@ -48,59 +55,69 @@ const critical = (label: string, seconds: number) =>
   `mkdir inside || { echo "${label} found another writer inside" >> overlap; exit 1; }; echo "${label} in" >> events; ` +
   `sleep ${seconds}; echo "${label} out" >> events; rmdir inside`;
 
-const events = () => fs.readFileSync(path.join(work, "events"), "utf8").trim().split("\n");
+const events = (work: string) => fs.readFileSync(path.join(work, "events"), "utf8").trim().split("\n");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => {
-  it("never lets processes of two tasks run at once: the second waits until the first has ended", async () => {
-    const first = start(critical("A", 0.6), { WRITER_LOCK_GROUP: "task-A" });
-    await sleep(300);
-    const second = start(critical("B", 0.2), { WRITER_LOCK_GROUP: "task-B" });
-    expect(await Promise.all([first.exited, second.exited])).toEqual([0, 0]);
-    expect(events()).toEqual(["A in", "A out", "B in", "B out"]);
-    expect(fs.existsSync(path.join(work, "overlap"))).toBe(false);
-    expect(second.stderr()).toContain(`waiting for the writer lock of ${path.join(work, "writer")}, held by task-A`);
-    expect(fs.readFileSync(path.join(work, "writer", "owner"), "utf8").trim()).toBe("task-B");
-  });
+  it.concurrent("never lets processes of two tasks run at once: the second waits until the first has ended", () =>
+    inWorkDir(async (work) => {
+      const first = start(work, critical("A", 0.6), { WRITER_LOCK_GROUP: "task-A" });
+      await sleep(300);
+      const second = start(work, critical("B", 0.2), { WRITER_LOCK_GROUP: "task-B" });
+      expect(await Promise.all([first.exited, second.exited])).toEqual([0, 0]);
+      expect(events(work)).toEqual(["A in", "A out", "B in", "B out"]);
+      expect(fs.existsSync(path.join(work, "overlap"))).toBe(false);
+      expect(second.stderr()).toContain(`waiting for the writer lock of ${path.join(work, "writer")}, held by task-A`);
+      expect(fs.readFileSync(path.join(work, "writer", "owner"), "utf8").trim()).toBe("task-B");
+    }),
+  );
 
-  it("lets the processes of one task run together (the security stack's three containers share /app/data)", async () => {
-    const record = (label: string) => `echo "${label} in" >> events; sleep 0.4; echo "${label} out" >> events`;
-    const runs = ["data-plane", "management-plane", "control-plane"].map((c) => start(record(c), { WRITER_LOCK_GROUP: "task-A" }));
-    expect(await Promise.all(runs.map((r) => r.exited))).toEqual([0, 0, 0]);
-    // All three were in before any came out.
-    expect(events().slice(0, 3).every((e) => e.endsWith(" in"))).toBe(true);
-  });
+  it.concurrent("lets the processes of one task run together (the security stack's three containers share /app/data)", () =>
+    inWorkDir(async (work) => {
+      const record = (label: string) => `echo "${label} in" >> events; sleep 0.4; echo "${label} out" >> events`;
+      const runs = ["data-plane", "management-plane", "control-plane"].map((c) => start(work, record(c), { WRITER_LOCK_GROUP: "task-A" }));
+      expect(await Promise.all(runs.map((r) => r.exited))).toEqual([0, 0, 0]);
+      // All three were in before any came out.
+      expect(events(work).slice(0, 3).every((e) => e.endsWith(" in"))).toBe(true);
+    }),
+  );
 
-  it("frees the lock when the holder dies, as when a task is killed: the waiter starts at once", async () => {
-    const holder = start("echo held >> events; exec sleep 30", { WRITER_LOCK_GROUP: "task-A" });
-    await sleep(300);
-    const waiter = start("echo started >> events", { WRITER_LOCK_GROUP: "task-B" });
-    await sleep(400);
-    expect(events()).toEqual(["held"]);
-    const killedAt = Date.now();
-    process.kill(-holder.child.pid!, "SIGKILL");
-    expect(await waiter.exited).toBe(0);
-    expect(events()).toEqual(["held", "started"]);
-    expect(Date.now() - killedAt).toBeLessThan(2000);
-  });
+  it.concurrent("frees the lock when the holder dies, as when a task is killed: the waiter starts at once", () =>
+    inWorkDir(async (work) => {
+      const holder = start(work, "echo held >> events; exec sleep 30", { WRITER_LOCK_GROUP: "task-A" });
+      await sleep(300);
+      const waiter = start(work, "echo started >> events", { WRITER_LOCK_GROUP: "task-B" });
+      await sleep(400);
+      expect(events(work)).toEqual(["held"]);
+      const killedAt = Date.now();
+      process.kill(-holder.child.pid!, "SIGKILL");
+      expect(await waiter.exited).toBe(0);
+      expect(events(work)).toEqual(["held", "started"]);
+      expect(Date.now() - killedAt).toBeLessThan(2000);
+    }),
+  );
 
-  it("with WRITER_LOCK_WAIT_SECONDS, exits 75 without running its command when another task keeps the lock", async () => {
-    const holder = start("exec sleep 30", { WRITER_LOCK_GROUP: "task-A" });
-    await sleep(300);
-    const waiter = start("echo wrote >> events", { WRITER_LOCK_GROUP: "task-B", WRITER_LOCK_WAIT_SECONDS: "1" });
-    expect(await waiter.exited).toBe(75);
-    expect(fs.existsSync(path.join(work, "events"))).toBe(false);
-    expect(waiter.stderr()).toContain("another task writes");
-    process.kill(-holder.child.pid!, "SIGKILL");
-    await holder.exited;
-  });
+  it.concurrent("with WRITER_LOCK_WAIT_SECONDS, exits 75 without running its command when another task keeps the lock", () =>
+    inWorkDir(async (work) => {
+      const holder = start(work, "exec sleep 30", { WRITER_LOCK_GROUP: "task-A" });
+      await sleep(300);
+      const waiter = start(work, "echo wrote >> events", { WRITER_LOCK_GROUP: "task-B", WRITER_LOCK_WAIT_SECONDS: "1" });
+      expect(await waiter.exited).toBe(75);
+      expect(fs.existsSync(path.join(work, "events"))).toBe(false);
+      expect(waiter.stderr()).toContain("another task writes");
+      process.kill(-holder.child.pid!, "SIGKILL");
+      await holder.exited;
+    }),
+  );
 
-  it("refuses to start without a writable writer directory", async () => {
-    fs.writeFileSync(path.join(work, "writer"), "not a directory");
-    const run = start("echo wrote >> events", { WRITER_LOCK_GROUP: "task-A" });
-    expect(await run.exited).toBe(73);
-    expect(fs.existsSync(path.join(work, "events"))).toBe(false);
-  });
+  it.concurrent("refuses to start without a writable writer directory", () =>
+    inWorkDir(async (work) => {
+      fs.writeFileSync(path.join(work, "writer"), "not a directory");
+      const run = start(work, "echo wrote >> events", { WRITER_LOCK_GROUP: "task-A" });
+      expect(await run.exited).toBe(73);
+      expect(fs.existsSync(path.join(work, "events"))).toBe(false);
+    }),
+  );
 
   describe("naming the task from the ECS task metadata endpoint", () => {
     let server: http.Server;
@@ -123,29 +140,33 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
     });
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-    it("lets two containers of one task in together and keeps a container of another task out", async () => {
-      const hold = (label: string) => `echo "${label} in" >> events; sleep 0.6; echo "${label} out" >> events`;
-      const a1 = start(hold("a1"), { ECS_CONTAINER_METADATA_URI_V4: `${base}/a1` });
-      const a2 = start(hold("a2"), { ECS_CONTAINER_METADATA_URI_V4: `${base}/a2` });
-      await sleep(300);
-      const b1 = start(hold("b1"), { ECS_CONTAINER_METADATA_URI_V4: `${base}/b1` });
-      expect(await Promise.all([a1.exited, a2.exited, b1.exited])).toEqual([0, 0, 0]);
-      const order = events();
-      expect(order.slice(0, 2).sort()).toEqual(["a1 in", "a2 in"]);
-      expect(order.slice(-2)).toEqual(["b1 in", "b1 out"]);
-      expect(b1.stderr()).toContain(`held by ${TASKS.a1}`);
-    });
+    it("lets two containers of one task in together and keeps a container of another task out", () =>
+      inWorkDir(async (work) => {
+        const hold = (label: string) => `echo "${label} in" >> events; sleep 0.6; echo "${label} out" >> events`;
+        const a1 = start(work, hold("a1"), { ECS_CONTAINER_METADATA_URI_V4: `${base}/a1` });
+        const a2 = start(work, hold("a2"), { ECS_CONTAINER_METADATA_URI_V4: `${base}/a2` });
+        await sleep(300);
+        const b1 = start(work, hold("b1"), { ECS_CONTAINER_METADATA_URI_V4: `${base}/b1` });
+        expect(await Promise.all([a1.exited, a2.exited, b1.exited])).toEqual([0, 0, 0]);
+        const order = events(work);
+        expect(order.slice(0, 2).sort()).toEqual(["a1 in", "a2 in"]);
+        expect(order.slice(-2)).toEqual(["b1 in", "b1 out"]);
+        expect(b1.stderr()).toContain(`held by ${TASKS.a1}`);
+      }),
+    );
   });
 
-  it("takes the day's snapshot at STATE_SNAPSHOT_AT (UTC) inside the task that holds the lock", async () => {
-    const data = path.join(work, "data");
-    fs.mkdirSync(data);
-    fs.writeFileSync(path.join(data, "tenants.json"), '{"tenants":[]}');
-    const at = new Date(Date.now() + 1200).toISOString().slice(11, 19);
-    const run = start("sleep 2.5", { WRITER_LOCK_GROUP: "task-A", STATE_SNAPSHOT_AT: at, STATE_SNAPSHOTS: `tenants=${data}` });
-    expect(await run.exited).toBe(0);
-    const snapshot = path.join(work, "writer", "snapshot");
-    expect(fs.readFileSync(path.join(snapshot, "tenants", "tenants.json"), "utf8")).toBe('{"tenants":[]}');
-    expect(JSON.parse(fs.readFileSync(path.join(snapshot, "tenants.json"), "utf8"))).toMatchObject({ name: "tenants", source: data });
-  });
+  it.concurrent("takes the day's snapshot at STATE_SNAPSHOT_AT (UTC) inside the task that holds the lock", () =>
+    inWorkDir(async (work) => {
+      const data = path.join(work, "data");
+      fs.mkdirSync(data);
+      fs.writeFileSync(path.join(data, "tenants.json"), '{"tenants":[]}');
+      const at = new Date(Date.now() + 1200).toISOString().slice(11, 19);
+      const run = start(work, "sleep 2.5", { WRITER_LOCK_GROUP: "task-A", STATE_SNAPSHOT_AT: at, STATE_SNAPSHOTS: `tenants=${data}` });
+      expect(await run.exited).toBe(0);
+      const snapshot = path.join(work, "writer", "snapshot");
+      expect(fs.readFileSync(path.join(snapshot, "tenants", "tenants.json"), "utf8")).toBe('{"tenants":[]}');
+      expect(JSON.parse(fs.readFileSync(path.join(snapshot, "tenants.json"), "utf8"))).toMatchObject({ name: "tenants", source: data });
+    }),
+  );
 });
