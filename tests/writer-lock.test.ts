@@ -21,8 +21,8 @@ interface Run {
 }
 
 /**
- * A directory of its own for one test, removed after it. The tests run at once (`it.concurrent`): most of their time
- * is processes waiting on a lock or a clock, and they share no directory.
+ * A directory of its own for one test, removed after it. The tests run at once (itAtOnce): most of their time is
+ * processes waiting on a lock or a clock, and they share no directory.
  */
 async function inWorkDir(test: (work: string) => Promise<void>): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "writer-lock-"));
@@ -55,11 +55,34 @@ const critical = (label: string, seconds: number) =>
   `mkdir inside || { echo "${label} found another writer inside" >> overlap; exit 1; }; echo "${label} in" >> events; ` +
   `sleep ${seconds}; echo "${label} out" >> events; rmdir inside`;
 
+/**
+ * Tests whose bodies all start in one beforeAll and run at once; each test awaits its own. This is what jest's
+ * `it.concurrent` does, without its AsyncLocalStorage: that turns on Node's promise hooks for the rest of the jest
+ * worker, and every program run the worker goes on to make pays for them (about a tenth of a run's time).
+ */
+function testsAtOnce(): (name: string, body: () => Promise<void>) => void {
+  const bodies = new Map<string, () => Promise<void>>();
+  const started = new Map<string, Promise<void>>();
+  beforeAll(() => {
+    for (const [name, body] of bodies) {
+      const run = body();
+      run.catch(() => undefined); // reported by its own test, not as an unhandled rejection
+      started.set(name, run);
+    }
+  });
+  return (name, body) => {
+    bodies.set(name, body);
+    it(name, () => started.get(name)!);
+  };
+}
+
 const events = (work: string) => fs.readFileSync(path.join(work, "events"), "utf8").trim().split("\n");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => {
-  it.concurrent("never lets processes of two tasks run at once: the second waits until the first has ended", () =>
+  const itAtOnce = testsAtOnce();
+
+  itAtOnce("never lets processes of two tasks run at once: the second waits until the first has ended", () =>
     inWorkDir(async (work) => {
       const first = start(work, critical("A", 0.6), { WRITER_LOCK_GROUP: "task-A" });
       await sleep(300);
@@ -72,7 +95,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
     }),
   );
 
-  it.concurrent("lets the processes of one task run together (the security stack's three containers share /app/data)", () =>
+  itAtOnce("lets the processes of one task run together (the security stack's three containers share /app/data)", () =>
     inWorkDir(async (work) => {
       const record = (label: string) => `echo "${label} in" >> events; sleep 0.4; echo "${label} out" >> events`;
       const runs = ["data-plane", "management-plane", "control-plane"].map((c) => start(work, record(c), { WRITER_LOCK_GROUP: "task-A" }));
@@ -82,7 +105,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
     }),
   );
 
-  it.concurrent("frees the lock when the holder dies, as when a task is killed: the waiter starts at once", () =>
+  itAtOnce("frees the lock when the holder dies, as when a task is killed: the waiter starts at once", () =>
     inWorkDir(async (work) => {
       const holder = start(work, "echo held >> events; exec sleep 30", { WRITER_LOCK_GROUP: "task-A" });
       await sleep(300);
@@ -97,7 +120,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
     }),
   );
 
-  it.concurrent("with WRITER_LOCK_WAIT_SECONDS, exits 75 without running its command when another task keeps the lock", () =>
+  itAtOnce("with WRITER_LOCK_WAIT_SECONDS, exits 75 without running its command when another task keeps the lock", () =>
     inWorkDir(async (work) => {
       const holder = start(work, "exec sleep 30", { WRITER_LOCK_GROUP: "task-A" });
       await sleep(300);
@@ -110,7 +133,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
     }),
   );
 
-  it.concurrent("refuses to start without a writable writer directory", () =>
+  itAtOnce("refuses to start without a writable writer directory", () =>
     inWorkDir(async (work) => {
       fs.writeFileSync(path.join(work, "writer"), "not a directory");
       const run = start(work, "echo wrote >> events", { WRITER_LOCK_GROUP: "task-A" });
@@ -156,7 +179,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
     );
   });
 
-  it.concurrent("takes the day's snapshot at STATE_SNAPSHOT_AT (UTC) inside the task that holds the lock", () =>
+  itAtOnce("takes the day's snapshot at STATE_SNAPSHOT_AT (UTC) inside the task that holds the lock", () =>
     inWorkDir(async (work) => {
       const data = path.join(work, "data");
       fs.mkdirSync(data);
