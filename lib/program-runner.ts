@@ -228,6 +228,12 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       E.prepareStackTrace = (err) => String(err);
     }
   }
+  // For the same reason, the promises Pulumi makes are not made "debuggable": that wrapper gives each one an id, a
+  // context and a stack trace as properties and tracks it in a set, to report leaked promises when the process
+  // exits, a tenth of a run's time. A run awaits every outstanding RPC before it returns (waitForRPCs).
+  const debuggable = nativeRequire("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
+  const wrap = debuggable.debuggablePromise;
+  if (!keepTraces) debuggable.debuggablePromise = (p) => p;
   try {
     // A JSON copy: plain data in the caller's realm, which the caller may change.
     return withLookups(JSON.parse(JSON.stringify(await execute(opts))));
@@ -236,6 +242,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       E.stackTraceLimit = limit;
       E.prepareStackTrace = prepare;
     }
+    debuggable.debuggablePromise = wrap;
     running = false;
   }
 }
