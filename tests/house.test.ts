@@ -87,3 +87,36 @@ it("lets each folder of components/ import only from the layers below it", () =>
   );
   expect(upward).toEqual([]);
 });
+
+/**
+ * What a module does when it is evaluated, beyond declaring: a `let` or `var`, a statement that runs, or a constant
+ * that holds a mutable collection or reads the stack, its config or the environment.
+ */
+function evaluationEffects(file: string): string[] {
+  const source = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), "utf8"), ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const reads = /\b(process\.(env|argv|cwd)|pulumi\.(get\w+|Config)\b|new (Map|Set|WeakMap|WeakSet)\b)/;
+  for (const statement of source.statements) {
+    const line = source.getLineAndCharacterOfPosition(statement.getStart()).line + 1;
+    if (ts.isVariableStatement(statement)) {
+      if (!(statement.declarationList.flags & ts.NodeFlags.Const)) found.push(`${file}:${line}: a module-level let or var`);
+      for (const d of statement.declarationList.declarations) {
+        const text = d.initializer?.getText(source) ?? "";
+        // Functions read what they read when called, not when the module is evaluated.
+        const evaluated = d.initializer && !ts.isArrowFunction(d.initializer) && !ts.isFunctionExpression(d.initializer);
+        if (evaluated && reads.test(text)) found.push(`${file}:${line}: ${d.name.getText(source)} = ${reads.exec(text)![0]}... at evaluation`);
+      }
+    } else if (ts.isExpressionStatement(statement) || ts.isIfStatement(statement) || ts.isForStatement(statement) || ts.isForOfStatement(statement)) {
+      found.push(`${file}:${line}: a statement that runs at evaluation`);
+    }
+  }
+  return found;
+}
+
+it("keeps the program's modules to declarations, so the runner may keep them loaded from one run to the next", () => {
+  // lib/program-runner.ts evaluates a run's entry (index.ts) afresh and keeps the modules it imports while their
+  // files are unchanged: a module that held state or read the stack when evaluated would carry one run into the next.
+  const modules = PRODUCT.filter((f) => !/^(lib|scripts|policy|bootstrap)\//.test(f) && f !== "index.ts");
+  expect(modules.length).toBeGreaterThan(40);
+  expect(modules.flatMap(evaluationEffects)).toEqual([]);
+});
