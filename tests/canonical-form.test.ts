@@ -21,8 +21,9 @@ describe.each(STACKS)("a no-change second up of the %s stack", (stack) => {
   let first: ProgramRun;
   let second: ProgramRun;
   beforeAll(async () => {
-    // An explicit checkout bypasses the session's run cache: two real runs of the program.
-    first = await runProgram({ stack, appRepoPath: FIXTURE_APP_REPO });
+    // The session's run of the stack (cached: other suites share it), and a second real run of the program: an
+    // explicit checkout bypasses the cache.
+    first = await runProgram({ stack });
     second = await runProgram({ stack, appRepoPath: FIXTURE_APP_REPO });
   });
 

@@ -4,6 +4,7 @@
  * rules that keep the unauthenticated key-management API (/api/keys*) closed to all but the admin CIDRs.
  */
 import { Captured, ProgramRun, StackName, containerDefinitions, efsVolumes, policyDocument, runProgram } from "./support/harness";
+import { configSchema, limitProblem } from "../config-schema";
 
 const T = {
   taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
@@ -434,8 +435,14 @@ describe("gateway config errors", () => {
 
   it("copies a ChromaDB image given by exact version or by digest", async () => {
     const digest = `sha256:${"ab".repeat(32)}`;
-    for (const image of ["chromadb/chroma:1.0.16", `chromadb/chroma@${digest}`, `chromadb/chroma:1.0.15@${digest}`]) {
-      const run = await runProgram({ stack: "prod", config: { gatewayChromaImage: image } });
+    const forms = ["chromadb/chroma:1.0.16", `chromadb/chroma@${digest}`, `chromadb/chroma:1.0.15@${digest}`];
+    // Every form passes the key's check; the value then goes to the build untouched, whatever its form: the
+    // longest through the whole program, the committed one in the stack's own run.
+    for (const image of forms) expect([image, limitProblem(configSchema.gatewayChromaImage, image)]).toEqual([image, undefined]);
+    for (const [run, image] of [
+      [await runProgram({ stack: "prod", config: { gatewayChromaImage: forms[2] } }), forms[2]],
+      [await runProgram({ stack: "prod" }), configSchema.gatewayChromaImage.default],
+    ] as const) {
       expect(run.get("docker-build:index:Image", "gateway-chroma").inputs.buildArgs).toEqual({ CHROMA_IMAGE: image });
     }
   });

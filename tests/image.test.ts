@@ -147,7 +147,8 @@ describe("each system's image in the staging stack", () => {
     beforeAll(async () => {
       const gatewaySource = path.join(checkout(), "mcp-gateway/src/http-server.ts");
       const original = fs.readFileSync(gatewaySource);
-      unchanged = await runProgram({ stack: "staging", appRepoPath: checkout() });
+      // The session's run from the fixture checkout: the same files in another directory, written at other times.
+      unchanged = await runProgram({ stack: "staging" });
       touch("mcp-ui/src/main.ts");
       uiChanged = await runProgram({ stack: "staging", appRepoPath: checkout() });
       touch("mcp-gateway/src/http-server.ts");
@@ -177,7 +178,7 @@ describe("each system's image in the staging stack", () => {
       expect(digest).toBe(gatewayReverted.get(IMAGE, "gateway").state.digest);
     });
 
-    it("an unchanged checkout gives every image the same tag and every task definition the same image", () => {
+    it("the same sources in another checkout give every image the same tag and every task definition the same image", () => {
       for (const { image } of IMAGES) expect(imageRun(unchanged, image)).toBe(imageRun(run, image));
     });
 
