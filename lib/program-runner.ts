@@ -158,14 +158,20 @@ export interface ProgramRun extends RunData {
 const toConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 const qualify = (key: string): string => (key.includes(":") ? key : `${PROJECT}:${key}`);
 
+/** Parsed YAML by file text: a test session reads the project and stack files for every run, and they rarely change. */
+const parsedYaml = new Map<string, unknown>();
+
+/** A YAML file, parsed once per content (the result is shared: read it, never change it). */
+function readYaml(file: string): unknown {
+  const text = fs.readFileSync(file, "utf8");
+  if (!parsedYaml.has(text)) parsedYaml.set(text, yaml.load(text));
+  return parsedYaml.get(text);
+}
+
 /** The config as committed in `root`: Pulumi.yaml's defaults overlaid with the stack file, by qualified key. */
 export function committedConfig(stack: StackName, root: string = ROOT): Record<string, string> {
-  const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
-    config: Record<string, { default?: unknown }>;
-  };
-  const stackConfigFile = yaml.load(fs.readFileSync(stackFile(root, stack), "utf8")) as {
-    config?: Record<string, unknown>;
-  };
+  const project = readYaml(path.join(root, "Pulumi.yaml")) as { config: Record<string, { default?: unknown }> };
+  const stackConfigFile = readYaml(stackFile(root, stack)) as { config?: Record<string, unknown> };
   const values: Record<string, string> = {};
   for (const [key, spec] of Object.entries(project.config)) {
     if (spec.default !== undefined) values[qualify(key)] = toConfigString(spec.default);
@@ -189,6 +195,8 @@ export function stackConfig(opts: RunOptions): { values: Record<string, string>;
  * one has changed (the runner and the scripts stay loaded).
  */
 function isProgramModule(file: string, root: string): boolean {
+  // Most of the cache is packages: a prefix test first spares path.relative on thousands of files a run.
+  if (!file.startsWith(root) || file.includes(`${path.sep}node_modules${path.sep}`)) return false;
   const rel = path.relative(root, file);
   return !rel.startsWith("..") && !/^(node_modules|lib|scripts)[\\/]/.test(rel) && !rel.includes(`${path.sep}node_modules${path.sep}`);
 }
