@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
+import "./support/quiet-pulumi";
 import { DEPLOY_SESSION_SECONDS } from "../lib/deploy-budget";
 import { BootstrapOutputs, CI_SESSION_SECONDS, GITHUB_OIDC, OWNER_TAG, SECRETS_KEY_ALIAS, bootstrap, readBootstrapConfig } from "../bootstrap/bootstrap";
 import { DIAGNOSE_ACTIONS } from "../scripts/diagnose/actions";

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import "./support/quiet-pulumi";
 import { ConfigError, StackConfig, loadConfig } from "../config";
 import { ConfigKey, configSchema, limitProblem } from "../config-schema";
 import { ProgramRun, RunOptions, StackName, registeredUrns, runProgram, stackConfig } from "./support/harness";

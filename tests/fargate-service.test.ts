@@ -7,6 +7,7 @@
  * deploys for the stateful gateway and security stack.
  */
 import * as pulumi from "@pulumi/pulumi";
+import "./support/quiet-pulumi";
 import * as aws from "@pulumi/aws";
 import { Captured, ProgramRun, containerDefinitions, efsVolumes, policyDocument, runProgram } from "./support/harness";
 import { ContainerSpec } from "../components/service/container-definition";

@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import "./support/quiet-pulumi";
 import { ACCOUNT_ID, FIXTURE_APP_REPO, ProgramRun, ROOT, containerDefinitions, policyDocument, runProgram } from "./support/harness";
 import { CACHE_TAG, UNTAGGED_IMAGE_DAYS } from "../components/shared/defaults";
 import { Image } from "../components/resources/image";
