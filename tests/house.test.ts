@@ -17,9 +17,16 @@ const PRODUCT = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "*
   .split("\n")
   .filter((f) => f && !f.startsWith("tests/") && fs.existsSync(path.join(ROOT, f)));
 
+const sources = new Map<string, import("typescript").SourceFile>();
+/** A product file's syntax tree, parsed once for all the checks. */
+function parsed(file: string): import("typescript").SourceFile {
+  if (!sources.has(file)) sources.set(file, ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), "utf8"), ts.ScriptTarget.Latest, true));
+  return sources.get(file)!;
+}
+
 /** The project files a file imports (relative specifiers that resolve to a .ts file). */
 function importsOf(file: string): string[] {
-  const source = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), "utf8"), ts.ScriptTarget.Latest, true);
+  const source = parsed(file);
   const out: string[] = [];
   const visit = (node: Node) => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
@@ -38,7 +45,7 @@ function importsOf(file: string): string[] {
 
 /** Functions, methods and constructors longer than `limit` lines, with their names. */
 function longFunctions(file: string, limit: number): string[] {
-  const source = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), "utf8"), ts.ScriptTarget.Latest, true);
+  const source = parsed(file);
   const found: string[] = [];
   const visit = (node: Node) => {
     if (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node)) {
@@ -93,7 +100,7 @@ it("lets each folder of components/ import only from the layers below it", () =>
  * that holds a mutable collection or reads the stack, its config or the environment.
  */
 function evaluationEffects(file: string): string[] {
-  const source = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), "utf8"), ts.ScriptTarget.Latest, true);
+  const source = parsed(file);
   const found: string[] = [];
   const reads = /\b(process\.(env|argv|cwd)|pulumi\.(get\w+|Config)\b|new (Map|Set|WeakMap|WeakSet)\b)/;
   for (const statement of source.statements) {
