@@ -1,5 +1,6 @@
 import { spawnSync } from "child_process";
-import { readdirSync, readFileSync } from "fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import { join } from "path";
 import { describeWithTool } from "./support/tools";
 
@@ -471,11 +472,36 @@ describeWithTool("shellcheck", "apt-get install -y shellcheck")("run: blocks", (
       .map((step): [string, string] => [`${name} › ${step.name ?? step.run?.split("\n")[0]}`, step.run ?? ""]),
   );
 
-  test.each(blocks)("%s passes shellcheck", (_name, script) => {
-    // Same-length placeholders keep shellcheck's columns where the expressions were.
-    const shell = script.replace(/\$\{\{.*?\}\}/gs, (expr) => "_".repeat(expr.length));
-    const result = spawnSync("shellcheck", ["--shell=bash", "--color=never", "-"], { input: shell, encoding: "utf8" });
-    expect(result.stdout + result.stderr).toBe("");
-    expect(result.status).toBe(0);
+  /**
+   * shellcheck's findings per block, from one shellcheck run over every block (a file each): one process instead of
+   * one per block, the same checks. Its exit status is 0 only when no file has a finding.
+   */
+  let findings: string[][];
+  let status: number | null;
+  beforeAll(() => {
+    const dir = mkdtempSync(join(tmpdir(), "run-blocks-"));
+    try {
+      const files = blocks.map(([, script], i) => {
+        const file = join(dir, `block-${i}.sh`);
+        // Same-length placeholders keep shellcheck's columns where the expressions were.
+        writeFileSync(file, script.replace(/\$\{\{.*?\}\}/gs, (expr) => "_".repeat(expr.length)));
+        return file;
+      });
+      const result = spawnSync("shellcheck", ["--shell=bash", "--color=never", "--format=json1", ...files], { encoding: "utf8" });
+      if (result.stderr) throw new Error(`shellcheck: ${result.stderr}`);
+      status = result.status;
+      const comments = (JSON.parse(result.stdout) as { comments: { file: string; line: number; code: number; message: string }[] }).comments;
+      findings = files.map((f) => comments.filter((c) => c.file === f).map((c) => `line ${c.line}: SC${c.code} ${c.message}`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.each(blocks.map(([name], i) => [name, i] as const))("%s passes shellcheck", (_name, i) => {
+    expect(findings[i]).toEqual([]);
+  });
+
+  it("has shellcheck's clean exit when no block has a finding", () => {
+    expect(status).toBe(findings.some((f) => f.length) ? 1 : 0);
   });
 });
