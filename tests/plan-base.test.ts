@@ -18,11 +18,7 @@ import { loadPriceTable } from "../scripts/plan/pricing";
 import { prComment, renderChange } from "../scripts/plan/render-change";
 import { REPLACE_ON_CHANGE } from "../scripts/plan/replacement";
 import { RevisionResult, planRevisions } from "../scripts/plan/revision";
-
-const PARSER = path.join(ROOT, "tests", "support", "mermaid-parse.mjs");
-/** Mermaid's parser on several diagrams at once (one child process, one Mermaid load). */
-const parseAll = (texts: string[]): { ok: boolean; type?: string; error?: string }[] =>
-  JSON.parse(execFileSync(process.execPath, [PARSER], { input: JSON.stringify(texts), cwd: ROOT, encoding: "utf8" }));
+import { MermaidParser, startMermaidParser } from "./support/mermaid";
 
 /**
  * What the program reads, copied into the throwaway repository: every tracked file but the tests (the policy pack,
@@ -44,7 +40,10 @@ const edit = (file: string, from: string | RegExp, to: string) => {
 
 let staging: RevisionResult;
 let dev: RevisionResult;
+/** Mermaid's parser, started with the suite: it loads in its own process while the program runs in this one. */
+let mermaid: MermaidParser;
 beforeAll(async () => {
+  mermaid = startMermaidParser();
   repo = fs.mkdtempSync(path.join(os.tmpdir(), "plan-repo-"));
   for (const f of PROGRAM_FILES) {
     fs.mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
@@ -76,7 +75,10 @@ beforeAll(async () => {
   dev = await planRevisions({ projectDir: repo, base: "HEAD~1", appRepoPath: MISSING_APP, stacks: ["dev"] });
 }, 60_000);
 
-afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+afterAll(() => {
+  mermaid.stop();
+  fs.rmSync(repo, { recursive: true, force: true });
+});
 
 const only = (r: RevisionResult) => r.stacks[0];
 const changeOf = (r: RevisionResult): StackChange => only(r).change!;
@@ -177,13 +179,13 @@ describe("a replacement of something stateful", () => {
 });
 
 describe("the picture of a change", () => {
-  it("draws what the base had and the change removes, dashed and marked, and what it adds marked; Mermaid's parser accepts them and the change's", () => {
+  it("draws what the base had and the change removes, dashed and marked, and what it adds marked; Mermaid's parser accepts them and the change's", async () => {
     const head = only(staging).head;
     const withoutConsole: StackPlan = { ...head, services: head.services.filter((s) => s.owner !== "uiConsole"), images: head.images.filter((i) => i.owner !== "uiConsole") };
     const none = compareRevisions(head, head, { baseLabel: "HEAD", dirs: [] });
     const removed = renderChangeDiagram(head, withoutConsole, none).text;
     const added = renderChangeDiagram(withoutConsole, head, none).text;
-    const results = parseAll([only(staging).diagram!.text, removed, added, "flowchart LR\n  a[ --> b"]);
+    const results = await mermaid.parse([only(staging).diagram!.text, removed, added, "flowchart LR\n  a[ --> b"]);
     expect(results.map((r) => r.ok)).toEqual([true, true, true, false]);
     expect(results[0].type).toBe("flowchart-v2");
     expect(removed).toContain("  class svc_console,container_console_console,ecr_console removed");
