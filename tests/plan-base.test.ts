@@ -21,12 +21,16 @@ import { RevisionResult, planRevisions } from "../scripts/plan/revision";
 import { MermaidParser, startMermaidParser } from "./support/mermaid";
 
 /**
- * What the program reads, copied into the throwaway repository: every tracked file but the tests (the policy pack,
- * a workspace, comes too, or the lockfile would not match the packages).
+ * The project as the plan reads it at a revision, copied into the throwaway repository: every tracked file but those
+ * of folders that neither the program nor the plan reads in a checkout (the tests, docs, CI, the bootstrap project,
+ * the plan's own scripts and lib, which run from this checkout, and the price table: both sides are priced with this
+ * checkout's). The policy pack, a workspace, comes too, or the lockfile would not match the packages. That is half of
+ * the tracked files, which each of the suite's five checkouts writes out and deletes.
  */
+const NOT_READ_IN_A_CHECKOUT = /^(tests|docs|\.github|\.ci|bootstrap|scripts|lib|pricing)\//;
 const PROGRAM_FILES = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" })
   .split("\n")
-  .filter((f) => f && !f.startsWith("tests/") && fs.existsSync(path.join(ROOT, f)));
+  .filter((f) => f && !NOT_READ_IN_A_CHECKOUT.test(f) && fs.existsSync(path.join(ROOT, f)));
 const ALARM = "gateway-chroma-restarts";
 const MISSING_APP = path.join(os.tmpdir(), `no-app-checkout-${process.pid}`);
 
