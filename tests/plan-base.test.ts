@@ -25,7 +25,7 @@ import { MermaidParser, startMermaidParser } from "./support/mermaid";
  * of folders that neither the program nor the plan reads in a checkout (the tests, docs, CI, the bootstrap project,
  * the plan's own scripts and lib, which run from this checkout, and the price table: both sides are priced with this
  * checkout's). The policy pack, a workspace, comes too, or the lockfile would not match the packages. That is half of
- * the tracked files, which each of the suite's five checkouts writes out and deletes.
+ * the tracked files, which each of the suite's four checkouts writes out and deletes.
  */
 const NOT_READ_IN_A_CHECKOUT = /^(tests|docs|\.github|\.ci|bootstrap|scripts|lib|pricing)\//;
 const PROGRAM_FILES = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" })
