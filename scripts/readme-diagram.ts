@@ -1,7 +1,7 @@
 /**
  * `npm run gen:diagram`: the architecture picture of docs/architecture.md, generated. It is the offline plan's
  * Mermaid diagram of prod (drawn from the resources the program registers), written between that page's diagram
- * markers; tests/diagram.test.ts fails when the page's copy is stale.
+ * markers; tests/plan.test.ts fails when the page's copy is stale.
  */
 import * as fs from "fs";
 import * as os from "os";

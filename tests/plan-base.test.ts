@@ -18,19 +18,19 @@ import { loadPriceTable } from "../scripts/plan/pricing";
 import { prComment, renderChange } from "../scripts/plan/render-change";
 import { REPLACE_ON_CHANGE } from "../scripts/plan/replacement";
 import { RevisionResult, planRevisions } from "../scripts/plan/revision";
-
-const PARSER = path.join(ROOT, "tests", "support", "mermaid-parse.mjs");
-/** Mermaid's parser on several diagrams at once (one child process, one Mermaid load). */
-const parseAll = (texts: string[]): { ok: boolean; type?: string; error?: string }[] =>
-  JSON.parse(execFileSync(process.execPath, [PARSER], { input: JSON.stringify(texts), cwd: ROOT, encoding: "utf8" }));
+import { MermaidParser, startMermaidParser } from "./support/mermaid";
 
 /**
- * What the program reads, copied into the throwaway repository: every tracked file but the tests (the policy pack,
- * a workspace, comes too, or the lockfile would not match the packages).
+ * The project as the plan reads it at a revision, copied into the throwaway repository: every tracked file but those
+ * of folders that neither the program nor the plan reads in a checkout (the tests, docs, CI, the bootstrap project,
+ * the plan's own scripts and lib, which run from this checkout, and the price table: both sides are priced with this
+ * checkout's). The policy pack, a workspace, comes too, or the lockfile would not match the packages. That is half of
+ * the tracked files, which each of the suite's four checkouts writes out and deletes.
  */
+const NOT_READ_IN_A_CHECKOUT = /^(tests|docs|\.github|\.ci|bootstrap|scripts|lib|pricing)\//;
 const PROGRAM_FILES = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" })
   .split("\n")
-  .filter((f) => f && !f.startsWith("tests/") && fs.existsSync(path.join(ROOT, f)));
+  .filter((f) => f && !NOT_READ_IN_A_CHECKOUT.test(f) && fs.existsSync(path.join(ROOT, f)));
 const ALARM = "gateway-chroma-restarts";
 const MISSING_APP = path.join(os.tmpdir(), `no-app-checkout-${process.pid}`);
 
@@ -44,7 +44,10 @@ const edit = (file: string, from: string | RegExp, to: string) => {
 
 let staging: RevisionResult;
 let dev: RevisionResult;
+/** Mermaid's parser, started with the suite: it loads in its own process while the program runs in this one. */
+let mermaid: MermaidParser;
 beforeAll(async () => {
+  mermaid = startMermaidParser();
   repo = fs.mkdtempSync(path.join(os.tmpdir(), "plan-repo-"));
   for (const f of PROGRAM_FILES) {
     fs.mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
@@ -76,7 +79,10 @@ beforeAll(async () => {
   dev = await planRevisions({ projectDir: repo, base: "HEAD~1", appRepoPath: MISSING_APP, stacks: ["dev"] });
 }, 60_000);
 
-afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+afterAll(() => {
+  mermaid.stop();
+  fs.rmSync(repo, { recursive: true, force: true });
+});
 
 const only = (r: RevisionResult) => r.stacks[0];
 const changeOf = (r: RevisionResult): StackChange => only(r).change!;
@@ -177,13 +183,13 @@ describe("a replacement of something stateful", () => {
 });
 
 describe("the picture of a change", () => {
-  it("draws what the base had and the change removes, dashed and marked, and what it adds marked; Mermaid's parser accepts them and the change's", () => {
+  it("draws what the base had and the change removes, dashed and marked, and what it adds marked; Mermaid's parser accepts them and the change's", async () => {
     const head = only(staging).head;
     const withoutConsole: StackPlan = { ...head, services: head.services.filter((s) => s.owner !== "uiConsole"), images: head.images.filter((i) => i.owner !== "uiConsole") };
     const none = compareRevisions(head, head, { baseLabel: "HEAD", dirs: [] });
     const removed = renderChangeDiagram(head, withoutConsole, none).text;
     const added = renderChangeDiagram(withoutConsole, head, none).text;
-    const results = parseAll([only(staging).diagram!.text, removed, added, "flowchart LR\n  a[ --> b"]);
+    const results = await mermaid.parse([only(staging).diagram!.text, removed, added, "flowchart LR\n  a[ --> b"]);
     expect(results.map((r) => r.ok)).toEqual([true, true, true, false]);
     expect(results[0].type).toBe("flowchart-v2");
     expect(removed).toContain("  class svc_console,container_console_console,ecr_console removed");
@@ -215,10 +221,13 @@ describe("the pull-request comment", () => {
 
 describe("the base checkout", () => {
   it("links this checkout's packages while the lockfile is the same, and installs its own and runs apart when it differs", () => {
-    const same = checkoutBase(repo, "HEAD", () => {
+    // By its full commit hash, as CI gives the base: the same checkout shows the short label such a ref gets.
+    const sha = git("rev-parse", "HEAD").trim();
+    const same = checkoutBase(repo, sha, () => {
       throw new Error("no install expected");
     });
     try {
+      expect(same.label).toBe(sha.slice(0, 7));
       expect(same.sharesPackages).toBe(true);
       expect(fs.realpathSync(path.join(same.dir, "node_modules"))).toBe(fs.realpathSync(path.join(ROOT, "node_modules")));
       expect(fs.existsSync(path.join(same.dir, "Pulumi.dev.yaml"))).toBe(true);
@@ -244,10 +253,6 @@ describe("the base checkout", () => {
     } finally {
       other.remove();
     }
-    const sha = git("rev-parse", "HEAD").trim();
-    const bySha = checkoutBase(repo, sha);
-    bySha.remove();
-    expect(bySha.label).toBe(sha.slice(0, 7));
     expect(() => checkoutBase(repo, "no-such-ref")).toThrow("--base no-such-ref: not a commit of the repository");
   });
 });

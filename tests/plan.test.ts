@@ -1,7 +1,8 @@
 /**
  * The offline plan (`npm run plan`): what a reviewer of a fork's pull request reads instead of `pulumi preview`.
  * The program runs once per stack (prod planned against staging) with an app checkout that does not exist, as on a
- * fresh clone; one child process checks the command's config-error path.
+ * fresh clone; one child process checks the command's config-error path. The plan's picture of each stack is read
+ * by Mermaid's own parser (tests/support/mermaid.ts), and docs/architecture.md's picture is the generated one.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -9,11 +10,14 @@ import * as os from "os";
 import * as path from "path";
 import { main, parseArgs } from "../scripts/plan";
 import { ASSUMPTIONS, CostEstimate, estimateCost, kmsKeyMonthly, money, priceOf } from "../scripts/plan/cost";
+import { MAX_EDGES, renderDiagram } from "../scripts/plan/diagram";
 import { PlanResult, StackResult, renderPlan } from "../scripts/plan/index";
 import { PRICE_KEYS, PriceTableError, loadPriceTable, tieredCharge } from "../scripts/plan/pricing";
 import { secretValues } from "../scripts/plan/run";
+import { diagramBlock, documentedDiagram } from "../scripts/readme-diagram";
 import { graphDeployTime } from "./support/deploy-time";
 import { FIXTURE_APP_REPO } from "./support/harness";
+import { Parsed, startMermaidParser } from "./support/mermaid";
 
 const MISSING_CHECKOUT = path.join(os.tmpdir(), `no-app-checkout-${process.pid}`);
 
@@ -25,10 +29,22 @@ const costOf = (r: StackResult): CostEstimate => {
   return r.cost;
 };
 
+const BROKEN = "flowchart LR\n  a[ --> b";
+/** What Mermaid's parser says of each stack's picture and of a broken diagram. */
+let parsed: { staging: Parsed; prod: Parsed; broken: Parsed };
+
 beforeAll(async () => {
-  result = await renderPlan({ stack: "prod", diff: "staging", appRepoPath: MISSING_CHECKOUT });
-  staging = result.stacks.staging!;
-  prod = result.stacks.prod!;
+  // The parser loads in its own process while the program runs in this one.
+  const parser = startMermaidParser();
+  try {
+    result = await renderPlan({ stack: "prod", diff: "staging", appRepoPath: MISSING_CHECKOUT });
+    staging = result.stacks.staging!;
+    prod = result.stacks.prod!;
+    const [stagingPicture, prodPicture, broken] = await parser.parse([renderDiagram(staging.plan).text, renderDiagram(prod.plan).text, BROKEN]);
+    parsed = { staging: stagingPicture, prod: prodPicture, broken };
+  } finally {
+    parser.stop();
+  }
 });
 
 describe("the resource tree", () => {
@@ -492,5 +508,43 @@ describe("the docs' figures that come from the plan", () => {
   it("show a stack the change leaves alone as the plan prints it (docs/plan.md)", () => {
     const resources = /(\d+) resources\./.exec(staging.markdown)![1];
     expect(page("plan.md")).toContain(`(${resources} resources, ${money(costOf(staging).total)} a month)`);
+  });
+});
+
+describe.each(["staging", "prod"] as const)("the %s picture", (stack) => {
+  const plan = () => result.stacks[stack]!.plan;
+  const diagram = () => renderDiagram(plan());
+
+  it("is a flowchart Mermaid's parser accepts, inside Mermaid's edge limit", () => {
+    expect(parsed[stack]).toEqual({ ok: true, type: "flowchart-v2" });
+    expect(diagram().edges).toBeLessThan(MAX_EDGES);
+    expect(diagram().edges).toBe(diagram().text.split("\n").filter((l) => l.includes("-->")).length);
+  });
+
+  it("shows every service with its containers, every file system, every listener and the topic, as the graph has them", () => {
+    const text = diagram().text;
+    for (const svc of plan().services) {
+      expect(text).toContain(`["service ${svc.name}"]`);
+      for (const c of svc.containers) expect(text).toContain(`["${c.name}`);
+    }
+    for (const v of plan().volumes) expect(text).toContain(`[("EFS ${v.name}")]`);
+    for (const l of plan().platform.listeners) expect(text).toContain(`["${l.protocol}:${l.port}"]`);
+    expect(text).toContain("SNS alarm topic");
+  });
+
+  it("is printed by the plan in a mermaid block (what GitHub renders in the job summary and the PR comment)", () => {
+    expect(result.stacks[stack]!.markdown).toContain("```mermaid\n" + diagram().text + "\n```");
+  });
+});
+
+describe("Mermaid's parser, as the tests use it", () => {
+  it("refuses a broken diagram, so a pass above means something", () => {
+    expect(parsed.broken.ok).toBe(false);
+  });
+});
+
+describe("docs/architecture.md's picture", () => {
+  it("is the prod picture as `npm run gen:diagram` writes it", () => {
+    expect(documentedDiagram()).toBe(diagramBlock(renderDiagram(result.stacks.prod!.plan).text));
   });
 });

@@ -3,7 +3,7 @@
  * level: the internet through the web firewall to the load balancer and its listeners, each listener's rules to the
  * services they forward to, each service with its containers, and from each service its file system, its secrets and
  * its image repository; the alarms of each part to the alarm topic. It follows the code because it is drawn from
- * what the program registers; tests/diagram.test.ts parses it with Mermaid's own parser.
+ * what the program registers; tests/plan.test.ts parses it with Mermaid's own parser.
  *
  * The picture of a change (`--base`) is the working tree's picture with what the base had and the change removes
  * drawn back in, and each node the change adds, removes or changes marked by a class GitHub renders.

@@ -3,6 +3,7 @@
  * create, its outputs, rollout bounds and an estimated monthly cost — optionally against a second stack, or what a
  * change does to each stack against a base revision (`--base`).
  */
+import { ProgramRun, RunData, RunOptions, runProgram, withLookups } from "../../lib/program-runner";
 import { StackName } from "../../lib/stacks";
 import { changeSummary } from "./change";
 import { CostEstimate, estimateOrWhy } from "./cost";
@@ -45,8 +46,8 @@ export interface PlanResult {
   warnings: string[];
 }
 
-async function planOne(stack: StackName, options: PlanOptions): Promise<StackResult> {
-  const plan = await runStack({ stack, config: options.config, appRepoPath: options.appRepoPath });
+async function planOne(stack: StackName, options: PlanOptions, run: (o: RunOptions) => Promise<ProgramRun>): Promise<StackResult> {
+  const plan = await runStack({ stack, config: options.config, appRepoPath: options.appRepoPath }, run);
   const cost = estimateOrWhy(plan);
   return { plan, cost, markdown: redact(renderStack(plan, cost), secretValues(plan)) };
 }
@@ -59,14 +60,41 @@ function warningsOf(plan: StackPlan, cost: CostEstimate | string): string[] {
   ];
 }
 
+/** Options as a key: object keys sorted, and no config overrides the same as an empty set of them. */
+const runKey = ({ config, ...rest }: RunOptions): string =>
+  JSON.stringify(config && Object.keys(config).length ? { ...rest, config } : rest, (_k, v) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+
+/**
+ * runProgram for one plan, running each distinct set of options once. Prod planned against staging would otherwise
+ * run staging twice alike: as the stack prod promotes from (lib/promotion-source.ts runs it without prod's overrides)
+ * and as the stack compared with prod, when no override is given; a third of the command's time. The program is
+ * deterministic under mocks, so the second run would be the same. Each caller after the first gets its own copy, as
+ * every runProgram call does, taken before the first caller could change it.
+ */
+function runEachOnce(): (o: RunOptions) => Promise<ProgramRun> {
+  const done = new Map<string, string>();
+  return async (o) => {
+    const key = runKey(o);
+    const seen = done.get(key);
+    if (seen !== undefined) return withLookups(JSON.parse(seen) as RunData);
+    const run = await runProgram(o);
+    const { ofType: _o, get: _g, find: _f, ...data } = run;
+    done.set(key, JSON.stringify(data));
+    return run;
+  };
+}
+
 /** Plans `options.stack` (and `options.diff`), and renders the result as Markdown or JSON. */
 export async function renderPlan(options: PlanOptions): Promise<PlanResult> {
-  const main = await planOne(options.stack, options);
+  const run = runEachOnce();
+  const main = await planOne(options.stack, options, run);
   const stacks: PlanResult["stacks"] = { [options.stack]: main };
   let diff: StackDiff | undefined;
   let summary: string | undefined;
   if (options.diff && options.diff !== options.stack) {
-    const base = await planOne(options.diff, options);
+    const base = await planOne(options.diff, options, run);
     stacks[options.diff] = base;
     const costs = typeof main.cost !== "string" && typeof base.cost !== "string" ? ([base.cost, main.cost] as [CostEstimate, CostEstimate]) : undefined;
     diff = diffStacks(base.plan, main.plan, costs);
