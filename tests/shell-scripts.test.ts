@@ -26,8 +26,9 @@ function shellScripts(dir = ROOT): string[] {
     if (entry.isDirectory()) {
       return SKIPPED_DIRS.has(entry.name) || SKIPPED_DIRS.has(file) ? [] : shellScripts(path);
     }
-    const isScript = file.endsWith(".sh") || file.startsWith(`.ci${sep}`) || SHEBANG.test(firstLine(path));
-    return entry.isFile() && isScript ? [file] : [];
+    // Only a regular file is read: a symlinked node_modules (a worktree sharing another's) is no directory entry here.
+    if (!entry.isFile()) return [];
+    return file.endsWith(".sh") || file.startsWith(`.ci${sep}`) || SHEBANG.test(firstLine(path)) ? [file] : [];
   });
 }
 
