@@ -49,11 +49,11 @@ function start(work: string, command: string, env: Record<string, string>): Run 
 }
 
 /**
- * Shell that waits until `condition` holds, checking every 20 ms: the tests hold a lock until they have seen what
- * they wait for, not for a guessed time. It gives up after about 5 s, so that a broken lock fails its test
- * instead of hanging it.
+ * Shell that waits until `condition` holds, checking every 50 ms: the tests hold a lock until they have seen what
+ * they wait for, not for a guessed time. It gives up after 100 checks (5 s and more), so that a broken lock fails
+ * its test instead of hanging it.
  */
-const waitUntil = (condition: string) => `n=0; until ${condition} || [ $n -ge 250 ]; do sleep 0.02; n=$((n+1)); done`;
+const waitUntil = (condition: string) => `n=0; until ${condition} || [ $n -ge 100 ]; do sleep 0.05; n=$((n+1)); done`;
 
 /** The test's side of the same: resolves once `ready()` holds, checking every 20 ms; fails after 10 s naming `what`. */
 async function until(what: string, ready: () => boolean): Promise<void> {
