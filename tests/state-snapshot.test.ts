@@ -90,8 +90,7 @@ describeWithTool("python3", "apt-get install -y python3")("the single writer's s
         fs.mkdirSync(path.join(data, "policies"), { recursive: true });
         const db = path.join(data, "policies", "store.db");
         const writer = await busyWriter(db);
-        const result = await snapshot(work, "data", data);
-        writer.kill();
+        const result = await snapshot(work, "data", data).finally(() => writer.kill());
         expect(result.status).toBe(0);
         const copy = path.join(work, "writer", "snapshot", "data", "policies", "store.db");
         // Whole, and rows 1..n with none missing: one committed state, not pages from different moments.

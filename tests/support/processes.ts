@@ -47,7 +47,8 @@ export function python3(): string {
  * `it.concurrent` does, without its AsyncLocalStorage: that turns on Node's promise hooks for the rest of the jest
  * worker, and every program run the worker goes on to make pays for them (about a tenth of a run's time).
  *
- * Call it inside the describe whose tests it starts (a skipped describe then starts none).
+ * Call it inside the describe whose tests it starts (a skipped describe then starts none). A test that `-t` leaves
+ * out still runs its body, unreported.
  */
 export function testsAtOnce(): (name: string, body: () => Promise<void>) => void {
   const tests: { body: () => Promise<void>; started?: Promise<void> }[] = [];
