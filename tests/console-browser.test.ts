@@ -1,6 +1,7 @@
 import * as http from "http";
 import { AddressInfo } from "net";
 import { Browser, chromium } from "playwright-core";
+import { testsAtOnce } from "./support/processes";
 import { describeWithTool } from "./support/tools";
 import { NGINX_INSTALL_HINT, Origins, RunningNginx, renderedServerConfig, startNginx } from "./support/nginx";
 
@@ -94,92 +95,105 @@ async function load(browser: Browser, url: string, backends: Backend[], expected
         { timeout: 2000 },
       )
       .catch(() => undefined);
-    const violations = await page.evaluate(() => (window as unknown as { __cspViolations: Violation[] }).__cspViolations);
-    const calls: Record<string, string> = {};
-    for (const item of await page.locator("#backend-calls li").all()) {
-      calls[(await item.getAttribute("data-target")) ?? ""] = (await item.textContent()) ?? "";
-    }
+    // What the page shows and the violations, read in one round trip to the browser.
+    const shown = await page.evaluate(() => ({
+      violations: (window as unknown as { __cspViolations: Violation[] }).__cspViolations,
+      calls: [...document.querySelectorAll("#backend-calls li")].map((item) => [item.getAttribute("data-target") ?? "", item.textContent ?? ""]),
+      route: document.querySelector("#console")?.getAttribute("data-route") ?? null,
+      heading: document.querySelector("#console h1")?.textContent ?? null,
+    }));
     return {
-      route: await page.locator("#console").getAttribute("data-route"),
-      heading: await page.locator("#console h1").textContent(),
-      calls,
-      blockedOrigins: violations.map((violation) => new URL(violation.blockedURI).origin).sort(),
-      directives: [...new Set(violations.map((violation) => violation.effectiveDirective))],
+      route: shown.route,
+      heading: shown.heading,
+      calls: Object.fromEntries(shown.calls),
+      blockedOrigins: shown.violations.map((violation) => new URL(violation.blockedURI).origin).sort(),
+      directives: [...new Set(shown.violations.map((violation) => violation.effectiveDirective))],
     };
   } finally {
     await context.close();
   }
 }
 
+/** Backends of the given names, and their closing. */
+async function startBackends<Name extends BackendName>(names: readonly Name[]): Promise<{ backends: Record<Name, Backend>; close: () => Promise<void> }> {
+  const started = await Promise.all(names.map(startBackend));
+  return {
+    backends: Object.fromEntries(started.map((backend) => [backend.name, backend])) as Record<Name, Backend>,
+    close: async () => void (await Promise.all(started.map((backend) => backend.close()))),
+  };
+}
+
 describeWithTool("nginx", NGINX_INSTALL_HINT)("the console in a browser", () => {
   describeWithTool("chromium", "apt-get install -y chromium")("under the rendered Content-Security-Policy", () => {
-    let browser: Browser;
-    let backends: Record<BackendName, Backend>;
+    // Chromium starts while each test starts its backends and its nginx: the tests run at once (itAtOnce), each
+    // with backends of its own, so that the requests each counts are its page's alone.
+    let browser: Promise<Browser>;
     const running: RunningNginx[] = [];
+    beforeAll(() => {
+      browser = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      browser.catch(() => undefined); // reported by the tests that use it
+    });
+    const itAtOnce = testsAtOnce();
 
     const serve = async (origins: Origins): Promise<RunningNginx> => {
       const nginx = await startNginx(renderedServerConfig(origins));
       running.push(nginx);
       return nginx;
     };
-    const all = () => Object.values(backends);
-
-    beforeAll(async () => {
-      const [api, gateway, supabase, unlisted] = await Promise.all(
-        (["api", "gateway", "supabase", "unlisted"] as const).map(startBackend),
-      );
-      backends = { api, gateway, supabase, unlisted };
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    });
-
-    beforeEach(() => {
-      for (const backend of all()) backend.requests = 0;
-    });
 
     afterAll(async () => {
       await Promise.all(running.map((nginx) => nginx.stop()));
-      await browser?.close();
-      await Promise.all(Object.values(backends ?? {}).map((backend) => backend.close()));
+      await (await browser.catch(() => undefined))?.close();
     });
 
-    it("renders a deep link and reaches the three configured backends, and only them", async () => {
-      const nginx = await serve({
-        API_ORIGIN: backends.api.origin,
-        GATEWAY_ORIGIN: backends.gateway.origin,
-        SUPABASE_ORIGIN: backends.supabase.origin,
-      });
+    itAtOnce("renders a deep link and reaches the three configured backends, and only them", async () => {
+      const { backends, close } = await startBackends(["api", "gateway", "supabase", "unlisted"] as const);
+      try {
+        const nginx = await serve({
+          API_ORIGIN: backends.api.origin,
+          GATEWAY_ORIGIN: backends.gateway.origin,
+          SUPABASE_ORIGIN: backends.supabase.origin,
+        });
 
-      const outcome = await load(browser, `${nginx.origin}/policies/42`, all(), 1);
+        const outcome = await load(await browser, `${nginx.origin}/policies/42`, Object.values(backends), 1);
 
-      expect(outcome.route).toBe("/policies/42");
-      expect(outcome.heading).toBe("Policy");
-      expect(outcome.blockedOrigins).toEqual([backends.unlisted.origin]);
-      expect(outcome.directives).toEqual(["connect-src"]);
-      expect(outcome.calls).toEqual({
-        api: "api: status 200",
-        gateway: "gateway: status 200",
-        supabase: "supabase: status 200",
-        unlisted: expect.stringMatching(/^unlisted: failed/),
-      });
-      expect([backends.api, backends.gateway, backends.supabase].map((backend) => backend.requests)).toEqual([1, 1, 1]);
-      expect(backends.unlisted.requests).toBe(0);
+        expect(outcome.route).toBe("/policies/42");
+        expect(outcome.heading).toBe("Policy");
+        expect(outcome.blockedOrigins).toEqual([backends.unlisted.origin]);
+        expect(outcome.directives).toEqual(["connect-src"]);
+        expect(outcome.calls).toEqual({
+          api: "api: status 200",
+          gateway: "gateway: status 200",
+          supabase: "supabase: status 200",
+          unlisted: expect.stringMatching(/^unlisted: failed/),
+        });
+        expect([backends.api, backends.gateway, backends.supabase].map((backend) => backend.requests)).toEqual([1, 1, 1]);
+        expect(backends.unlisted.requests).toBe(0);
+      } finally {
+        await close();
+      }
     });
 
-    it("blocks the API when the policy omits its origin", async () => {
-      const nginx = await serve({
-        API_ORIGIN: "https://api.elsewhere.example",
-        GATEWAY_ORIGIN: backends.gateway.origin,
-        SUPABASE_ORIGIN: backends.supabase.origin,
-      });
+    itAtOnce("blocks the API when the policy omits its origin", async () => {
+      const { backends, close } = await startBackends(["api", "gateway", "supabase"] as const);
+      try {
+        const nginx = await serve({
+          API_ORIGIN: "https://api.elsewhere.example",
+          GATEWAY_ORIGIN: backends.gateway.origin,
+          SUPABASE_ORIGIN: backends.supabase.origin,
+        });
 
-      const outcome = await load(browser, `${nginx.origin}/policies/42`, [backends.api, backends.gateway], 1);
+        const outcome = await load(await browser, `${nginx.origin}/policies/42`, [backends.api, backends.gateway], 1);
 
-      expect(outcome.route).toBe("/policies/42");
-      expect(outcome.blockedOrigins).toEqual([backends.api.origin]);
-      expect(outcome.calls.api).toMatch(/^api: failed/);
-      expect(outcome.calls.gateway).toBe("gateway: status 200");
-      expect(backends.api.requests).toBe(0);
-      expect(backends.gateway.requests).toBe(1);
+        expect(outcome.route).toBe("/policies/42");
+        expect(outcome.blockedOrigins).toEqual([backends.api.origin]);
+        expect(outcome.calls.api).toMatch(/^api: failed/);
+        expect(outcome.calls.gateway).toBe("gateway: status 200");
+        expect(backends.api.requests).toBe(0);
+        expect(backends.gateway.requests).toBe(1);
+      } finally {
+        await close();
+      }
     });
   });
 });

@@ -4,7 +4,6 @@
  * named with its fix and runbook entry, what no rule knows is shown as AWS said it, a healthy stack exits 0, and a
  * stack without outputs fails in one line. No program run and no network: the whole file takes about a second.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,6 +11,7 @@ import { USAGE, main } from "../scripts/diagnose";
 import { CAUSES, DIAGNOSE_ACTIONS, diagnose, runbookAnchor } from "../scripts/diagnose/index";
 import { parseOutputs } from "../scripts/diagnose/outputs";
 import { ROOT } from "./support/harness";
+import { Finished, run } from "./support/processes";
 import { FIXTURES_DIR, RecordedAws, loadFixture } from "./support/recorded-aws";
 
 /** The fixtures were recorded minutes after the failed deploys they show. */
@@ -19,8 +19,15 @@ const NOW = new Date("2026-03-10T10:30:00Z");
 const aws = new RecordedAws();
 let dir: string;
 
+/**
+ * `npm run diagnose -- --help`, started with the file: its second of npm and ts-node starting runs beside the
+ * in-process tests instead of after them.
+ */
+let npmRunHelp: Promise<Finished>;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "diagnose-"));
+  npmRunHelp = run("npm", ["run", "--silent", "diagnose", "--", "--help"], { cwd: ROOT });
+  npmRunHelp.catch(() => undefined); // reported by its test
 });
 afterAll(() => {
   aws.restore();
@@ -503,8 +510,8 @@ describe("the command line", () => {
     expect(listed).toEqual([...DIAGNOSE_ACTIONS]);
   });
 
-  it("is `npm run diagnose`", () => {
-    const result = spawnSync("npm", ["run", "--silent", "diagnose", "--", "--help"], { cwd: ROOT, encoding: "utf8" });
+  it("is `npm run diagnose`", async () => {
+    const result = await npmRunHelp;
     expect(result.stdout).toBe(`${USAGE}\n`);
     expect(result.status).toBe(0);
   });

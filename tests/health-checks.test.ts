@@ -5,6 +5,7 @@ import * as path from "path";
 import { statusCodeHealthCheck } from "../components/service/health-checks";
 import { containerDefinitions, ProgramRun, runProgram, StackName } from "./support/harness";
 import { assertNothingListens, FakeServer, startHttpServer, startTcpListener } from "./support/fake-servers";
+import { testsAtOnce } from "./support/processes";
 import { toolAvailable } from "./support/tools";
 
 /**
@@ -78,6 +79,9 @@ interface ContainerCase {
 
 const json = (value: unknown): string => JSON.stringify(value);
 const nothing: Scenario = { name: "nothing listens on its port", server: { kind: "none" }, healthy: false };
+/** What the gateway's and the management plane's `/health` answer when unhealthy: 200, the status in the body. */
+const GATEWAY_UNHEALTHY_200: Server = { kind: "http", status: 200, body: json({ status: "unhealthy", chromadb: "disconnected" }) };
+const MANAGEMENT_UNHEALTHY_200: Server = { kind: "http", status: 200, body: json({ status: "unhealthy", data_plane: "disconnected" }) };
 
 /** What each container's check must make of its server's answers, by container name. */
 const CASES: Record<string, ContainerCase> = {
@@ -86,7 +90,7 @@ const CASES: Record<string, ContainerCase> = {
     tools: [NODE],
     scenarios: [
       { name: 'the server answers 200 {"status":"healthy"}', server: { kind: "http", status: 200, body: json({ status: "healthy", chromadb: "connected" }) }, healthy: true },
-      { name: 'the server answers 200 {"status":"unhealthy"} (the handler does not set an error status)', server: { kind: "http", status: 200, body: json({ status: "unhealthy", chromadb: "disconnected" }) }, healthy: false },
+      { name: 'the server answers 200 {"status":"unhealthy"} (the handler does not set an error status)', server: GATEWAY_UNHEALTHY_200, healthy: false },
       { name: "the server answers 503", server: { kind: "http", status: 503, body: "Service Unavailable", contentType: "text/plain" }, healthy: false },
       { name: "the server answers 200 with a body that is not JSON", server: { kind: "http", status: 200, body: "OK", contentType: "text/plain" }, healthy: false },
       nothing,
@@ -110,7 +114,7 @@ const CASES: Record<string, ContainerCase> = {
     tools: [PYTHON],
     scenarios: [
       { name: 'the server answers 200 {"status":"healthy"}', server: { kind: "http", status: 200, body: json({ status: "healthy", data_plane: "connected" }) }, healthy: true },
-      { name: 'the server answers 200 {"status":"unhealthy"} (its /health never sets an error status)', server: { kind: "http", status: 200, body: json({ status: "unhealthy", data_plane: "disconnected" }) }, healthy: false },
+      { name: 'the server answers 200 {"status":"unhealthy"} (its /health never sets an error status)', server: MANAGEMENT_UNHEALTHY_200, healthy: false },
       { name: "the server answers 500", server: { kind: "http", status: 500, body: json({ detail: "Internal Server Error" }) }, healthy: false },
       nothing,
     ],
@@ -136,9 +140,12 @@ const CASES: Record<string, ContainerCase> = {
 };
 
 const available = new Map<string, boolean>();
-function describeWithTools(tools: Tool[]): jest.Describe {
+function toolsAvailable(tools: Tool[]): boolean {
   for (const tool of tools) if (!available.has(tool.host)) available.set(tool.host, toolAvailable(tool.host, tool.install));
-  return tools.every((tool) => available.get(tool.host)) ? describe : describe.skip;
+  return tools.every((tool) => available.get(tool.host));
+}
+function describeWithTools(tools: Tool[]): jest.Describe {
+  return toolsAvailable(tools) ? describe : describe.skip;
 }
 
 const binRoot = mkdtempSync(path.join(tmpdir(), "health-check-bin-"));
@@ -157,7 +164,13 @@ function identity(user: string): { uid?: number; gid?: number } {
  * The real program behind a host command (python3's interpreter, not a pyenv shim script) that `user` can run: an
  * interpreter under root's home is not one, so the system's own comes next.
  */
+const hostPrograms = new Map<string, string>();
 function hostProgram(tool: Tool, user: string): string {
+  const key = `${tool.host} ${user}`;
+  if (!hostPrograms.has(key)) hostPrograms.set(key, findHostProgram(tool, user));
+  return hostPrograms.get(key)!;
+}
+function findHostProgram(tool: Tool, user: string): string {
   const found =
     tool.host === "python3"
       ? execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim()
@@ -168,13 +181,23 @@ function hostProgram(tool: Tool, user: string): string {
   return runnable;
 }
 
-/** A directory holding only the given tools, under the names the commands call them by: an image's PATH. */
+/**
+ * A directory holding only the given tools, under the names the commands call them by: an image's PATH. One per
+ * set of tools and user: looking a program up starts processes (python3's through a pyenv shim, 0.1 s).
+ */
+const imagePaths = new Map<string, string>();
 function imagePath(tools: Tool[], user: string): string {
+  const key = `${tools.map((tool) => tool.name).join(" ")} ${user}`;
+  if (imagePaths.has(key)) return imagePaths.get(key)!;
   const dir = mkdtempSync(path.join(binRoot, "image-"));
   chmodSync(dir, 0o755);
   for (const tool of tools) symlinkSync(hostProgram(tool, user), path.join(dir, tool.name));
+  imagePaths.set(key, dir);
   return dir;
 }
+
+/** The image PATH of a container's checks. */
+const imagePathOf = (container: string) => imagePath(CASES[container].tools, distinctChecks(container)[0].user);
 
 /**
  * What a check runs with: PATH holds only its image's tools. No proxy: ECS sets none in a container, and an
@@ -236,19 +259,47 @@ async function startServer(port: number, server: Server, healthPath: string | un
   }
 }
 
-/** Runs a check against a fake server started for it alone, and closes the server whatever happens. */
-async function runAgainst(
+/**
+ * Whose turn it is on each port. The tests run at once (itAtOnce), their time being processes that start and
+ * wait; a check needs its container's port to itself, so checks on one port take turns, in the order the tests
+ * are declared, and checks on different ports run together.
+ */
+const portTurns = new Map<number, Promise<unknown>>();
+function onPort<T>(port: number, use: () => Promise<T>): Promise<T> {
+  const turn = (portTurns.get(port) ?? Promise.resolve()).catch(() => undefined).then(use);
+  portTurns.set(port, turn);
+  return turn;
+}
+
+/**
+ * Runs a check against a fake server started for it alone, and closes the server whatever happens. Once for each
+ * check and answer: a test that compares with a scenario's verdict reuses that scenario's run.
+ */
+const runs = new Map<string, Promise<{ result: CheckResult; fake?: FakeServer }>>();
+function runAgainst(
   check: ContainerCheck,
   server: Server,
   healthPath: string | undefined,
   pathDir: string,
 ): Promise<{ result: CheckResult; fake?: FakeServer }> {
-  const fake = await startServer(check.port, server, healthPath);
-  try {
-    return { result: await runHealthCheck(check.command, check.timeoutSeconds, pathDir, check.user), fake };
-  } finally {
-    await fake?.close();
-  }
+  const key = JSON.stringify([check.command, check.port, check.timeoutSeconds, check.user, server, healthPath, pathDir]);
+  if (!runs.has(key)) runs.set(key, runOnce(check, server, healthPath, pathDir));
+  return runs.get(key)!;
+}
+function runOnce(
+  check: ContainerCheck,
+  server: Server,
+  healthPath: string | undefined,
+  pathDir: string,
+): Promise<{ result: CheckResult; fake?: FakeServer }> {
+  return onPort(check.port, async () => {
+    const fake = await startServer(check.port, server, healthPath);
+    try {
+      return { result: await runHealthCheck(check.command, check.timeoutSeconds, pathDir, check.user), fake };
+    } finally {
+      await fake?.close();
+    }
+  });
 }
 
 let checks: ContainerCheck[] = [];
@@ -278,6 +329,11 @@ beforeAll(async () => {
   );
 }, 60_000);
 
+// Declared after the program runs' beforeAll, so the tests start once the checks are known.
+const itAtOnce = testsAtOnce();
+/** itAtOnce where the tools are there; a skipped describe's tests must not start. */
+const testWith = (tools: Tool[]) => (toolsAvailable(tools) ? itAtOnce : it);
+
 /** The distinct checks of a container across both stacks (the same command, port and timeout run once). */
 function distinctChecks(container: string): ContainerCheck[] {
   const found = checks.filter((check) => check.container === container);
@@ -301,16 +357,11 @@ describe("container health checks, run as ECS runs them", () => {
 
   for (const [container, { path: healthPath, tools, scenarios }] of Object.entries(CASES)) {
     describeWithTools(tools)(`${container}'s check, with only ${tools.map((tool) => tool.name).join(" and ")} on PATH`, () => {
-      let pathDir: string;
-      beforeAll(() => {
-        pathDir = imagePath(tools, distinctChecks(container)[0].user);
-      });
-
       for (const scenario of scenarios) {
         const expected = scenario.healthy ? "healthy" : "unhealthy";
-        it(`says ${expected} when ${scenario.name}`, async () => {
+        testWith(tools)(`says ${expected} when ${scenario.name}`, async () => {
           for (const check of distinctChecks(container)) {
-            const { result, fake } = await runAgainst(check, scenario.server, healthPath, pathDir);
+            const { result, fake } = await runAgainst(check, scenario.server, healthPath, imagePathOf(container));
             expect({ stack: check.stack, ...result }).toEqual(expect.objectContaining({ verdict: expected }));
             // It reached the server on the container's port and path, so its verdict is about the answer.
             if (scenario.server.kind === "http") expect(new Set(fake?.requests)).toEqual(new Set([healthPath]));
@@ -325,36 +376,27 @@ describe("container health checks, run as ECS runs them", () => {
 });
 
 describe("a status-code-only check, the mistake the body-reading checks exist for", () => {
-  const unhealthyBut200: Server = { kind: "http", status: 200, body: json({ status: "unhealthy" }) };
 
   describeWithTools(CASES.gateway.tools)("on the gateway", () => {
-    let pathDir: string;
-    beforeAll(() => {
-      pathDir = imagePath(CASES.gateway.tools, distinctChecks("gateway")[0].user);
-    });
-
-    it('passes a gateway that answers 200 {"status":"unhealthy"}, which the gateway\'s own check fails', async () => {
+    testWith(CASES.gateway.tools)('passes a gateway that answers 200 {"status":"unhealthy"}, which the gateway\'s own check fails', async () => {
       const [check] = distinctChecks("gateway");
+      const pathDir = imagePathOf("gateway");
       const statusOnly: ContainerCheck = {
         ...check,
         command: `node -e "fetch('http://127.0.0.1:${check.port}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"`,
       };
-      expect((await runAgainst(statusOnly, unhealthyBut200, "/health", pathDir)).result.verdict).toBe("healthy");
-      expect((await runAgainst(check, unhealthyBut200, "/health", pathDir)).result.verdict).toBe("unhealthy");
+      expect((await runAgainst(statusOnly, GATEWAY_UNHEALTHY_200, "/health", pathDir)).result.verdict).toBe("healthy");
+      expect((await runAgainst(check, GATEWAY_UNHEALTHY_200, "/health", pathDir)).result.verdict).toBe("unhealthy");
     });
   });
 
   describeWithTools(CASES["management-plane"].tools)("on the management plane", () => {
-    let pathDir: string;
-    beforeAll(() => {
-      pathDir = imagePath(CASES["management-plane"].tools, distinctChecks("management-plane")[0].user);
-    });
-
-    it('the control plane\'s status-code check, pointed at the management plane, passes it on 200 {"status":"unhealthy"}; its own check fails it', async () => {
+    testWith(CASES["management-plane"].tools)('the control plane\'s status-code check, pointed at the management plane, passes it on 200 {"status":"unhealthy"}; its own check fails it', async () => {
       const [check] = distinctChecks("management-plane");
+      const pathDir = imagePathOf("management-plane");
       const statusOnly: ContainerCheck = { ...check, command: statusCodeHealthCheck(check.port).command[1] };
-      expect((await runAgainst(statusOnly, unhealthyBut200, "/health", pathDir)).result.verdict).toBe("healthy");
-      expect((await runAgainst(check, unhealthyBut200, "/health", pathDir)).result.verdict).toBe("unhealthy");
+      expect((await runAgainst(statusOnly, MANAGEMENT_UNHEALTHY_200, "/health", pathDir)).result.verdict).toBe("healthy");
+      expect((await runAgainst(check, MANAGEMENT_UNHEALTHY_200, "/health", pathDir)).result.verdict).toBe("unhealthy");
     });
   });
 });

@@ -4,11 +4,11 @@
  * app's or ChromaDB's) takes a recovery point of that system's file system and waits for it, a change of the
  * console's takes none, and a failed or late recovery point stops the deploy.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ProgramRun, ROOT, runProgram } from "./support/harness";
+import { run as runProcess, testsAtOnce } from "./support/processes";
 import { describeWithTool } from "./support/tools";
 
 const SCRIPT = path.join(ROOT, "scripts", "pre-migration-backup.sh");
@@ -36,8 +36,11 @@ interface Run {
   calls: string[];
 }
 
-/** Runs the script with stand-ins: the stack's outputs, the preview, and a backup job that goes through `states`. */
-function run(opts: { changed: string[]; states?: string[]; outputs?: Record<string, unknown>; env?: Record<string, string> }): Run {
+/**
+ * Runs the script with stand-ins: the stack's outputs, the preview, and a backup job that goes through `states`.
+ * Each run has a directory of its own, so the tests run at once (itAtOnce): their time is bash and jq starting.
+ */
+async function run(opts: { changed: string[]; states?: string[]; outputs?: Record<string, unknown>; env?: Record<string, string> }): Promise<Run> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pre-migration-"));
   const calls = path.join(dir, "calls");
   const counter = path.join(dir, "polls");
@@ -66,9 +69,8 @@ esac`,
   *) echo "unexpected aws $*" >&2; exit 2 ;;
 esac`,
   );
-  const result = spawnSync("bash", [SCRIPT, "prod"], {
+  const result = await runProcess("bash", [SCRIPT, "prod"], {
     env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, POLL_SECONDS: "0", ...opts.env },
-    encoding: "utf8",
   });
   const recorded = fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").trim().split("\n") : [];
   fs.rmSync(dir, { recursive: true, force: true });
@@ -78,8 +80,10 @@ esac`,
 const starts = (r: Run) => r.calls.filter((c) => c.includes("start-backup-job"));
 
 describeWithTool("jq", "apt-get install -y jq")("scripts/pre-migration-backup.sh", () => {
-  it("takes a recovery point of the gateway's file system for a new ChromaDB image, and of the security stack's for its new image, and waits for both", () => {
-    const r = run({ changed: ["gateway-chroma", "security"] });
+  const itAtOnce = testsAtOnce();
+
+  itAtOnce("takes a recovery point of the gateway's file system for a new ChromaDB image, and of the security stack's for its new image, and waits for both", async () => {
+    const r = await run({ changed: ["gateway-chroma", "security"] });
     expect(r.status).toBe(0);
     const { backupVaultName, backupRoleArn, efsFileSystemIds } = prod.outputs;
     expect(starts(r)).toEqual(
@@ -93,27 +97,27 @@ describeWithTool("jq", "apt-get install -y jq")("scripts/pre-migration-backup.sh
     expect(r.stdout).toContain("securityStack: recovery point ready (job job-2)");
   });
 
-  it("takes one for the gateway's own new image too, and none for a change of the console's image alone", () => {
-    expect(starts(run({ changed: ["gateway"] }))).toHaveLength(1);
-    const console = run({ changed: ["console"] });
+  itAtOnce("takes one for the gateway's own new image too, and none for a change of the console's image alone", async () => {
+    const [gateway, console] = await Promise.all([run({ changed: ["gateway"] }), run({ changed: ["console"] })]);
+    expect(starts(gateway)).toHaveLength(1);
     expect(console.status).toBe(0);
     expect(starts(console)).toEqual([]);
   });
 
-  it("stops the deploy when the recovery point fails, with AWS's reason", () => {
-    const r = run({ changed: ["security"], states: ["RUNNING", "FAILED"] });
+  itAtOnce("stops the deploy when the recovery point fails, with AWS's reason", async () => {
+    const r = await run({ changed: ["security"], states: ["RUNNING", "FAILED"] });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("error: securityStack: the recovery point before the deploy FAILED (job job-1): Access denied to the vault key; not deploying");
   });
 
-  it("stops the deploy when the recovery point is not ready in time", () => {
-    const r = run({ changed: ["security"], states: ["RUNNING"], env: { BACKUP_TIMEOUT_MINUTES: "0" } });
+  itAtOnce("stops the deploy when the recovery point is not ready in time", async () => {
+    const r = await run({ changed: ["security"], states: ["RUNNING"], env: { BACKUP_TIMEOUT_MINUTES: "0" } });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("error: securityStack: no recovery point after 0 minutes (job job-1 is RUNNING); not deploying");
   });
 
-  it("has nothing to protect in a stack without a vault yet (a first deploy), and does not preview", () => {
-    const r = run({ changed: ["security"], outputs: {} });
+  itAtOnce("has nothing to protect in a stack without a vault yet (a first deploy), and does not preview", async () => {
+    const r = await run({ changed: ["security"], outputs: {} });
     expect(r.status).toBe(0);
     expect(r.calls.filter((c) => c.startsWith("pulumi preview") || c.startsWith("aws "))).toEqual([]);
   });

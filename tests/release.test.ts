@@ -3,11 +3,11 @@
  * CLIs (and real jq). The Pulumi stand-in answers from a small backend of files: each stack's config keys and
  * outputs, a stack without a file being one the backend does not have, as the CLI would answer them.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ROOT } from "./support/harness";
+import { run as runProcess, testsAtOnce } from "./support/processes";
 import { describeWithTool } from "./support/tools";
 
 const SCRIPT = path.join(ROOT, "scripts", "release.sh");
@@ -63,9 +63,12 @@ describeWithTool("jq", "apt-get install -y jq")("scripts/release.sh", () => {
     fs.mkdirSync(path.join(dir, "app"));
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // The tests run at once: their time is bash starting the script and its stand-ins, and each run has a backend
+  // directory of its own (the files a test writes itself have names of their own too).
+  const itAtOnce = testsAtOnce();
 
   /** Runs the script against a fresh backend; its stdout, stderr, status and the CLI calls it made. */
-  function run(args: string[], backend: Backend, env: Record<string, string> = {}) {
+  async function run(args: string[], backend: Backend, env: Record<string, string> = {}) {
     const state = fs.mkdtempSync(path.join(dir, "backend-"));
     for (const [stack, keys] of Object.entries(backend.config ?? {})) {
       for (const [key, value] of Object.entries(keys)) fs.writeFileSync(path.join(state, `${stack}.config.${key}`), `${value}\n`);
@@ -74,9 +77,8 @@ describeWithTool("jq", "apt-get install -y jq")("scripts/release.sh", () => {
     fs.writeFileSync(path.join(state, "commits"), (backend.history?.commits ?? []).join("\n"));
     fs.writeFileSync(path.join(state, "log"), (backend.history?.log ?? []).map((l) => `${l}\n`).join(""));
     const calls = path.join(state, "calls");
-    const r = spawnSync("bash", [SCRIPT, ...args], {
+    const r = await runProcess("bash", [SCRIPT, ...args], {
       env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, CALLS: calls, BACKEND: state, DEFAULT_REF: "main", ...env },
-      encoding: "utf8",
     });
     return { stdout: r.stdout, stderr: r.stderr, status: r.status, calls: fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").trim().split("\n") : [] };
   }
@@ -86,36 +88,38 @@ describeWithTool("jq", "apt-get install -y jq")("scripts/release.sh", () => {
   const promoting = { config: { prod: { promoteFrom: "staging" } } };
 
   describe("deploy-ref", () => {
-    it("checks prod out at the commit staging runs, read from staging's outputs", () => {
-      const r = run(["deploy-ref", "prod"], { ...promoting, outputs: { staging, prod: prodBefore } });
+    itAtOnce("checks prod out at the commit staging runs, read from staging's outputs", async () => {
+      const r = await run(["deploy-ref", "prod"], { ...promoting, outputs: { staging, prod: prodBefore } });
       expect(r.stdout).toBe(`ref=${STAGING_COMMIT}\nrevision=${STAGING_COMMIT}\nsource=promoted from staging\n`);
       expect(r.calls).toEqual(["pulumi config get promoteFrom --stack prod", "pulumi stack output --json --stack staging"]);
     });
 
-    it("checks out the commit the person running the deploy names, whatever staging runs", () => {
-      const r = run(["deploy-ref", "prod"], { ...promoting, outputs: { staging } }, { REQUESTED_REVISION: HOTFIX_COMMIT });
+    itAtOnce("checks out the commit the person running the deploy names, whatever staging runs", async () => {
+      const r = await run(["deploy-ref", "prod"], { ...promoting, outputs: { staging } }, { REQUESTED_REVISION: HOTFIX_COMMIT });
       expect(r.stdout).toBe(`ref=${HOTFIX_COMMIT}\nrevision=${HOTFIX_COMMIT}\nsource=requested\n`);
       expect(r.calls).toEqual([]);
     });
 
-    it("refuses a named revision that is a branch or a short hash", () => {
-      const r = run(["deploy-ref", "prod"], promoting, { REQUESTED_REVISION: "3333333" });
+    itAtOnce("refuses a named revision that is a branch or a short hash", async () => {
+      const r = await run(["deploy-ref", "prod"], promoting, { REQUESTED_REVISION: "3333333" });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('app_revision "3333333" is not a full commit hash (40 lowercase hex digits)');
       expect(r.stdout).toBe("");
     });
 
-    it("builds staging, which promotes from nothing, from the default branch, leaving the commit to the checkout", () => {
-      const r = run(["deploy-ref", "staging"], { outputs: { staging } });
+    itAtOnce("builds staging, which promotes from nothing, from the default branch, leaving the commit to the checkout", async () => {
+      const r = await run(["deploy-ref", "staging"], { outputs: { staging } });
       expect(r.stdout).toBe("ref=main\nrevision=\nsource=branch main\n");
     });
 
-    it("starts no prod deploy when staging cannot be read, or records no commit to promote", () => {
-      const missing = run(["deploy-ref", "prod"], promoting);
+    itAtOnce("starts no prod deploy when staging cannot be read, or records no commit to promote", async () => {
+      const missing = await run(["deploy-ref", "prod"], promoting);
       expect(missing.status).toBe(1);
       expect(missing.stderr).toContain("prod promotes from staging, which cannot be read: deploy staging first (a merge to main does)");
-      for (const appRevision of [undefined, "unknown", `${STAGING_COMMIT}-dirty`]) {
-        const r = run(["deploy-ref", "prod"], { ...promoting, outputs: { staging: { ...staging, appRevision } } });
+      const appRevisions = [undefined, "unknown", `${STAGING_COMMIT}-dirty`];
+      const runs = await Promise.all(appRevisions.map((appRevision) => run(["deploy-ref", "prod"], { ...promoting, outputs: { staging: { ...staging, appRevision } } })));
+      for (const [i, appRevision] of appRevisions.entries()) {
+        const r = runs[i];
         expect([appRevision, r.status, r.stdout]).toEqual([appRevision, 1, ""]);
         expect(r.stderr).toContain(`prod promotes from staging, which records no app commit to promote (appRevision: "${appRevision ?? "none"}"): deploy staging first`);
       }
@@ -123,13 +127,13 @@ describeWithTool("jq", "apt-get install -y jq")("scripts/release.sh", () => {
   });
 
   describe("running-ref", () => {
-    it("checks a stack out at the commit it runs, so that the drift check builds what is deployed", () => {
-      const r = run(["running-ref", "prod"], { ...promoting, outputs: { staging, prod: prodBefore } });
+    itAtOnce("checks a stack out at the commit it runs, so that the drift check builds what is deployed", async () => {
+      const r = await run(["running-ref", "prod"], { ...promoting, outputs: { staging, prod: prodBefore } });
       expect(r.stdout).toBe(`ref=${PROD_COMMIT}\nrevision=${PROD_COMMIT}\nsource=what prod runs\n`);
     });
 
-    it("falls back to the default branch for a stack that records no commit, and says so", () => {
-      const r = run(["running-ref", "prod"], { outputs: { prod: {} } });
+    itAtOnce("falls back to the default branch for a stack that records no commit, and says so", async () => {
+      const r = await run(["running-ref", "prod"], { outputs: { prod: {} } });
       expect(r.stdout).toBe("ref=main\nrevision=\nsource=branch main (prod records no app commit)\n");
     });
   });
@@ -137,16 +141,16 @@ describeWithTool("jq", "apt-get install -y jq")("scripts/release.sh", () => {
   describe("record and summary", () => {
     const prodAfter = { ...staging, imageTags: { ...staging.imageTags, uiConsole: "sha-ffffffffffffffff" } };
 
-    it("record saves what the stack runs before the deploy", () => {
+    itAtOnce("record saves what the stack runs before the deploy", async () => {
       const file = path.join(dir, "before.json");
-      run(["record", "prod", file], { outputs: { prod: { ...prodBefore, clusterName: "c" } } });
+      await run(["record", "prod", file], { outputs: { prod: { ...prodBefore, clusterName: "c" } } });
       expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual(prodBefore);
     });
 
-    it("says which revision and tags prod runs now, what changed, what staging runs, and the commits in between", () => {
+    itAtOnce("says which revision and tags prod runs now, what changed, what staging runs, and the commits in between", async () => {
       const before = path.join(dir, "prod-before.json");
       fs.writeFileSync(before, JSON.stringify(prodBefore));
-      const r = run(
+      const r = await run(
         ["summary", "prod", before],
         { ...promoting, outputs: { staging, prod: prodAfter }, history: { commits: [PROD_COMMIT, STAGING_COMMIT], log: ["- 1111111 Fix the summaries", "- 0f0f0f0 Faster start"] } },
         { UP_OUTCOME: "success", APP_DIR: path.join(dir, "app"), APP_REPOSITORY: "acme/app" },
@@ -175,24 +179,24 @@ describeWithTool("jq", "apt-get install -y jq")("scripts/release.sh", () => {
       expect(r.calls).toContainEqual(`git -C ${path.join(dir, "app")} log --format=- %h %s ${PROD_COMMIT}..${STAGING_COMMIT}`);
     });
 
-    it("reports a hotfix's override, a failed up, and a first deploy, linking the comparison when the history lacks a commit", () => {
+    itAtOnce("reports a hotfix's override, a failed up, and a first deploy, linking the comparison when the history lacks a commit", async () => {
       const before = path.join(dir, "first-before.json");
       fs.writeFileSync(before, JSON.stringify({ appRevision: null, imageTags: null }));
-      const first = run(["summary", "prod", before], { config: { prod: { promoteFrom: "staging", promotionOverride: "INC-1: hotfix of the login" } }, outputs: { staging, prod: {} } }, { UP_OUTCOME: "failure" });
+      const first = await run(["summary", "prod", before], { config: { prod: { promoteFrom: "staging", promotionOverride: "INC-1: hotfix of the login" } }, outputs: { staging, prod: {} } }, { UP_OUTCOME: "failure" });
       expect(first.stdout).toContain("> `pulumi up` did not succeed (failure): the stack's outputs still say what its last successful deploy runs.");
       expect(first.stdout).toContain("- App revision: `none` (unchanged)");
       expect(first.stdout).toContain('- **Promotion override:** "INC-1: hotfix of the login": this deploy may run images `staging` does not');
       expect(first.stdout).toContain("| gateway | — | — | no | `sha-aaaaaaaaaaaaaaaa` |");
 
       fs.writeFileSync(before, JSON.stringify(prodBefore));
-      const linked = run(["summary", "prod", before], { outputs: { prod: prodAfter } }, { APP_DIR: path.join(dir, "app"), APP_REPOSITORY: "acme/app" });
+      const linked = await run(["summary", "prod", before], { outputs: { prod: prodAfter } }, { APP_DIR: path.join(dir, "app"), APP_REPOSITORY: "acme/app" });
       expect(linked.stdout).toContain(`Commits since the last deploy: https://github.com/acme/app/compare/${PROD_COMMIT}...${STAGING_COMMIT}\n`);
       expect(linked.stdout).toContain("| system | image tag now | before | changed |\n|---|---|---|---|\n");
     });
   });
 
-  it("refuses to run without its arguments, naming its usage", () => {
-    const r = run(["summary", "prod"], {});
+  itAtOnce("refuses to run without its arguments, naming its usage", async () => {
+    const r = await run(["summary", "prod"], {});
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("usage: scripts/release.sh summary <stack> <file>");
   });

@@ -202,15 +202,21 @@ export interface OperationModel {
   booleans?: string[];
 }
 
+/**
+ * The interpreter that has botocore, by its own path once botocoreAvailable has found it: `python3` on PATH may be
+ * a pyenv shim, a shell script that costs 0.1 s a start.
+ */
+let python = "python3";
+
 export function botocoreOperations(pairs: [string, string][]): Record<string, OperationModel> {
   const script = path.join(__dirname, "botocore-operations.py");
-  return JSON.parse(execFileSync("python3", [script], { input: JSON.stringify(pairs), encoding: "utf8" }));
+  return JSON.parse(execFileSync(python, [script], { input: JSON.stringify(pairs), encoding: "utf8" }));
 }
 
 /** Whether python3 can import botocore; outside CI a missing module skips with its install line (tools.ts's rule). */
 export function botocoreAvailable(installHint: string): boolean {
   try {
-    execFileSync("python3", ["-c", "import botocore"], { stdio: "pipe" });
+    python = execFileSync("python3", ["-c", "import sys, botocore; print(sys.executable)"], { encoding: "utf8", stdio: "pipe" }).trim();
     return true;
   } catch {
     if (process.env.CI === "true") throw new Error(`python3's botocore is required under CI=true; install it with: ${installHint}`);
