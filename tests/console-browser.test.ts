@@ -1,6 +1,7 @@
 import * as http from "http";
 import { AddressInfo } from "net";
 import { Browser, chromium } from "playwright-core";
+import { releaseAsyncContextAfterAll } from "./support/async-context";
 import { testsAtOnce } from "./support/processes";
 import { describeWithTool } from "./support/tools";
 import { NGINX_INSTALL_HINT, Origins, RunningNginx, renderedServerConfig, startNginx } from "./support/nginx";
@@ -122,6 +123,8 @@ async function startBackends<Name extends BackendName>(names: readonly Name[]): 
     close: async () => void (await Promise.all(started.map((backend) => backend.close()))),
   };
 }
+
+releaseAsyncContextAfterAll();
 
 describeWithTool("nginx", NGINX_INSTALL_HINT)("the console in a browser", () => {
   describeWithTool("chromium", "apt-get install -y chromium")("under the rendered Content-Security-Policy", () => {
