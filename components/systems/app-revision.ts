@@ -49,7 +49,9 @@ function git(dir: string, args: string[]): string | undefined {
  * repository (a fixture tree inside this one) is not a checkout of the app: its HEAD is that repository's.
  */
 function checkoutCommit(appRepoPath: string): { commit: string; dirty: boolean } | undefined {
-  if (!fs.existsSync(appRepoPath)) return undefined;
+  // The top of a work tree holds `.git` (a directory, or a file in a linked worktree or submodule); without one,
+  // asking git is not needed (a run of the program is spared a process).
+  if (!fs.existsSync(path.join(appRepoPath, ".git"))) return undefined;
   const top = git(appRepoPath, ["rev-parse", "--show-toplevel"]);
   if (!top || fs.realpathSync(top) !== fs.realpathSync(path.resolve(appRepoPath))) return undefined;
   const commit = git(appRepoPath, ["rev-parse", "HEAD"]);
