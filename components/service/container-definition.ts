@@ -152,7 +152,8 @@ export function renderContainerDefinitions(containers: ContainerSpec[], logs: Lo
     .all([pulumi.output(logs.region), pulumi.output(logs.logGroupName), pulumi.all(containers.map(resolveContainer))])
     .apply(([region, logGroupName, resolved]) =>
       JSON.stringify(
-        [...resolved]
+        containers
+          .map((spec, i): ResolvedContainer => ({ spec, ...resolved[i] }))
           .sort((a, b) => byteOrder(a.spec.name, b.spec.name))
           .map((c) =>
             renderContainer(c, { "awslogs-group": logGroupName, "awslogs-region": region, "awslogs-stream-prefix": c.spec.name }, hardening),
@@ -207,8 +208,8 @@ function renderContainer(c: ResolvedContainer, logOptions: Record<string, string
   };
 }
 
-interface ResolvedContainer {
-  spec: ContainerSpec;
+/** A container's values that are outputs, resolved: plain data. */
+interface ResolvedValues {
   image: string;
   /** By name, in byte order. */
   environment: [string, string][];
@@ -217,7 +218,14 @@ interface ResolvedContainer {
   secretVersions?: string;
 }
 
-function resolveContainer(spec: ContainerSpec): pulumi.Output<ResolvedContainer> {
+/** A container's spec with its resolved values. */
+type ResolvedContainer = ResolvedValues & { spec: ContainerSpec };
+
+/**
+ * The spec stays outside the output: Pulumi walks the whole value of every output it makes, looking for unknowns,
+ * and a spec holds its image's and its secrets' components with all their resources (a tenth of a program run).
+ */
+function resolveContainer(spec: ContainerSpec): pulumi.Output<ResolvedValues> {
   const secretEntries = Object.entries(spec.secrets ?? {}).sort(([a], [b]) => byteOrder(a, b));
   return pulumi
     .all([
@@ -226,7 +234,6 @@ function resolveContainer(spec: ContainerSpec): pulumi.Output<ResolvedContainer>
       pulumi.all(secretEntries.map(([n, s]) => pulumi.all([n, s.arn, s.versionId]))),
     ])
     .apply(([image, environment, secrets]) => ({
-      spec,
       image,
       environment: Object.entries(environment as Record<string, string>).sort(([a], [b]) => byteOrder(a, b)),
       secrets: secrets.map(([n, arn]) => [n, arn] as [string, string]),
