@@ -263,7 +263,13 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   // exits, a tenth of a run's time. A run awaits every outstanding RPC before it returns (waitForRPCs).
   const debuggable = nativeRequire("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
   const wrap = debuggable.debuggablePromise;
-  if (!keepTraces) debuggable.debuggablePromise = (p) => p;
+  // And no resource reads its source position (the whole stack at its construction, for the engine's display).
+  const { Resource } = nativeRequire("@pulumi/pulumi/resource") as { Resource: { callsites: () => unknown[] } };
+  const callsites = Resource.callsites;
+  if (!keepTraces) {
+    debuggable.debuggablePromise = (p) => p;
+    Resource.callsites = () => [];
+  }
   try {
     // A JSON copy: plain data in the caller's realm, which the caller may change.
     return withLookups(JSON.parse(JSON.stringify(await execute(opts))));
@@ -273,6 +279,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       E.prepareStackTrace = prepare;
     }
     debuggable.debuggablePromise = wrap;
+    Resource.callsites = callsites;
     running = false;
   }
 }
