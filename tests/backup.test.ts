@@ -45,7 +45,8 @@ beforeAll(async () => {
   runs.staging = await runProgram({ stack: "staging" });
   runs.prod = await runProgram({ stack: "prod" });
   runs.locked = await runProgram({ stack: "prod", config: { backupVaultLock: true } });
-  runs.stagingLocked = await runProgram({ stack: "staging", config: { backupVaultLock: true } });
+  // With a copy region and a replica too: staging with every kind of holder, the run config-change.test.ts makes.
+  runs.stagingLocked = await runProgram({ stack: "staging", config: { backupCopyRegion: "eu-central-1", efsReplicationRegion: "eu-central-1", backupVaultLock: true } });
 });
 
 const fileSystemArns = (run: ProgramRun) => run.ofType(T.fileSystem).map((f) => f.state.arn).sort();
