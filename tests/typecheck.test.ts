@@ -1,6 +1,8 @@
 /**
- * `npm test` type-checks with tsgo (scripts/test.mjs). This holds it honest: over this project's own tsconfig it
- * refuses a type error in a file that uses the program's components, and accepts the same file without it.
+ * `npm test` type-checks with tsgo (scripts/test.mjs), incrementally: the second check of an unchanged tree reuses
+ * the first's results. This holds it honest: over this project's own tsconfig it accepts a file that uses the
+ * program's components, and after a change to what that file imports (the file itself unchanged, its previous
+ * result on record) it refuses the type error the change makes.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -10,8 +12,8 @@ import { ROOT } from "./support/harness";
 
 const TSGO = path.join(ROOT, "node_modules", "@typescript", "native-preview", "bin", "tsgo");
 
-/** tsgo over a project of the given files (name → source), as `npm test` runs it; the exit code and what it printed. */
-function check(files: Record<string, string>): Promise<{ code: number; output: string }> {
+/** A project in a directory of its own, over this project's tsconfig: its files (name → source). */
+function project(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ai-platform-typecheck-"));
   for (const [name, source] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), source);
   fs.writeFileSync(
@@ -23,36 +25,49 @@ function check(files: Record<string, string>): Promise<{ code: number; output: s
       compilerOptions: { rootDir: "/", types: ["node"], typeRoots: [path.join(ROOT, "node_modules", "@types")] },
     }),
   );
+  return dir;
+}
+
+/** tsgo over the project as `npm test` runs it (incremental, its record in the project); exit code and output. */
+function check(dir: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [TSGO, "--noEmit", "-p", dir, "--singleThreaded"], { stdio: ["ignore", "pipe", "pipe"] });
+    const args = ["--noEmit", "-p", dir, "--singleThreaded", "--incremental", "--tsBuildInfoFile", path.join(dir, "tsbuildinfo.json")];
+    const child = spawn(process.execPath, [TSGO, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
-    child.on("close", (code) => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      resolve({ code: code ?? 1, output });
-    });
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
   });
 }
 
-const probe = (cpu: string) => `
+/** A file that hands the program's deploy-time estimate a grace period from another file. */
+const USE = `
+import { grace } from "./grace";
 import { deployTime } from "${path.join(ROOT, "components", "service", "deploy-time")}";
-export const t = deployTime({ containers: [], gracePeriodSeconds: ${cpu}, bakeSeconds: 0, stopSeconds: 30, singleWriter: false, desiredCount: 1 });
+export const t = deployTime({ containers: [], gracePeriodSeconds: grace, bakeSeconds: 0, stopSeconds: 30, singleWriter: false, desiredCount: 1 });
 `;
 
 describe("the type check of npm test", () => {
-  // One tsgo run over both probes: the file with the error and the same file without it.
-  let result: { code: number; output: string };
+  let dir: string;
+  let sound: { code: number; output: string };
+  let broken: { code: number; output: string };
   beforeAll(async () => {
-    result = await check({ "broken.ts": probe('"ninety"'), "sound.ts": probe("90") });
+    dir = project({ "grace.ts": "export const grace = 90;\n", "use.ts": USE });
+    sound = await check(dir);
+    fs.writeFileSync(path.join(dir, "grace.ts"), 'export const grace = "ninety";\n');
+    broken = await check(dir);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("passes a file that uses the program's components, and keeps a record for the next check", () => {
+    expect(sound).toEqual({ code: 0, output: "" });
+    expect(fs.existsSync(path.join(dir, "tsbuildinfo.json"))).toBe(true);
   });
 
-  it("fails on a type error, naming the file and the error", () => {
-    expect(result.code).not.toBe(0);
-    expect(result.output).toMatch(/broken\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
-  });
-
-  it("passes the same file without it: the error above is the only one", () => {
-    expect(result.output.trim().split("\n").filter((l) => /error TS\d+/.test(l))).toEqual([expect.stringMatching(/\/broken\.ts\(\d+,\d+\): error TS2322/)]);
+  it("fails once what the file imports changes, naming the unchanged file and the error", () => {
+    expect(broken.code).not.toBe(0);
+    expect(broken.output.trim().split("\n").filter((l) => /error TS\d+/.test(l))).toEqual([
+      expect.stringMatching(/\/use\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/),
+    ]);
   });
 });
