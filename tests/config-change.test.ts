@@ -192,17 +192,17 @@ describe("no config change removes a recovery point", () => {
   const VAULT = "aws:backup/vault:Vault";
   const LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration";
   /**
-   * Every key about backups, changed to values the config accepts other than the base's (BASE below). The two
-   * retentions are lengthened in one change: the same question for both, and the run tests/backup.test.ts makes of
-   * a longer retention (one run for both files).
+   * Every key about backups, changed to values the config accepts other than the base's (BASE below). Changes that
+   * ask the same question share a run: the copy region moves with the replica (the run of the region move above),
+   * the copy and the monthly recovery points stop together (both remove what they held), and the two retentions
+   * lengthen together (the run tests/backup.test.ts makes of a longer retention).
    */
   const CHANGES: Record<string, unknown>[] = [
     { backups: false },
-    { backupCopyRegion: "eu-north-1" },
-    { backupCopyRegion: "" },
+    { backupCopyRegion: "eu-north-1", efsReplicationRegion: "eu-north-1" },
+    { backupCopyRegion: "", backupMonthlyRetentionMonths: 0 },
     { backupVaultLock: false },
     { backupDailyRetentionDays: 90, backupMonthlyRetentionMonths: 24 },
-    { backupMonthlyRetentionMonths: 0 },
     { systems: ["gateway"] },
     { systems: ["securityStack"] },
   ];
