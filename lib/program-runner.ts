@@ -229,11 +229,14 @@ function loadProgram(entry: string, root: string): Record<string, unknown> {
   const changed = project.some((key) => loadedVersions.get(key) !== modifiedAt(key));
   for (const key of project) if (changed || key === entry) delete cache[key];
   if (changed) loadedVersions.clear();
-  const program = nativeRequire(entry);
-  for (const key of Object.keys(cache)) {
-    if (!loadedVersions.has(key) && (isProgramModule(key, ROOT) || isProgramModule(key, root))) loadedVersions.set(key, modifiedAt(key));
+  try {
+    return nativeRequire(entry);
+  } finally {
+    // Also when the program throws (a config error): the modules it loaded stay, and are known unchanged next time.
+    for (const key of Object.keys(cache)) {
+      if (!loadedVersions.has(key) && (isProgramModule(key, ROOT) || isProgramModule(key, root))) loadedVersions.set(key, modifiedAt(key));
+    }
   }
-  return program;
 }
 
 const modifiedAt = (file: string): number => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
