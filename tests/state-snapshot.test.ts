@@ -12,20 +12,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ROOT } from "./support/harness";
-import { python3, run, testsAtOnce } from "./support/processes";
+import { inWorkDir, python3, run, testsAtOnce } from "./support/processes";
 import { describeWithTool } from "./support/tools";
 
 const WRITER = path.join(ROOT, "dockerfiles", "writer");
-
-/** A directory of its own for one test, removed after it. */
-async function inWorkDir(test: (work: string) => Promise<void>): Promise<void> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "state-snapshot-"));
-  try {
-    await test(work);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-}
 
 const python = async (script: string, ...args: string[]): Promise<string> => {
   const r = await run(python3(), ["-c", script, ...args]);
@@ -85,7 +75,7 @@ describeWithTool("python3", "apt-get install -y python3")("the single writer's s
 
   describe("state-snapshot", () => {
     itAtOnce("copies a SQLite database that is written the whole time through SQLite's online backup: whole, with every committed row", () =>
-      inWorkDir(async (work) => {
+      inWorkDir("state-snapshot", async (work) => {
         const data = path.join(work, "data");
         fs.mkdirSync(path.join(data, "policies"), { recursive: true });
         const db = path.join(data, "policies", "store.db");
@@ -108,7 +98,7 @@ describeWithTool("python3", "apt-get install -y python3")("the single writer's s
     );
 
     itAtOnce("keeps no half-written tenants.json: it copies again until the copy parses, and fails (keeping the last snapshot) if it never does", () =>
-      inWorkDir(async (work) => {
+      inWorkDir("state-snapshot", async (work) => {
         const data = path.join(work, "tenants");
         const tenants = path.join(data, "tenants.json");
         const kept = path.join(work, "writer", "snapshot", "tenants", "tenants.json");
@@ -132,7 +122,7 @@ describeWithTool("python3", "apt-get install -y python3")("the single writer's s
     );
 
     itAtOnce("with --freeze, stops the process for the copy and resumes it, even when the copy fails", () =>
-      inWorkDir(async (work) => {
+      inWorkDir("state-snapshot", async (work) => {
         const data = path.join(work, "chroma");
         fs.mkdirSync(data);
         fs.writeFileSync(path.join(data, "chroma.sqlite3"), "SQLite format 3\0 written by the process");
@@ -188,7 +178,7 @@ describeWithTool("python3", "apt-get install -y python3")("the single writer's s
     const snapshots = (root: string) => path.join(root, "aws-backup-restore_2026-05-01T03-10-00-000Z", "gateway", "writer", "snapshot");
 
     itAtOnce("passes a restore whose snapshots are recent, whose databases are whole and whose tenants.json parses", () =>
-      inWorkDir(async (work) => {
+      inWorkDir("state-snapshot", async (work) => {
         const result = await check(await restored(work));
         expect(result.stdout).toMatch(/restore-check: OK: 2 files of 1 system\(s\)/);
         expect(result.status).toBe(0);
@@ -196,7 +186,7 @@ describeWithTool("python3", "apt-get install -y python3")("the single writer's s
     );
 
     itAtOnce("fails a corrupt database, a tenants.json that does not parse, and one missing from the snapshot", () =>
-      inWorkDir(async (work) => {
+      inWorkDir("state-snapshot", async (work) => {
         const [corrupt, missing] = await Promise.all([restored(path.join(work, "corrupt")), restored(path.join(work, "missing"))]);
         const db = path.join(snapshots(corrupt), "workspace", "index.db");
         const bytes = fs.readFileSync(db);
@@ -213,7 +203,7 @@ describeWithTool("python3", "apt-get install -y python3")("the single writer's s
     );
 
     itAtOnce("fails a restore without a snapshot, or with one older than the limit (the nightly copy stopped)", () =>
-      inWorkDir(async (work) => {
+      inWorkDir("state-snapshot", async (work) => {
         const [stale, withoutWorkspace] = await Promise.all([restored(path.join(work, "stale"), 40), restored(path.join(work, "without-workspace"))]);
         fs.rmSync(path.join(snapshots(withoutWorkspace), "workspace"), { recursive: true });
         const [old, lacking, empty] = await Promise.all([check(stale), check(withoutWorkspace), check(path.join(work, "empty-missing"))]);

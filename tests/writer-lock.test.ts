@@ -7,10 +7,9 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as os from "os";
 import * as path from "path";
 import { ROOT } from "./support/harness";
-import { testsAtOnce } from "./support/processes";
+import { inWorkDir, testsAtOnce } from "./support/processes";
 import { describeWithTool } from "./support/tools";
 
 const WRITER_LOCK = path.join(ROOT, "dockerfiles", "writer", "writer-lock");
@@ -19,19 +18,6 @@ interface Run {
   child: ChildProcess;
   stderr: () => string;
   exited: Promise<number | null>;
-}
-
-/**
- * A directory of its own for one test, removed after it. The tests run at once (itAtOnce): most of their time is
- * processes waiting on a lock or a clock, and they share no directory.
- */
-async function inWorkDir(test: (work: string) => Promise<void>): Promise<void> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "writer-lock-"));
-  try {
-    await test(work);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
 }
 
 /** Starts writer-lock with a shell command in `work`, as a process group of its own (so a test can kill all of it). */
@@ -87,7 +73,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
   const itAtOnce = testsAtOnce();
 
   itAtOnce("never lets processes of two tasks run at once: the second waits until the first has ended", () =>
-    inWorkDir(async (work) => {
+    inWorkDir("writer-lock", async (work) => {
       const first = start(work, critical("A", untilReleased), { WRITER_LOCK_GROUP: "task-A" });
       await until("A inside", () => events(work).includes("A in"));
       const second = start(work, critical("B"), { WRITER_LOCK_GROUP: "task-B" });
@@ -102,7 +88,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
   );
 
   itAtOnce("lets the processes of one task run together (the security stack's three containers share /app/data)", () =>
-    inWorkDir(async (work) => {
+    inWorkDir("writer-lock", async (work) => {
       // Each stays inside until all three are: one kept out by the lock would keep the others waiting, and fail.
       const record = (label: string) => `echo "${label} in" >> events; ${waitUntil(`[ "$(grep -c ' in$' events)" -ge 3 ]`)}; echo "${label} out" >> events`;
       const runs = ["data-plane", "management-plane", "control-plane"].map((c) => start(work, record(c), { WRITER_LOCK_GROUP: "task-A" }));
@@ -113,7 +99,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
   );
 
   itAtOnce("frees the lock when the holder dies, as when a task is killed: the waiter starts at once", () =>
-    inWorkDir(async (work) => {
+    inWorkDir("writer-lock", async (work) => {
       const holder = start(work, "echo held >> events; exec sleep 30", { WRITER_LOCK_GROUP: "task-A" });
       await until("the holder inside", () => events(work).includes("held"));
       const waiter = start(work, "echo started >> events", { WRITER_LOCK_GROUP: "task-B" });
@@ -128,7 +114,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
   );
 
   itAtOnce("with WRITER_LOCK_WAIT_SECONDS, exits 75 without running its command when another task keeps the lock", () =>
-    inWorkDir(async (work) => {
+    inWorkDir("writer-lock", async (work) => {
       const holder = start(work, "exec sleep 30", { WRITER_LOCK_GROUP: "task-A" });
       await until("the holder to own the lock", () => owner(work) === "task-A");
       const waiter = start(work, "echo wrote >> events", { WRITER_LOCK_GROUP: "task-B", WRITER_LOCK_WAIT_SECONDS: "1" });
@@ -141,7 +127,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
   );
 
   itAtOnce("refuses to start without a writable writer directory", () =>
-    inWorkDir(async (work) => {
+    inWorkDir("writer-lock", async (work) => {
       fs.writeFileSync(path.join(work, "writer"), "not a directory");
       const run = start(work, "echo wrote >> events", { WRITER_LOCK_GROUP: "task-A" });
       expect(await run.exited).toBe(73);
@@ -171,7 +157,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
     }
 
     itAtOnce("lets two containers of one task in together and keeps a container of another task out", () =>
-      inWorkDir(async (work) => {
+      inWorkDir("writer-lock", async (work) => {
         const metadata = await metadataEndpoint();
         try {
           const hold = (label: string) => `echo "${label} in" >> events; ${untilReleased}; echo "${label} out" >> events`;
@@ -195,7 +181,7 @@ describeWithTool("flock", "apt-get install -y util-linux")("writer-lock", () => 
   });
 
   itAtOnce("takes the day's snapshot at STATE_SNAPSHOT_AT (UTC) inside the task that holds the lock", () =>
-    inWorkDir(async (work) => {
+    inWorkDir("writer-lock", async (work) => {
       const data = path.join(work, "data");
       fs.mkdirSync(data);
       fs.writeFileSync(path.join(data, "tenants.json"), '{"tenants":[]}');

@@ -1,4 +1,7 @@
 import { SpawnOptions, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 
 /**
  * Running real programs from tests without holding the jest worker: suites whose time is mostly child processes
@@ -63,4 +66,17 @@ export function testsAtOnce(): (name: string, body: () => Promise<void>) => void
     tests.push(test);
     it(name, () => test.started!);
   };
+}
+
+/**
+ * Runs `test` in a temporary directory of its own (named after `prefix`), removed after it whatever happens: tests
+ * that run at once (testsAtOnce) share no directory.
+ */
+export async function inWorkDir(prefix: string, test: (work: string) => Promise<void>): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  try {
+    await test(work);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }
