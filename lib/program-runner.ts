@@ -14,6 +14,7 @@ import * as moduleApi from "module";
 import * as yaml from "js-yaml";
 import type * as PulumiModule from "@pulumi/pulumi";
 import { PROJECT } from "../config-schema";
+import { withoutPulumiTraces } from "./pulumi-traces";
 import { FileSystemsStandIn, STACK_REFERENCE_TYPE, SecretsManagerStandIn, StackOutputsStandIn, mockCall, mockStackReference, mockState } from "./mocks";
 import { StackName, stackFile } from "./stacks";
 
@@ -199,10 +200,10 @@ export function stackConfig(opts: RunOptions): { values: Record<string, string>;
  * one has changed (the runner and the scripts stay loaded).
  */
 function isProgramModule(file: string, root: string): boolean {
-  // Most of the cache is packages: a prefix test first spares path.relative on thousands of files a run.
+  // Most of the cache is packages: these string tests come first and spare path.relative on thousands of files a run.
   if (!file.startsWith(root) || file.includes(`${path.sep}node_modules${path.sep}`)) return false;
   const rel = path.relative(root, file);
-  return !rel.startsWith("..") && !/^(node_modules|lib|scripts)[\\/]/.test(rel) && !rel.includes(`${path.sep}node_modules${path.sep}`);
+  return !rel.startsWith("..") && !/^(lib|scripts)[\\/]/.test(rel);
 }
 
 /**
@@ -219,8 +220,9 @@ const loadedVersions = new Map<string, number>();
  * from the cache while none of their files has changed, every package from the cache.
  *
  * Keeping the other modules is sound because they only declare: no project module holds state or reads the stack,
- * config or environment when it is evaluated (tests/house.test.ts and tests/runner.test.ts hold that), so a second evaluation would give
- * the same functions. It saves a tenth of a run, and most of a run that stops at a config error.
+ * config or environment when it is evaluated (tests/house.test.ts and tests/runner.test.ts hold that), so a second
+ * evaluation would give the same functions. It saves a tenth of a run, and most of a run that stops at a config
+ * error.
  */
 function loadProgram(entry: string, root: string): Record<string, unknown> {
   ensureTypeScriptLoader();
@@ -261,18 +263,9 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       E.prepareStackTrace = (err) => String(err);
     }
   }
-  // For the same reason, the promises Pulumi makes are not made "debuggable": that wrapper gives each one an id, a
-  // context and a stack trace as properties and tracks it in a set, to report leaked promises when the process
-  // exits, a tenth of a run's time. A run awaits every outstanding RPC before it returns (waitForRPCs).
-  const debuggable = nativeRequire("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
-  const wrap = debuggable.debuggablePromise;
-  // And no resource reads its source position (the whole stack at its construction, for the engine's display).
-  const { Resource } = nativeRequire("@pulumi/pulumi/resource") as { Resource: { callsites: () => unknown[] } };
-  const callsites = Resource.callsites;
-  if (!keepTraces) {
-    debuggable.debuggablePromise = (p) => p;
-    Resource.callsites = () => [];
-  }
+  // For the same reason, no promise is made "debuggable" and no resource reads its source position
+  // (lib/pulumi-traces.ts). A run awaits every outstanding RPC before it returns (waitForRPCs), leak report or not.
+  const restoreTraces = keepTraces ? () => undefined : withoutPulumiTraces(nativeRequire);
   try {
     // A JSON copy: plain data in the caller's realm, which the caller may change.
     return withLookups(JSON.parse(JSON.stringify(await execute(opts))));
@@ -281,8 +274,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       E.stackTraceLimit = limit;
       E.prepareStackTrace = prepare;
     }
-    debuggable.debuggablePromise = wrap;
-    Resource.callsites = callsites;
+    restoreTraces();
     running = false;
   }
 }
@@ -300,6 +292,27 @@ export const STACK_TRACES_ENV = "AI_PLATFORM_STACK_TRACES";
 export function registeredUrns(): string[] {
   const monitor = loadPulumi().runtime.getMonitor() as unknown as { getRegisteredResources?(): Map<string, unknown> };
   return [...(monitor?.getRegisteredResources?.().keys() ?? [])];
+}
+
+/** JSON with object keys sorted, so equal values give equal text (run keys, the tests' snapshot fixture). */
+export function stableJson(v: unknown, indent?: number): string {
+  return JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x), indent);
+}
+
+/**
+ * What makes two runs the same run: the config the program is handed (however the caller put it: overrides equal
+ * to the committed values, or keys unset that the file never had, give the same run) and the other options. The
+ * program is deterministic under mocks, so runs with one key have one result.
+ */
+export function runKey(opts: RunOptions): string {
+  const { config: _c, unset: _u, ...rest } = opts;
+  return stableJson({ ...rest, config: stackConfig(opts) });
+}
+
+/** A run's plain data, without its lookups (what JSON keeps of it). */
+export function runData(run: ProgramRun): RunData {
+  const { ofType: _o, get: _g, find: _f, ...data } = run;
+  return data;
 }
 
 /** Lookups over a run's resources. */

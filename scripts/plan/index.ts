@@ -3,7 +3,7 @@
  * create, its outputs, rollout bounds and an estimated monthly cost — optionally against a second stack, or what a
  * change does to each stack against a base revision (`--base`).
  */
-import { ProgramRun, RunData, RunOptions, runProgram, withLookups } from "../../lib/program-runner";
+import { ProgramRun, RunData, RunOptions, runData, runKey, runProgram, withLookups } from "../../lib/program-runner";
 import { StackName } from "../../lib/stacks";
 import { changeSummary } from "./change";
 import { CostEstimate, estimateOrWhy } from "./cost";
@@ -60,12 +60,6 @@ function warningsOf(plan: StackPlan, cost: CostEstimate | string): string[] {
   ];
 }
 
-/** Options as a key: object keys sorted, and no config overrides the same as an empty set of them. */
-const runKey = ({ config, ...rest }: RunOptions): string =>
-  JSON.stringify(config && Object.keys(config).length ? { ...rest, config } : rest, (_k, v) =>
-    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-
 /**
  * runProgram for one plan, running each distinct set of options once. Prod planned against staging would otherwise
  * run staging twice alike: as the stack prod promotes from (lib/promotion-source.ts runs it without prod's overrides)
@@ -80,8 +74,7 @@ function runEachOnce(): (o: RunOptions) => Promise<ProgramRun> {
     const seen = done.get(key);
     if (seen !== undefined) return withLookups(JSON.parse(seen) as RunData);
     const run = await runProgram(o);
-    const { ofType: _o, get: _g, find: _f, ...data } = run;
-    done.set(key, JSON.stringify(data));
+    done.set(key, JSON.stringify(runData(run)));
     return run;
   };
 }

@@ -5,13 +5,13 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { Captured, ProgramRun, ROOT, RunData, RunOptions, runProgram as run, stackConfig, withLookups } from "../../lib/program-runner";
+import { Captured, ProgramRun, ROOT, RunData, RunOptions, runData, runKey, runProgram as run, withLookups } from "../../lib/program-runner";
 import { withPromotionSource } from "../../lib/promotion-source";
 
 export { ACCOUNT_ID } from "../../lib/mocks";
 export { STACKS } from "../../lib/stacks";
 export type { StackName } from "../../lib/stacks";
-export { ROOT, committedConfig, containerDefinitions, policyDocument, registeredUrns, stackConfig } from "../../lib/program-runner";
+export { ROOT, committedConfig, containerDefinitions, policyDocument, registeredUrns, stableJson, stackConfig } from "../../lib/program-runner";
 export type { Captured, ProgramRun, RunOptions } from "../../lib/program-runner";
 
 /**
@@ -38,7 +38,7 @@ export const FIXTURE_APP_REVISION = "f1e2d3c4b5a697887766554433221100ffeeddcc";
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const cacheDir = process.env[RUN_CACHE_ENV];
   const cacheable = cacheDir && opts.appRepoPath === undefined && opts.env === undefined;
-  const file = cacheable ? path.join(cacheDir, `${crypto.createHash("sha256").update(scenarioKey(opts)).digest("hex").slice(0, 32)}.json`) : undefined;
+  const file = cacheable ? path.join(cacheDir, `${crypto.createHash("sha256").update(runKey(opts)).digest("hex").slice(0, 32)}.json`) : undefined;
   if (file && fs.existsSync(file)) return withLookups(JSON.parse(fs.readFileSync(file, "utf8")) as RunData);
   // The source stack's run from the fixture checkout is the cached default, however the caller named the checkout.
   const promoted = await withPromotionSource(opts, (o) => runProgram(o.appRepoPath === FIXTURE_APP_REPO ? { ...o, appRepoPath: undefined } : o));
@@ -48,30 +48,15 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     env: { APP_REVISION: FIXTURE_APP_REVISION, ...opts.env },
   });
   if (file) {
-    const { ofType: _o, get: _g, find: _f, ...data } = result;
     // Write then rename: a concurrent worker reading the same scenario never sees half a file.
     const partial = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(partial, JSON.stringify(data));
+    fs.writeFileSync(partial, JSON.stringify(runData(result)));
     fs.renameSync(partial, file);
   }
   return result;
 }
 
-/**
- * What makes two runs the same scenario: the config the program is handed (however the caller put it: overrides
- * equal to the committed values, or keys unset that the file never had, give the same run) and the other options.
- */
-function scenarioKey(opts: RunOptions): string {
-  const { config: _c, unset: _u, ...rest } = opts;
-  return stableJson({ ...rest, config: stackConfig(opts) });
-}
-
 /** A task definition's EFS volumes, without the scratch volumes of its containers' writable paths. */
 export function efsVolumes(taskDefinition: Captured): any[] {
   return (taskDefinition.inputs.volumes ?? []).filter((v: { efsVolumeConfiguration?: unknown }) => v.efsVolumeConfiguration);
-}
-
-/** JSON with object keys sorted, so equal values give equal text (cache keys, the snapshot fixture). */
-export function stableJson(v: unknown, indent?: number): string {
-  return JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x), indent);
 }
